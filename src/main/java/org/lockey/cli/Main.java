@@ -1,0 +1,2 @@
+package org.lockey.cli;
+public final class Main { public static void main(String[] a) { } }
