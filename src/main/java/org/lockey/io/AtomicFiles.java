@@ -1,0 +1,92 @@
+package org.lockey.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+import org.lockey.LockeyException;
+
+/**
+ * Writes a file so that readers see either the old content or the complete new content, never a
+ * partial file: the bytes go to a temporary file in the same directory, are forced to disk, and the
+ * temporary file is renamed over the target.
+ */
+public final class AtomicFiles {
+    /** The body of a write. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private AtomicFiles() {
+    }
+
+    /** Writes {@code path} atomically with default permissions. */
+    public static void write(Path path, Writer body) {
+        write(path, body, false);
+    }
+
+    /**
+     * Writes {@code path} atomically; with {@code ownerOnly} the file is created readable and
+     * writable by its owner only (key registries are secrets).
+     */
+    public static void write(Path path, Writer body, boolean ownerOnly) {
+        Path target = path.toAbsolutePath();
+        Path dir = target.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            if (ownerOnly && supportsPosix(dir)) {
+                Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-------");
+                tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp",
+                        PosixFilePermissions.asFileAttribute(perms));
+            } else {
+                tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+                 OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+                body.write(out);
+                out.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new LockeyException(path + ": cannot write (" + e.getMessage() + ")", e);
+        } catch (UncheckedIOException e) {
+            throw new LockeyException(path + ": cannot write (" + e.getCause().getMessage() + ")", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the temporary file is hidden and named after the target
+                }
+            }
+        }
+    }
+
+    /** Writes a string as UTF-8, atomically. */
+    public static void writeString(Path path, String text) {
+        write(path, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static boolean supportsPosix(Path dir) {
+        return dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+}
