@@ -1,0 +1,77 @@
+package org.lockey.nn;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+
+/**
+ * {@code torch.nn.Conv1d} with symmetric zero padding, optionally weight-normed.
+ *
+ * <p>Keys: {@code weight} [out, in, k] (or {@code weight_g} [out, 1, 1] and {@code weight_v}
+ * [out, in, k]) and {@code bias} [out]. Input {@code [B, in, T]}, output
+ * {@code [B, out, (T + 2p - d(k-1) - 1)/s + 1]}.
+ *
+ * @param inChannels  input channels
+ * @param outChannels output channels
+ * @param kernelSize  kernel width k
+ * @param stride      stride s
+ * @param padding     zeros added on each side, p
+ * @param dilation    dilation d
+ * @param bias        whether there is a bias
+ * @param weightNorm  whether the weight is stored as weight_g / weight_v
+ */
+public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation,
+        boolean bias, boolean weightNorm) {
+
+    public Conv1d {
+        if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || dilation < 1 || padding < 0) {
+            throw new IllegalArgumentException("invalid Conv1d " + inChannels + "->" + outChannels + " k" + kernelSize
+                    + " s" + stride + " p" + padding + " d" + dilation);
+        }
+    }
+
+    /** Stride 1, no padding, dilation 1, with bias, no weight norm. */
+    public static Conv1d of(int in, int out, int kernelSize) {
+        return new Conv1d(in, out, kernelSize, 1, 0, 1, true, false);
+    }
+
+    public Conv1d withPadding(int p) {
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, p, dilation, bias, weightNorm);
+    }
+
+    public Conv1d withStride(int s) {
+        return new Conv1d(inChannels, outChannels, kernelSize, s, padding, dilation, bias, weightNorm);
+    }
+
+    public Conv1d withDilation(int d) {
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, d, bias, weightNorm);
+    }
+
+    public Conv1d withWeightNorm() {
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, bias, true);
+    }
+
+    public Conv1d withoutBias() {
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, false, weightNorm);
+    }
+
+    /** Output length for an input of length {@code t}. */
+    public long outputLength(long t) {
+        return (t + 2L * padding - (long) dilation * (kernelSize - 1) - 1) / stride + 1;
+    }
+
+    /** Adds the parameters under {@code scope} and returns {@code conv(x)}: [B, in, T] -> [B, out, T']. */
+    public SDVariable build(Scope scope, SDVariable x) {
+        long fanIn = (long) inChannels * kernelSize;
+        Init init = Init.torchDefault(fanIn);
+        long[] shape = {outChannels, inChannels, kernelSize};
+        SDVariable w = weightNorm ? WeightNorm.weight(scope, init, shape) : scope.param("weight", init, shape);
+        SDVariable b = bias ? scope.param("bias", init, outChannels) : null;
+        Conv1DConfig cfg = Conv1DConfig.builder()
+                .k(kernelSize).s(stride).p(padding).d(dilation)
+                .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID)
+                .build();
+        SDVariable kernel = Layouts.conv1d(w);
+        return b == null ? scope.sd().cnn().conv1d(x, kernel, cfg) : scope.sd().cnn().conv1d(x, kernel, b, cfg);
+    }
+}

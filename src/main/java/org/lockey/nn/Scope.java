@@ -1,0 +1,226 @@
+package org.lockey.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+import org.lockey.LockeyException;
+import org.lockey.io.Tensor;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A position in a model's module tree that names SameDiff variables by their upstream PyTorch
+ * {@code state_dict} keys: {@code scope.child("ups").child(0).param("weight_v", ...)} creates the
+ * variable {@code ups.0.weight_v}.
+ *
+ * <p>All scopes of one model share a {@link Build}: the SameDiff graph, the checkpoint tensors to
+ * take values from (by key), the seeded generator for parameters that have no checkpoint value,
+ * the float type, whether parameters are trainable, and the record of every parameter and buffer
+ * created. After building, {@link Build#checkLoaded()} reports missing, unexpected and mis-shaped
+ * checkpoint keys all at once (the nanoGPT {@code from_pretrained} way).
+ */
+public final class Scope {
+    private final Build build;
+    private final String prefix;
+
+    private Scope(Build build, String prefix) {
+        this.build = build;
+        this.prefix = prefix;
+    }
+
+    /** Shared state of one model build. */
+    public static final class Build {
+        private final SameDiff sd;
+        private final Map<String, Tensor> source;
+        private final String sourceName;
+        private final DataType dtype;
+        private final boolean frozen;
+        private final SplittableRandom rng;
+        private final Map<String, long[]> created = new LinkedHashMap<>();
+        private final List<String> misshaped = new ArrayList<>();
+        private int anonymous;
+
+        private Build(SameDiff sd, Map<String, Tensor> source, String sourceName, DataType dtype, boolean frozen,
+                long seed) {
+            this.sd = sd;
+            this.source = source;
+            this.sourceName = sourceName;
+            this.dtype = dtype;
+            this.frozen = frozen;
+            this.rng = new SplittableRandom(seed);
+        }
+
+        /** Keys and shapes of every parameter and buffer created, in creation order. */
+        public Map<String, long[]> created() {
+            return Collections.unmodifiableMap(created);
+        }
+
+        /**
+         * Throws a {@link LockeyException} when the checkpoint does not match the model: keys the
+         * model needs but the checkpoint lacks, keys the checkpoint has but the model does not use
+         * (only those starting with one of {@code ownedPrefixes}, when given), and shape mismatches.
+         */
+        public void checkLoaded(String... ownedPrefixes) {
+            if (source == null) {
+                return;
+            }
+            List<String> missing = new ArrayList<>();
+            for (String k : created.keySet()) {
+                if (!source.containsKey(k)) {
+                    missing.add(k);
+                }
+            }
+            TreeSet<String> unexpected = new TreeSet<>();
+            for (String k : source.keySet()) {
+                boolean owned = ownedPrefixes.length == 0
+                        || Arrays.stream(ownedPrefixes).anyMatch(k::startsWith);
+                if (owned && !created.containsKey(k)) {
+                    unexpected.add(k);
+                }
+            }
+            if (missing.isEmpty() && unexpected.isEmpty() && misshaped.isEmpty()) {
+                return;
+            }
+            StringBuilder sb = new StringBuilder(sourceName).append(": checkpoint does not match the model:");
+            if (!missing.isEmpty()) {
+                sb.append(" missing ").append(missing.size()).append(' ').append(abbreviate(missing)).append(';');
+            }
+            if (!unexpected.isEmpty()) {
+                sb.append(" unexpected ").append(unexpected.size()).append(' ')
+                        .append(abbreviate(new ArrayList<>(unexpected))).append(';');
+            }
+            if (!misshaped.isEmpty()) {
+                sb.append(" mis-shaped ").append(misshaped.size()).append(' ').append(abbreviate(misshaped)).append(';');
+            }
+            sb.setLength(sb.length() - 1);
+            throw new LockeyException(sb.toString());
+        }
+
+        private static String abbreviate(List<String> items) {
+            int max = 12;
+            if (items.size() <= max) {
+                return items.toString();
+            }
+            return items.subList(0, max) + " and " + (items.size() - max) + " more";
+        }
+    }
+
+    /**
+     * The root scope of a model.
+     *
+     * @param sd         the graph to add variables to
+     * @param weights    checkpoint tensors by upstream key, or null to initialise everything
+     * @param sourceName file name for error messages
+     * @param dtype      float type of parameters (FLOAT; DOUBLE for gradient checks)
+     * @param frozen     when true, parameters are graph constants (no gradient, never updated)
+     * @param seed       seed of the initialiser for parameters without a checkpoint value
+     */
+    public static Scope root(SameDiff sd, Map<String, Tensor> weights, String sourceName, DataType dtype,
+            boolean frozen, long seed) {
+        return new Scope(new Build(sd, weights, sourceName, dtype, frozen, seed), "");
+    }
+
+    /** A root scope that initialises every parameter (seeded) in float32. */
+    public static Scope fresh(SameDiff sd, long seed) {
+        return root(sd, null, "(initialised)", DataType.FLOAT, false, seed);
+    }
+
+    /** A root scope whose parameters come from a checkpoint, trainable, float32. */
+    public static Scope loaded(SameDiff sd, Map<String, Tensor> weights, String sourceName) {
+        return root(sd, weights, sourceName, DataType.FLOAT, false, 0);
+    }
+
+    /** The same model tree under another shared prefix, e.g. the frozen teacher of a student. */
+    public Scope child(String name) {
+        return new Scope(build, prefix.isEmpty() ? name : prefix + "." + name);
+    }
+
+    /** {@code child(String.valueOf(index))}: list members such as {@code ups.0}. */
+    public Scope child(int index) {
+        return child(String.valueOf(index));
+    }
+
+    /** The graph. */
+    public SameDiff sd() {
+        return build.sd;
+    }
+
+    /** The shared build state. */
+    public Build build() {
+        return build;
+    }
+
+    /** The float type of this model's parameters and activations. */
+    public DataType dtype() {
+        return build.dtype;
+    }
+
+    /** This scope's dotted prefix ("" at the root). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The full key of a leaf name under this scope. */
+    public String key(String leaf) {
+        return prefix.isEmpty() ? leaf : prefix + "." + leaf;
+    }
+
+    /**
+     * A learnable parameter named {@code key(leaf)}: taken from the checkpoint when present
+     * (shape-checked), otherwise initialised. Trainable unless the build is frozen.
+     */
+    public SDVariable param(String leaf, Init init, long... shape) {
+        String key = key(leaf);
+        INDArray value = valueFor(key, init, shape);
+        return build.frozen ? build.sd.constant(key, value) : build.sd.var(key, value);
+    }
+
+    /** A state-dict buffer (BatchNorm statistics, codebooks): always a constant. */
+    public SDVariable buffer(String leaf, Init init, long... shape) {
+        String key = key(leaf);
+        return build.sd.constant(key, valueFor(key, init, shape));
+    }
+
+    /** A graph constant that is not part of the state dict (a DFT basis, a mask). */
+    public SDVariable constant(String leaf, INDArray value) {
+        return build.sd.constant(uniqueName(leaf), value.castTo(value.dataType().isFPType() ? build.dtype : value.dataType()));
+    }
+
+    /** A scalar constant of the model's float type. */
+    public SDVariable scalar(String leaf, double value) {
+        return build.sd.constant(uniqueName(leaf), build.dtype, value);
+    }
+
+    /** A fresh graph name under this scope for an intermediate result ("ups.0/out_3"). */
+    public String uniqueName(String leaf) {
+        String base = (prefix.isEmpty() ? "" : prefix + "/") + leaf;
+        String name = base;
+        while (build.sd.hasVariable(name)) {
+            name = base + "_" + (++build.anonymous);
+        }
+        return name;
+    }
+
+    private INDArray valueFor(String key, Init init, long[] shape) {
+        if (build.created.containsKey(key)) {
+            throw new IllegalStateException("parameter " + key + " created twice");
+        }
+        build.created.put(key, shape.clone());
+        Tensor t = build.source == null ? null : build.source.get(key);
+        if (t != null) {
+            if (Arrays.equals(t.shape(), shape)) {
+                return t.toNd(build.dtype);
+            }
+            build.misshaped.add(key + " " + Arrays.toString(t.shape()) + " (model " + Arrays.toString(shape) + ")");
+        }
+        return init.array(shape, build.rng, build.dtype);
+    }
+}

@@ -1,0 +1,59 @@
+package org.lockey.nn;
+
+import java.util.Arrays;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+
+/**
+ * Weight normalisation as {@code torch.nn.utils.weight_norm(module, dim=0)} stores it: the
+ * trainable variables are {@code weight_g} (shape {@code [n0, 1, ..., 1]}) and {@code weight_v}
+ * (the weight's shape), and the effective weight is {@code w = g * v / ||v||} with the norm taken
+ * over every dimension except dim 0. For a ConvTranspose1d weight {@code [in, out, k]} dim 0 is the
+ * <em>input</em>-channel axis, so {@code g} has one entry per input channel (an upstream fact that
+ * shapes HiFi-GAN's {@code ups.N.weight_g} as {@code [in, 1, 1]}).
+ *
+ * <p>Salimans &amp; Kingma 2016, Eq. 2.
+ */
+public final class WeightNorm {
+    private WeightNorm() {
+    }
+
+    /**
+     * Creates {@code weight_g} and {@code weight_v} in {@code scope} and returns the effective
+     * weight in the upstream layout {@code shape}. Without a checkpoint, {@code v} is drawn from
+     * {@code init} and {@code g} starts at {@code ||v||} (so w = v), as weight_norm does on wrap.
+     */
+    public static SDVariable weight(Scope scope, Init init, long... shape) {
+        long[] gShape = new long[shape.length];
+        Arrays.fill(gShape, 1);
+        gShape[0] = shape[0];
+        // v is created first so that g's default can be its norm.
+        SDVariable v = scope.param("weight_v", init, shape);
+        double[] vValues = v.getArr().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble();
+        int per = (int) (vValues.length / shape[0]);
+        Init gInit = (s, rng) -> {
+            double[] g = new double[(int) shape[0]];
+            for (int o = 0; o < g.length; o++) {
+                double ss = 0;
+                for (int j = 0; j < per; j++) {
+                    ss += vValues[o * per + j] * vValues[o * per + j];
+                }
+                g[o] = Math.sqrt(ss);
+            }
+            return g;
+        };
+        SDVariable g = scope.param("weight_g", gInit, gShape);
+        return apply(g, v);
+    }
+
+    /** {@code g * v / sqrt(sum(v^2 over all dims but 0))}. */
+    public static SDVariable apply(SDVariable g, SDVariable v) {
+        int rank = v.getShape() != null ? v.getShape().length : v.getArr().rank();
+        int[] dims = new int[rank - 1];
+        for (int i = 1; i < rank; i++) {
+            dims[i - 1] = i;
+        }
+        SDVariable norm = v.getSameDiff().math().sqrt(v.mul(v).sum(true, dims));
+        return g.mul(v.div(norm));
+    }
+}
