@@ -1,15 +1,12 @@
 package org.lockey.nn;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 
-import org.lockey.LockeyException;
+import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -24,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>All scopes of one model share a {@link Build}: the SameDiff graph, the checkpoint tensors to
  * take values from (by key), the seeded generator for parameters that have no checkpoint value,
  * the float type, whether parameters are trainable, and the record of every parameter and buffer
- * created. After building, {@link Build#checkLoaded()} reports missing, unexpected and mis-shaped
+ * created. After building, {@link Build#checkLoaded} reports missing, unexpected and mis-shaped
  * checkpoint keys all at once (the nanoGPT {@code from_pretrained} way).
  */
 public final class Scope {
@@ -45,7 +42,6 @@ public final class Scope {
         private final boolean frozen;
         private final SplittableRandom rng;
         private final Map<String, long[]> created = new LinkedHashMap<>();
-        private final List<String> misshaped = new ArrayList<>();
         private int anonymous;
 
         private Build(SameDiff sd, Map<String, Tensor> source, String sourceName, DataType dtype, boolean frozen,
@@ -64,52 +60,15 @@ public final class Scope {
         }
 
         /**
-         * Throws a {@link LockeyException} when the checkpoint does not match the model: keys the
+         * Throws a {@link org.lockey.LockeyException} when the checkpoint does not match the model: keys the
          * model needs but the checkpoint lacks, keys the checkpoint has but the model does not use
-         * (only those starting with one of {@code ownedPrefixes}, when given), and shape mismatches.
+         * (only those starting with one of {@code ownedPrefixes}, when given), and shape mismatches
+         * — all at once. Nothing to check when the model was built without a checkpoint.
          */
         public void checkLoaded(String... ownedPrefixes) {
-            if (source == null) {
-                return;
+            if (source != null) {
+                StateDict.check(sourceName, created, source, ownedPrefixes);
             }
-            List<String> missing = new ArrayList<>();
-            for (String k : created.keySet()) {
-                if (!source.containsKey(k)) {
-                    missing.add(k);
-                }
-            }
-            TreeSet<String> unexpected = new TreeSet<>();
-            for (String k : source.keySet()) {
-                boolean owned = ownedPrefixes.length == 0
-                        || Arrays.stream(ownedPrefixes).anyMatch(k::startsWith);
-                if (owned && !created.containsKey(k)) {
-                    unexpected.add(k);
-                }
-            }
-            if (missing.isEmpty() && unexpected.isEmpty() && misshaped.isEmpty()) {
-                return;
-            }
-            StringBuilder sb = new StringBuilder(sourceName).append(": checkpoint does not match the model:");
-            if (!missing.isEmpty()) {
-                sb.append(" missing ").append(missing.size()).append(' ').append(abbreviate(missing)).append(';');
-            }
-            if (!unexpected.isEmpty()) {
-                sb.append(" unexpected ").append(unexpected.size()).append(' ')
-                        .append(abbreviate(new ArrayList<>(unexpected))).append(';');
-            }
-            if (!misshaped.isEmpty()) {
-                sb.append(" mis-shaped ").append(misshaped.size()).append(' ').append(abbreviate(misshaped)).append(';');
-            }
-            sb.setLength(sb.length() - 1);
-            throw new LockeyException(sb.toString());
-        }
-
-        private static String abbreviate(List<String> items) {
-            int max = 12;
-            if (items.size() <= max) {
-                return items.toString();
-            }
-            return items.subList(0, max) + " and " + (items.size() - max) + " more";
         }
     }
 
@@ -215,11 +174,9 @@ public final class Scope {
         }
         build.created.put(key, shape.clone());
         Tensor t = build.source == null ? null : build.source.get(key);
-        if (t != null) {
-            if (Arrays.equals(t.shape(), shape)) {
-                return t.toNd(build.dtype);
-            }
-            build.misshaped.add(key + " " + Arrays.toString(t.shape()) + " (model " + Arrays.toString(shape) + ")");
+        // A mis-shaped checkpoint tensor is reported by checkLoaded(); build on with the initialiser.
+        if (t != null && Arrays.equals(t.shape(), shape)) {
+            return t.toNd(build.dtype);
         }
         return init.array(shape, build.rng, build.dtype);
     }

@@ -1,0 +1,39 @@
+package org.lockey.cli;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/**
+ * One sub-command of {@code ./lockey}. {@link Main} parses the options, answers {@code --help},
+ * and turns {@link org.lockey.LockeyException}s into one-line errors with exit code 2.
+ */
+public interface Command {
+    /** Exit code: success. */
+    int OK = 0;
+    /** Exit code: the command ran and the answer is negative (a golden FAIL, no matching key). */
+    int NEGATIVE = 1;
+    /** Exit code: bad input or usage. */
+    int USAGE = 2;
+
+    /** The words that select the command, e.g. {@code "golden verify"}. */
+    String name();
+
+    /** One line for the command tour. */
+    String summary();
+
+    /** Positional arguments for the usage line, e.g. {@code "FILE|DIR..."} (empty when none). */
+    default String arguments() {
+        return "";
+    }
+
+    /** Longer help printed by {@code --help} after the options (may be empty). */
+    default String details() {
+        return "";
+    }
+
+    /** The options (without {@code -h/--help}, which every command gets). */
+    Options options();
+
+    /** Runs the command; returns the exit code. */
+    int run(CommandLine cl) throws Exception;
+}

@@ -1,0 +1,44 @@
+package org.lockey.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The registry of sub-commands: each command issue adds its line to {@link #ALL}. */
+public final class Commands {
+    private static final List<Command> ALL = List.of(
+            new DemoCommand(),
+            new GoldenVerifyCommand(),
+            new InspectCommand());
+
+    private Commands() {
+    }
+
+    /** Every command, in tour order. */
+    public static List<Command> all() {
+        return ALL;
+    }
+
+    /** A matched command and the arguments after its name. */
+    public record Match(Command command, List<String> rest) {
+    }
+
+    /** The command whose name is the longest prefix of {@code args}, or null. */
+    public static Match match(List<String> args) {
+        Match best = null;
+        int bestLen = 0;
+        for (Command c : ALL) {
+            String[] words = c.name().split(" ");
+            if (words.length <= args.size() && words.length > bestLen
+                    && args.subList(0, words.length).equals(List.of(words))) {
+                best = new Match(c, new ArrayList<>(args.subList(words.length, args.size())));
+                bestLen = words.length;
+            }
+        }
+        return best;
+    }
+
+    /** The commands whose first word is {@code word} (for "choose a sub-command" messages). */
+    public static List<Command> group(String word) {
+        return ALL.stream().filter(c -> c.name().split(" ")[0].equals(word)).toList();
+    }
+}
