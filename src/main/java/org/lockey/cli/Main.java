@@ -95,6 +95,7 @@ public final class Main {
     private static void configureLogging(boolean verbose) {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.log.org.nd4j.imports", "error");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.nd4j.autodiff.functions", "error");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     }

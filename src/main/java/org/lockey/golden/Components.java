@@ -21,6 +21,8 @@ public final class Components {
 
     static {
         // Register implemented components here, one line each.
+        register(new org.lockey.model.lockey.KeyGolden.Encoder());
+        register(new org.lockey.model.lockey.KeyGolden.Verifier());
     }
 
     private Components() {
