@@ -8,7 +8,10 @@ public final class Commands {
     private static final List<Command> ALL = List.of(
             new DemoCommand(),
             new GoldenVerifyCommand(),
-            new InspectCommand());
+            new InspectCommand(),
+            new KeysCommands.Init(),
+            new KeysCommands.Issue(),
+            new KeysCommands.List());
 
     private Commands() {
     }
