@@ -7,6 +7,7 @@ import java.util.List;
 public final class Commands {
     private static final List<Command> ALL = List.of(
             new DemoCommand(),
+            new DataReferenceCommand(),
             new GoldenVerifyCommand(),
             new InspectCommand(),
             new KeysCommands.Init(),

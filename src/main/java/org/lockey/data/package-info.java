@@ -1,0 +1,5 @@
+/**
+ * Data: the bundled reference data (speech from espeak-ng, music from the JDK's MIDI synthesiser),
+ * its splits, and loading of audio corpora for training and evaluation.
+ */
+package org.lockey.data;
