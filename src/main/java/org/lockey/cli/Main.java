@@ -23,6 +23,8 @@ import org.lockey.LockeyException;
 public final class Main {
     /** Exit code of an internal error. */
     public static final int INTERNAL = 3;
+    private static final java.util.concurrent.atomic.AtomicBoolean FILTER_INSTALLED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private Main() {
     }
@@ -36,6 +38,9 @@ public final class Main {
         List<String> args = new ArrayList<>(Arrays.asList(argv));
         boolean verbose = args.remove("-v") | args.remove("--verbose");
         configureLogging(verbose);
+        if (!verbose && !FILTER_INSTALLED.getAndSet(true)) {
+            SameDiffChatterFilter.install();
+        }
         if (args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help") || args.get(0).equals("help")) {
             printTour();
             return args.isEmpty() ? Command.USAGE : Command.OK;

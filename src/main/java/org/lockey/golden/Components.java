@@ -22,6 +22,7 @@ public final class Components {
     static {
         // Register implemented components here, one line each.
         register(new HifiGanMelComponent());
+        register(new org.lockey.train.LossGolden());
         register(new org.lockey.model.lockey.KeyGolden.Encoder());
         register(new org.lockey.model.lockey.KeyGolden.Verifier());
     }

@@ -1,0 +1,8 @@
+/**
+ * Training: one class per loss term of the paper's Eq. 1-4 ({@link org.lockey.train.WatermarkLoss},
+ * {@link org.lockey.train.PerceptualLoss}, {@link org.lockey.train.SpectralLoss}, {@link
+ * org.lockey.train.InvalidKeyLoss}, {@link org.lockey.train.VerificationLoss}, the total {@link
+ * org.lockey.train.LockeyLoss}), the {@link org.lockey.train.Curriculum} of the invalid-key bound,
+ * and the training loops.
+ */
+package org.lockey.train;
