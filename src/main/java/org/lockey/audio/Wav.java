@@ -227,6 +227,13 @@ public final class Wav {
             throw bad(path, "too long (" + frames + " frames per channel; at most " + (Integer.MAX_VALUE - 8)
                     + " are supported)");
         }
+        long bytesNeeded = frames * channels * Float.BYTES;
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytesNeeded > available) {
+            throw bad(path, "too large to load (" + frames + " frames x " + channels + " channels need "
+                    + (bytesNeeded >> 20) + " MiB, about " + (available >> 20) + " MiB are free)");
+        }
         int n = (int) frames;
         float[][] out = new float[channels][n];
         int framesPerBlock = Math.max(1, BLOCK_BYTES / frameBytes);
