@@ -310,7 +310,7 @@ public final class Wav {
             throw new LockeyException(path + ": " + channels + " channels of " + encoding.bits
                     + " bits exceed the WAV block size limit");
         }
-        ByteBuffer h = ByteBuffer.allocate((int) (12 + 8 + fmtSize + factSize + 8)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer h = ByteBuffer.allocate(12 + 8 + fmtSize + factSize + 8).order(ByteOrder.LITTLE_ENDIAN);
         h.put(ascii("RIFF")).putInt((int) riffSize).put(ascii("WAVE"));
         h.put(ascii("fmt ")).putInt(fmtSize);
         h.putShort((short) (extensible ? FORMAT_EXTENSIBLE : encoding.formatTag));
