@@ -4,6 +4,7 @@ import org.lockey.audio.Stft;
 import org.lockey.audio.StftConfig;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.enums.PadMode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -74,6 +75,7 @@ public final class StftGraph {
      * @param prefix unique name prefix of this transform's constants and outputs
      */
     public Spec stft(SameDiff sd, String prefix, SDVariable x, int length) {
+        checkLastDim(x, length, "stft input");
         int frames = config.frames(length);
         int pad = config.centerPad();
         DataType dt = x.dataType();
@@ -107,6 +109,12 @@ public final class StftGraph {
      *         (as torch.istft)
      */
     public SDVariable istft(SameDiff sd, String prefix, SDVariable re, SDVariable im, int frames, int length) {
+        if (frames < 1 || length < 1) {
+            throw new IllegalArgumentException("istft needs frames >= 1 and length >= 1, got " + frames
+                    + " and " + length);
+        }
+        checkLastDim(re, frames, "istft real part");
+        checkLastDim(im, frames, "istft imaginary part");
         int n = config.nFft();
         int hop = config.hop();
         int full = n + hop * (frames - 1);
@@ -132,9 +140,9 @@ public final class StftGraph {
         y = sd.slice(y, new int[] {0, start}, -1, kept);                                    // [B, kept]
         if (kept < length) {
             // torch.istft zero-fills a requested length beyond the last frame
-            SDVariable zeros = sd.constant(prefix + ".istft_fill", Nd4j.createFromArray(
+            SDVariable fill = sd.constant(prefix + ".istft_fill", Nd4j.createFromArray(
                     new int[][] {{0, 0}, {0, length - kept}}));
-            y = sd.nn().pad(y, zeros, PadMode.CONSTANT, 0.0);                               // [B, length]
+            y = sd.nn().pad(y, fill, PadMode.CONSTANT, 0.0);                                // [B, length]
         }
         SDVariable scale = sd.constant(prefix + ".istft_inv_envelope",
                 Nd4j.createFromArray(invEnv).castTo(dt));                                  // [length]
@@ -162,6 +170,19 @@ public final class StftGraph {
             parts[k++] = sd.reverse(sd.slice(x, new int[] {0, length - 1 - right}, -1, right), 1);
         }
         return k == 1 ? x : sd.concat(1, java.util.Arrays.copyOf(parts, k));
+    }
+
+    /** Where the shape is known at build time (placeholders, variables, constants), check the last axis. */
+    private static void checkLastDim(SDVariable v, int expected, String what) {
+        if (v.getVariableType() == VariableType.ARRAY) {
+            return;
+        }
+        long[] shape = v.getShape();
+        if (shape != null && shape.length > 0 && shape[shape.length - 1] >= 0
+                && shape[shape.length - 1] != expected) {
+            throw new IllegalArgumentException(what + " '" + v.name() + "' has last dimension "
+                    + shape[shape.length - 1] + ", expected " + expected);
+        }
     }
 
     /** Forward basis {@code [nFft, 1, 2F]} (conv1d weights [k, in, out]). */

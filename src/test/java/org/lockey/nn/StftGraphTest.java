@@ -181,6 +181,17 @@ class StftGraphTest {
         assertThrows(RuntimeException.class, () -> a.stft(sd, "lo", x, 300));
     }
 
+    /** A declared length that contradicts a placeholder's known shape is refused at build time. */
+    @Test
+    void lengthMismatchRejected() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 300);
+        StftGraph g = new StftGraph(StftConfig.of(64, 16));
+        assertThrows(IllegalArgumentException.class, () -> g.stft(sd, "s", x, 299));
+        SDVariable re = sd.placeHolder("re", DataType.FLOAT, -1, 33, 10);
+        assertThrows(IllegalArgumentException.class, () -> g.istft(sd, "i", re, re, 9));
+    }
+
     /** Graph reflect padding equals torch's reflect (edge sample not repeated). */
     @Test
     void reflectPadForward() {
