@@ -1,0 +1,79 @@
+package org.lockey.train;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.lockey.LockeyException;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.Tensor;
+
+/**
+ * A training run's checkpoint, {@code <run>/checkpoint.safetensors}: the trainable parameters under
+ * their upstream keys, the optimiser moments under {@code adam.m.*} / {@code adam.v.*}, and metadata
+ * {@code kind}, {@code step} (updates done), {@code adam_steps} and {@code config}. Written atomically
+ * (temporary file + rename), so a killed run loses at most the steps since the last checkpoint and
+ * never leaves a torn file. Data order and every random draw of the loops are functions of (seed,
+ * step), so restoring the parameters, the moments and the step resumes a run exactly.
+ *
+ * @param step       updates done
+ * @param kind       what trained it (vocoder, watermark, lockey, codec-decoder)
+ * @param params     parameters by key
+ * @param optimiser  optimiser tensors by key ({@code adam.*})
+ * @param adamSteps  the optimiser's update count
+ * @param metadata   all metadata (including {@code config})
+ */
+public record Checkpoint(long step, String kind, Map<String, Tensor> params, Map<String, Tensor> optimiser,
+        long adamSteps, Map<String, String> metadata) {
+
+    /** The checkpoint file of a run directory. */
+    public static Path file(Path runDir) {
+        return runDir.resolve("checkpoint.safetensors");
+    }
+
+    /** Writes a checkpoint atomically. */
+    public static void save(Path runDir, String kind, long step, Map<String, Tensor> params, Adam adam,
+            Map<String, String> extraMetadata) {
+        Map<String, Tensor> all = new LinkedHashMap<>(params);
+        Map<String, Tensor> opt = adam.state();
+        for (String k : opt.keySet()) {
+            if (all.containsKey(k)) {
+                throw new IllegalStateException("parameter key collides with optimiser state: " + k);
+            }
+        }
+        all.putAll(opt);
+        Map<String, String> meta = new LinkedHashMap<>(extraMetadata);
+        meta.put("kind", kind);
+        meta.put("step", Long.toString(step));
+        meta.put("adam_steps", Long.toString(adam.steps()));
+        SafeTensors.write(file(runDir), all, meta);
+    }
+
+    /** The run's checkpoint, if it has one; a clear error when it is of another kind or corrupt. */
+    public static Optional<Checkpoint> load(Path runDir, String expectedKind) {
+        Path f = file(runDir);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        SafeTensors st = SafeTensors.read(f);
+        Map<String, String> meta = st.metadata();
+        String kind = meta.getOrDefault("kind", "");
+        if (!kind.equals(expectedKind)) {
+            throw new LockeyException(f + ": a '" + kind + "' checkpoint, not '" + expectedKind + "'");
+        }
+        long step;
+        long adamSteps;
+        try {
+            step = Long.parseLong(meta.getOrDefault("step", ""));
+            adamSteps = Long.parseLong(meta.getOrDefault("adam_steps", "0"));
+        } catch (NumberFormatException e) {
+            throw new LockeyException(f + ": checkpoint metadata 'step' is missing or not a number");
+        }
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        Map<String, Tensor> opt = new LinkedHashMap<>();
+        st.tensors().forEach((k, t) -> (k.startsWith("adam.") ? opt : params).put(k, t));
+        return Optional.of(new Checkpoint(step, kind, params, opt, adamSteps, meta));
+    }
+}
