@@ -21,6 +21,7 @@ public final class Components {
 
     static {
         // Register implemented components here, one line each.
+        register(new org.lockey.model.hifigan.HifiGanGeneratorComponent());
     }
 
     private Components() {
