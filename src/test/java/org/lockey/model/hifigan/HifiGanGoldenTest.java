@@ -27,8 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Every {@code golden/*.io.safetensors} case of component {@code hifigan.generator} (outputs of the
  * upstream PyTorch generator, see golden/README.md) must pass the tolerance rule; so must the
- * injection hook on the LOCKEY keyed case. Cases added to
- * {@code golden/} later are picked up by their metadata.
+ * injection hook on the LOCKEY keyed case. Cases added to {@code golden/} later are picked up by
+ * their metadata.
  */
 class HifiGanGoldenTest {
     static final Path GOLDEN = Path.of("golden");
