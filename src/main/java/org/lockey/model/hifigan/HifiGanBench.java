@@ -87,9 +87,14 @@ public final class HifiGanBench {
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         System.out.printf(Locale.ROOT, "HiFi-GAN generator inference, batch 1, float32, random weights;"
-                + " OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s, %d processors%n", System.getenv("OMP_NUM_THREADS"),
-                System.getenv("OMP_WAIT_POLICY"), Runtime.getRuntime().availableProcessors());
+                + " OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s, %d processors%n", env("OMP_NUM_THREADS"),
+                env("OMP_WAIT_POLICY"), Runtime.getRuntime().availableProcessors());
         System.out.println(run("V1", HifiGanConfig.v1(), seconds, warmup, reps).line());
         System.out.println(run("V2", HifiGanConfig.v2(), seconds, warmup, reps).line());
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        return v == null ? "(unset)" : v;
     }
 }
