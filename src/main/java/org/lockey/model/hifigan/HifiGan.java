@@ -1,0 +1,258 @@
+package org.lockey.model.hifigan;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.lockey.LockeyException;
+import org.lockey.io.AtomicFiles;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.Tensor;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A ready-to-use HiFi-GAN vocoder: a {@link Generator} with its weights and the inference graph,
+ * built once. Mel spectrograms (upstream's log-mel, {@code [num_mels][T]}) become audio of
+ * {@code T * prod(upsample_rates)} samples in (-1, 1).
+ *
+ * <p>Long inputs are vocoded in chunks of {@link #DEFAULT_CHUNK_FRAMES} frames, each with
+ * {@link #contextFrames()} frames of context on both sides whose samples are cut afterwards, so
+ * memory stays bounded and the result equals whole-input vocoding up to float rounding: the context
+ * is the generator's exact receptive field ({@link Generator#receptiveField()}), so every kept
+ * sample sees the same inputs as in the whole pass, and the zero padding at the chunk edges never
+ * reaches it.
+ *
+ * <p>On disk a model is a directory with {@value #MODEL_FILE} (the upstream generator
+ * {@code state_dict} keys, float32) and {@value #CONFIG_FILE} (upstream-named config, see
+ * {@link HifiGanConfig#toJson()}). {@link #importUpstream} makes one from an upstream checkpoint.
+ *
+ * <p>Thread-safe: graph executions are serialised.
+ */
+public final class HifiGan {
+    /** The weights file of a model directory. */
+    public static final String MODEL_FILE = "model.safetensors";
+    /** The config file of a model directory. */
+    public static final String CONFIG_FILE = "config.json";
+    /**
+     * Frames per chunk in {@link #vocode(float[][])}: about 3 s of 22.05 kHz audio, which keeps V1's
+     * activations in the low hundreds of MB while the context overhead stays small.
+     */
+    public static final int DEFAULT_CHUNK_FRAMES = 256;
+
+    private static final String MEL = "mel";
+
+    private final HifiGanConfig config;
+    private final Generator generator;
+    private final SameDiff sd;
+    private final String audioName;
+    private final int context;
+    private final List<String> keys;
+
+    private HifiGan(HifiGanConfig config, Map<String, Tensor> weights, String source, long seed) {
+        this.config = config;
+        this.generator = new Generator(config);
+        this.sd = SameDiff.create();
+        // frozen: the weights are graph constants, inference needs no gradient state.
+        Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, seed);
+        SDVariable mel = sd.placeHolder(MEL, DataType.FLOAT, -1, Generator.CONV_PRE_IN_CHANNELS, -1);
+        SDVariable audio = generator.build(root, mel);
+        root.build().checkLoaded();
+        this.keys = List.copyOf(root.build().created().keySet());
+        this.audioName = audio.name();
+        this.context = generator.receptiveField().max();
+    }
+
+    /** A vocoder with the given weights (upstream keys); a mismatch lists every bad key. */
+    public static HifiGan fromWeights(HifiGanConfig config, Map<String, Tensor> weights, String source) {
+        return new HifiGan(config, weights, source, 0);
+    }
+
+    /** A vocoder with PyTorch-default random weights (seeded), for tests and benchmarks. */
+    public static HifiGan random(HifiGanConfig config, long seed) {
+        return new HifiGan(config, null, "(random)", seed);
+    }
+
+    /** Loads a model directory ({@value #MODEL_FILE} + {@value #CONFIG_FILE}). */
+    public static HifiGan load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new LockeyException(dir + ": not a model directory");
+        }
+        HifiGanConfig config = HifiGanConfig.load(dir.resolve(CONFIG_FILE));
+        Path model = dir.resolve(MODEL_FILE);
+        return fromWeights(config, SafeTensors.read(model).tensors(), model.toString());
+    }
+
+    /** The hyper-parameters. */
+    public HifiGanConfig config() {
+        return config;
+    }
+
+    /** The generator module. */
+    public Generator generator() {
+        return generator;
+    }
+
+    /** Context frames used on each side of a chunk: the generator's receptive field. */
+    public int contextFrames() {
+        return context;
+    }
+
+    /**
+     * Vocodes a batch in one graph run: mel {@code [B, 80, T]} -> audio {@code [B, 1, T * H]},
+     * H = prod(upsample_rates).
+     */
+    public synchronized INDArray vocode(INDArray mel) {
+        long[] s = mel.shape();
+        if (s.length != 3 || s[1] != Generator.CONV_PRE_IN_CHANNELS || s[0] < 1 || s[2] < 1) {
+            throw new LockeyException("mel must be [B, " + Generator.CONV_PRE_IN_CHANNELS + ", T], got "
+                    + java.util.Arrays.toString(s));
+        }
+        INDArray in = mel.dataType() == DataType.FLOAT ? mel : mel.castTo(DataType.FLOAT);
+        return sd.output(Map.of(MEL, in), audioName).get(audioName);
+    }
+
+    /** Vocodes one mel {@code [80][T]} in chunks of {@link #DEFAULT_CHUNK_FRAMES} with full context. */
+    public float[] vocode(float[][] mel) {
+        return vocodeChunked(mel, DEFAULT_CHUNK_FRAMES, context);
+    }
+
+    /** Vocodes a batch of mels {@code [B][80][T]} (equal T), chunked like {@link #vocode(float[][])}. */
+    public float[][] vocode(float[][][] mels) {
+        INDArray audio = vocodeChunked(toArray(mels), DEFAULT_CHUNK_FRAMES, context);   // [B, 1, T*H]
+        float[][] out = new float[mels.length][];
+        for (int b = 0; b < mels.length; b++) {
+            out[b] = audio.get(NDArrayIndex.point(b), NDArrayIndex.point(0), NDArrayIndex.all()).dup().toFloatVector();
+        }
+        return out;
+    }
+
+    /** {@link #vocodeChunked(INDArray, int, int)} for one mel {@code [80][T]}. */
+    public float[] vocodeChunked(float[][] mel, int chunkFrames, int contextFrames) {
+        return vocodeChunked(toArray(new float[][][] {mel}), chunkFrames, contextFrames).reshape(-1).toFloatVector();
+    }
+
+    /**
+     * Vocodes {@code [B, 80, T]} chunk by chunk: frames {@code [s, s + chunkFrames)} are run with
+     * {@code contextFrames} extra frames on each side (fewer at the ends of the input), and the
+     * context's {@code contextFrames * H} samples are cut. Exact (up to float rounding) when
+     * {@code contextFrames >= contextFrames()}.
+     */
+    public INDArray vocodeChunked(INDArray mel, int chunkFrames, int contextFrames) {
+        if (chunkFrames < 1 || contextFrames < 0) {
+            throw new IllegalArgumentException("chunk " + chunkFrames + " frames, context " + contextFrames);
+        }
+        long t = mel.size(2);
+        if (t <= chunkFrames) {
+            return vocode(mel);
+        }
+        long h = config.samplesPerFrame();
+        List<INDArray> pieces = new ArrayList<>();
+        for (long s = 0; s < t; s += chunkFrames) {
+            long e = Math.min(t, s + chunkFrames);
+            long a = Math.max(0, s - contextFrames);
+            long b = Math.min(t, e + contextFrames);
+            INDArray part = mel.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(a, b)).dup();
+            INDArray audio = vocode(part);                                                    // [B, 1, (b-a)*H]
+            pieces.add(audio.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval((s - a) * h, (e - a) * h)).dup());                 // [B, 1, (e-s)*H]
+        }
+        return Nd4j.concat(2, pieces.toArray(INDArray[]::new));
+    }
+
+    /** The weights by upstream key, float32, in the graph's current state. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new TreeMap<>();
+        for (String key : keys) {
+            out.put(key, Tensor.of(key, sd.getVariable(key).getArr()));
+        }
+        return out;
+    }
+
+    /** Writes {@value #MODEL_FILE} and {@value #CONFIG_FILE} into {@code dir}, each atomically. */
+    public void save(Path dir) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "lockey.hifigan.generator");
+        meta.put("config", config.toJson().toString());
+        SafeTensors.write(dir.resolve(MODEL_FILE), stateDict(), meta);
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), config.toJsonString());
+    }
+
+    /**
+     * Converts an upstream generator checkpoint to a model directory: reads the upstream
+     * {@code config.json} and the {@code generator} state dict saved as safetensors, strips a
+     * {@code generator.} or {@code module.} prefix shared by every key, renames PyTorch 2's
+     * parametrised weight norm ({@code parametrizations.weight.original0/1}) to
+     * {@code weight_g/weight_v}, checks every key and shape against the config (all mismatches in one
+     * message), and writes {@code outDir} in this project's format.
+     *
+     * @return the imported vocoder
+     */
+    public static HifiGan importUpstream(Path configJson, Path generatorSafetensors, Path outDir) {
+        HifiGanConfig config = HifiGanConfig.load(configJson);
+        Map<String, Tensor> weights = upstreamStateDict(SafeTensors.read(generatorSafetensors).tensors());
+        HifiGan model = fromWeights(config, weights, generatorSafetensors.toString());
+        model.save(outDir);
+        return model;
+    }
+
+    /** Upstream key spellings to ours: shared prefixes stripped, parametrised weight norm renamed. */
+    static Map<String, Tensor> upstreamStateDict(Map<String, Tensor> raw) {
+        Map<String, Tensor> m = new LinkedHashMap<>(raw);
+        boolean stripped = true;
+        while (stripped && !m.isEmpty()) {
+            stripped = false;
+            for (String prefix : List.of("generator.", "module.")) {
+                if (m.keySet().stream().allMatch(k -> k.startsWith(prefix))) {
+                    Map<String, Tensor> next = new LinkedHashMap<>();
+                    m.forEach((k, v) -> next.put(k.substring(prefix.length()), v));
+                    m = next;
+                    stripped = true;
+                }
+            }
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            String key = k.replace(".parametrizations.weight.original0", ".weight_g")
+                    .replace(".parametrizations.weight.original1", ".weight_v");
+            out.put(key, key.equals(v.name()) ? v : new Tensor(key, v.dtype(), v.shape(), v.data()));
+        });
+        return out;
+    }
+
+    private static INDArray toArray(float[][][] mels) {
+        if (mels.length == 0) {
+            throw new LockeyException("no mel spectrogram given");
+        }
+        int c = mels[0].length;
+        int t = c == 0 ? 0 : mels[0][0].length;
+        float[] flat = new float[mels.length * c * t];
+        int i = 0;
+        for (float[][] mel : mels) {
+            if (mel.length != c) {
+                throw new LockeyException("mel spectrograms of a batch must have equal shape");
+            }
+            for (float[] row : mel) {
+                if (row.length != t) {
+                    throw new LockeyException("mel spectrograms of a batch must have equal shape");
+                }
+                System.arraycopy(row, 0, flat, i, t);
+                i += t;
+            }
+        }
+        if (c != Generator.CONV_PRE_IN_CHANNELS || t == 0) {
+            throw new LockeyException("mel must be [" + Generator.CONV_PRE_IN_CHANNELS + "][T] with T >= 1, got ["
+                    + c + "][" + t + "]");
+        }
+        return Nd4j.createFromArray(flat).reshape(mels.length, c, t);
+    }
+}
