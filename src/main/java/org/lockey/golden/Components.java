@@ -25,6 +25,7 @@ public final class Components {
         register(new org.lockey.train.LossGolden());
         register(new org.lockey.model.lockey.KeyGolden.Encoder());
         register(new org.lockey.model.lockey.KeyGolden.Verifier());
+        register(new org.lockey.model.lockey.KeyedHifiGanGolden());
         register(new org.lockey.model.hifigan.HifiGanGeneratorComponent());
     }
 

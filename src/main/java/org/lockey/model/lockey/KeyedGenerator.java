@@ -1,0 +1,88 @@
+package org.lockey.model.lockey;
+
+import java.util.function.UnaryOperator;
+
+import org.lockey.LockeyException;
+import org.lockey.model.hifigan.Generator;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+/**
+ * A generator conditioned on a key (paper §III, Fig. 1; decisions.md "Key conditioning"): the key's
+ * bits go through {@link KeyEmbedding} and the key encoder E_k ({@link KeyEncoder}) to a vector
+ * {@code [B, C]} that is broadcast over time and added to the output of the generator's "second
+ * layer" (the injection point); the verification head ({@link KeyVerifier}) reads the same vector.
+ *
+ * <p>The generator itself is a {@link Backbone}: it builds its upstream graph under the model root
+ * (its upstream keys unchanged, so a base checkpoint loads as is) and calls the hook on the
+ * activation at the injection point. The key modules live beside it under {@code key_embedding.*},
+ * {@code key_encoder.*} and {@code verifier.*}.
+ */
+public final class KeyedGenerator {
+    /** A generator with one hook at its injection point. */
+    @FunctionalInterface
+    public interface Backbone {
+        /**
+         * Builds the generator under {@code root} on {@code input}, passing the activation at the
+         * injection point ({@code [B, C, T']}) through {@code atInjection}; returns the audio.
+         */
+        SDVariable build(Scope root, SDVariable input, UnaryOperator<SDVariable> atInjection);
+    }
+
+    /**
+     * The graph nodes of a keyed generator.
+     *
+     * @param audio          generated audio {@code [B, 1, N]}
+     * @param keyVector      E_k's output {@code [B, C]}
+     * @param verifierLogits {@code [B, 2]}, class 0 = valid
+     */
+    public record Outputs(SDVariable audio, SDVariable keyVector, SDVariable verifierLogits) {
+    }
+
+    private final KeyConfig key;
+    private final Backbone backbone;
+
+    public KeyedGenerator(KeyConfig key, Backbone backbone) {
+        this.key = key;
+        this.backbone = backbone;
+    }
+
+    public KeyConfig keyConfig() {
+        return key;
+    }
+
+    /**
+     * The keyed HiFi-GAN: the key vector is added to the output of {@code ups.<stage>} (decisions.md:
+     * stage 0, "the output of the second layer", after {@code conv_pre}), before that stage's
+     * resblocks. {@code key.channels()} must equal the channels there.
+     */
+    public static KeyedGenerator hifiGan(HifiGanConfig config, KeyConfig key, int stage) {
+        Generator g = new Generator(config);
+        if (stage < 0 || stage >= config.numUpsamples()) {
+            throw new LockeyException("injection stage " + stage + " outside 0.." + (config.numUpsamples() - 1));
+        }
+        int c = g.channelsAfterUpsample(stage);
+        if (c != key.channels()) {
+            throw new LockeyException("key 'channels' is " + key.channels() + " but ups." + stage + " outputs " + c
+                    + " channels");
+        }
+        return new KeyedGenerator(key, (root, mel, hook) -> g.build(root, mel, stage, hook));
+    }
+
+    /**
+     * Builds the whole keyed generator.
+     *
+     * @param root    the model root scope
+     * @param input   the generator's input (mel [B, 80, T] or latent codes)
+     * @param keyBits {@code [B, K]} 0/1, most significant bit first
+     */
+    public Outputs build(Scope root, SDVariable input, SDVariable keyBits) {
+        SDVariable embedded = new KeyEmbedding(key).build(root.child("key_embedding"), keyBits); // [B, d, K]
+        SDVariable vector = new KeyEncoder(key).build(root.child("key_encoder"), embedded);     // [B, C]
+        SDVariable logits = new KeyVerifier(key).build(root.child("verifier"), vector);         // [B, 2]
+        SDVariable column = root.sd().expandDims(vector, 2);                                    // [B, C, 1]
+        SDVariable audio = backbone.build(root, input, x -> x.add(column));                     // broadcast over time
+        return new Outputs(audio, vector, logits);
+    }
+}
