@@ -12,7 +12,10 @@ public final class Commands {
             new InspectCommand(),
             new KeysCommands.Init(),
             new KeysCommands.Issue(),
-            new KeysCommands.List());
+            new KeysCommands.List(),
+            new HifiGanCommands.Import(),
+            new HifiGanCommands.Vocode(),
+            new HifiGanCommands.Bench());
 
     private Commands() {
     }

@@ -260,6 +260,17 @@ public record HifiGanConfig(ResBlockKind resblock, List<Integer> upsampleRates, 
         return resblockKernelSizes.size();
     }
 
+    /** The log-mel front-end of the generator's input ({@code meldataset.mel_spectrogram}, center=False). */
+    public org.lockey.audio.MelConfig melConfig() {
+        return new org.lockey.audio.MelConfig(mel.samplingRate(), mel.nFft(), numMels, mel.hopSize(), mel.winSize(),
+                mel.fmin(), mel.fmax(), false);
+    }
+
+    /** The log-mel of the mel L1 loss: {@code fmax_for_loss}, Nyquist when null (upstream train.py). */
+    public org.lockey.audio.MelConfig lossMelConfig() {
+        return melConfig().withFmax(mel.fmaxForLoss().orElse(mel.samplingRate() / 2.0));
+    }
+
     /** Audio samples per mel frame produced by the generator: the product of the upsample rates. */
     public int samplesPerFrame() {
         int p = 1;
