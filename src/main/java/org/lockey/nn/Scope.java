@@ -179,14 +179,23 @@ public final class Scope {
      */
     public SDVariable param(String leaf, Init init, long... shape) {
         String key = key(leaf);
-        INDArray value = valueFor(key, init, shape);
+        INDArray value = valueFor(key, init, shape, build.dtype);
         return build.frozen ? build.sd.constant(key, value) : build.sd.var(key, value);
     }
 
     /** A state-dict buffer (BatchNorm statistics, codebooks): always a constant. */
     public SDVariable buffer(String leaf, Init init, long... shape) {
         String key = key(leaf);
-        return build.sd.constant(key, valueFor(key, init, shape));
+        return build.sd.constant(key, valueFor(key, init, shape, build.dtype));
+    }
+
+    /**
+     * A state-dict buffer of a fixed element type, e.g. BatchNorm's {@code num_batches_tracked}
+     * (int64 scalar): kept in that type whatever the model's float type is.
+     */
+    public SDVariable buffer(String leaf, DataType type, Init init, long... shape) {
+        String key = key(leaf);
+        return build.sd.constant(key, valueFor(key, init, shape, type));
     }
 
     /** A graph constant that is not part of the state dict (a DFT basis, a mask). */
@@ -209,7 +218,7 @@ public final class Scope {
         return name;
     }
 
-    private INDArray valueFor(String key, Init init, long[] shape) {
+    private INDArray valueFor(String key, Init init, long[] shape, DataType type) {
         if (build.created.containsKey(key)) {
             throw new IllegalStateException("parameter " + key + " created twice");
         }
@@ -217,10 +226,10 @@ public final class Scope {
         Tensor t = build.source == null ? null : build.source.get(key);
         if (t != null) {
             if (Arrays.equals(t.shape(), shape)) {
-                return t.toNd(build.dtype);
+                return t.toNd(type);
             }
             build.misshaped.add(key + " " + Arrays.toString(t.shape()) + " (model " + Arrays.toString(shape) + ")");
         }
-        return init.array(shape, build.rng, build.dtype);
+        return init.array(shape, build.rng, type);
     }
 }
