@@ -21,6 +21,8 @@ public final class Components {
 
     static {
         // Register implemented components here, one line each.
+        register(new org.lockey.model.silentcipher.SilentCipherComponents.Embed());
+        register(new org.lockey.model.silentcipher.SilentCipherComponents.Decode());
     }
 
     private Components() {

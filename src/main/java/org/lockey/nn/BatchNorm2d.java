@@ -64,10 +64,11 @@ public record BatchNorm2d(int numFeatures, double eps, Mode mode) {
         SDVariable var;
         SDVariable centred;
         if (mode == Mode.BATCH_STATISTICS) {
-            mean = x.mean(true, 0, 2, 3); // [1, C, 1, 1]
+            // Statistics accumulated in double (see Reduce): PyTorch's CPU kernel does the same.
+            mean = Reduce.mean(x, true, 0, 2, 3); // [1, C, 1, 1]
             centred = x.sub(mean); // [B, C, H, W]
             // Biased variance (divide by B*H*W), as PyTorch normalises with in training mode.
-            var = scope.sd().math().square(centred).mean(true, 0, 2, 3); // [1, C, 1, 1]
+            var = Reduce.meanSquare(centred, true, 0, 2, 3); // [1, C, 1, 1]
         } else {
             mean = runningMean.reshape(1, numFeatures, 1, 1);
             centred = x.sub(mean);

@@ -2,6 +2,7 @@ package org.lockey.model.silentcipher;
 
 import org.lockey.nn.BatchNorm2d;
 import org.lockey.nn.GatedConv2d;
+import org.lockey.nn.Reduce;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -68,7 +69,7 @@ public final class CarrierDecoder {
         }
         h = h.mul(scope.constant("band_mask", bandMask(config))); // [B, 1, F, T], zero from the band up
         if (!config.noNormalization()) {
-            SDVariable frameRms = scope.sd().math().sqrt(scope.sd().math().square(h).mean(true, 2)); // [B, 1, 1, T]
+            SDVariable frameRms = scope.sd().math().sqrt(Reduce.meanSquare(h, true, 2)); // [B, 1, 1, T]
             h = h.div(frameRms).mul(messageScale);
         }
         return h;
