@@ -67,6 +67,7 @@ public final class SilentCipher {
     private final SameDiff sd;
     private final EmbedGraph embedGraph;
     private final SDVariable logits;
+    private final Map<String, long[]> stateDict;
 
     private SilentCipher(SilentCipherConfig config, BatchNorm2d.Mode bnMode, DataType dtype,
             Map<String, Tensor> weights, String source, long seed) {
@@ -88,6 +89,7 @@ public final class SilentCipher {
         this.embedGraph = buildEmbed(root, carrier, message, scale);
         this.logits = buildDecoder(root, magnitude);
         root.build().checkLoaded(PREFIXES);
+        this.stateDict = root.build().created();
     }
 
     /**
@@ -135,6 +137,14 @@ public final class SilentCipher {
     /** The configuration. */
     public SilentCipherConfig config() {
         return config;
+    }
+
+    /**
+     * Every parameter and buffer of the three networks by upstream key (without {@code module.}), with
+     * its shape, in creation order: the key set of a compatible checkpoint.
+     */
+    public Map<String, long[]> stateDictShapes() {
+        return stateDict;
     }
 
     /** The BatchNorm mode. */
