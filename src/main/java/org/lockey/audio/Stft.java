@@ -103,6 +103,9 @@ public final class Stft {
             throw new IllegalArgumentException("negative length " + length);
         }
         int frames = s.frames();
+        if (frames < 1) {
+            throw new IllegalArgumentException("spectrum has no frames");
+        }
         int full = n + hop * (frames - 1);
         double[] y = new double[full];
         double[] env = windowSumSquare(frames);

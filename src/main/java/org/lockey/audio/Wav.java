@@ -227,6 +227,13 @@ public final class Wav {
             throw bad(path, "too long (" + frames + " frames per channel; at most " + (Integer.MAX_VALUE - 8)
                     + " are supported)");
         }
+        long bytesNeeded = frames * channels * Float.BYTES;
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytesNeeded > available) {
+            throw bad(path, "too large to load (" + frames + " frames x " + channels + " channels need "
+                    + (bytesNeeded >> 20) + " MiB, about " + (available >> 20) + " MiB are free)");
+        }
         int n = (int) frames;
         float[][] out = new float[channels][n];
         int framesPerBlock = Math.max(1, BLOCK_BYTES / frameBytes);
@@ -303,7 +310,7 @@ public final class Wav {
             throw new LockeyException(path + ": " + channels + " channels of " + encoding.bits
                     + " bits exceed the WAV block size limit");
         }
-        ByteBuffer h = ByteBuffer.allocate((int) (12 + 8 + fmtSize + factSize + 8)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer h = ByteBuffer.allocate(12 + 8 + fmtSize + factSize + 8).order(ByteOrder.LITTLE_ENDIAN);
         h.put(ascii("RIFF")).putInt((int) riffSize).put(ascii("WAVE"));
         h.put(ascii("fmt ")).putInt(fmtSize);
         h.putShort((short) (extensible ? FORMAT_EXTENSIBLE : encoding.formatTag));

@@ -1,0 +1,14 @@
+/**
+ * Shared SameDiff building blocks: differentiable graph pieces used by several models and by the
+ * training graphs. Each block mirrors a plain-array reference in {@code org.lockey.audio} (or an
+ * upstream PyTorch module) and is tested against it, with gradients checked against central finite
+ * differences in double precision.
+ *
+ * <ul>
+ *   <li>{@link org.lockey.nn.StftGraph}: {@code torch.stft} / {@code torch.istft} as conv1d / deconv2d
+ *       with fixed bases (SilentCipher's STFT front-end, the mel loss).</li>
+ *   <li>{@link org.lockey.nn.MelGraph}: HiFi-GAN's {@code meldataset.mel_spectrogram} (the mel
+ *       reconstruction loss, HiFi-GAN paper Eq. 3; LOCKEY paper §IV-A uses the same front-end).</li>
+ * </ul>
+ */
+package org.lockey.nn;
