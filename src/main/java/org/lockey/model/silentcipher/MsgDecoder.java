@@ -5,7 +5,6 @@ import org.lockey.nn.GatedConv2d;
 import org.lockey.nn.Init;
 import org.lockey.nn.Layouts;
 import org.lockey.nn.Scope;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -41,7 +40,9 @@ public final class MsgDecoder {
         int n = config.msgDecoderLayers();
         int dim = config.messageDim();
         Scope main = scope.child("main");
-        SDVariable h = magnitude.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, band), SDIndex.all()); // [B, 1, band, T]
+        // sd.slice, not SDVariable.get(SDIndex...): M2.1's strided_slice gradient fails or is wrong
+        // for batch 1 (measured in nn.StftGraph).
+        SDVariable h = scope.sd().slice(magnitude, new int[] {0, 0, 0, 0}, -1, -1, band, -1); // [B, 1, band, T]
         for (int i = 0; i < n; i++) {
             int in = i == 0 ? 1 : c;
             int out = i == n - 1 ? dim : c;

@@ -12,8 +12,10 @@ import org.lockey.io.Tensor;
 import org.lockey.nn.BatchNorm2d;
 import org.lockey.nn.Reduce;
 import org.lockey.nn.Scope;
+import org.lockey.nn.StftGraph;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.enums.PadMode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -51,6 +53,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SilentCipher {
     /** Upstream's reference power {@code average_energy_VCTK}: every input is scaled to it. */
     public static final double AVERAGE_ENERGY_VCTK = 0.002837200844477648;
+    /** The default {@code eps} of {@link #buildDecoderOnAudio}: a zero bin's magnitude becomes 1e-6. */
+    public static final double MAGNITUDE_EPS = 1e-12;
     /** Checkpoint prefixes of the three networks (the upstream files enc_c.ckpt, dec_c.ckpt, dec_m_0.ckpt). */
     public static final String[] PREFIXES = {CarrierEncoder.PREFIX + ".", CarrierDecoder.PREFIX + ".",
         MsgDecoder.PREFIX + "."};
@@ -190,6 +194,36 @@ public final class SilentCipher {
     /** Builds dec_m_0 on {@code root}: magnitude [B, 1, F, T] -> logits [B, 1, message_dim, T]. */
     public SDVariable buildDecoder(Scope root, SDVariable magnitude) {
         return new MsgDecoder(config, bnMode).decode(root.child(MsgDecoder.PREFIX), magnitude);
+    }
+
+    /**
+     * dec_m_0 on audio inside the graph, so that a loss on the logits differentiates back to the
+     * waveform (LOCKEY's watermark loss CE(D_m(G(x, k)), k)): per example, the power normalisation
+     * of the embedding's step 1 (its gain is part of the graph), the right zero padding of step 2,
+     * the STFT as {@link StftGraph} (periodic Hann N_FFT, hop, centred, reflect), the magnitude
+     * {@code sqrt(re^2 + im^2 + eps)}, then {@link #buildDecoder}.
+     *
+     * @param root   the model's root scope
+     * @param audio  {@code [B, length]} at the model rate
+     * @param length the number of samples (static)
+     * @param eps    added under the magnitude's square root so its gradient stays finite at a zero bin
+     *               (upstream adds nothing in the forward; {@link #MAGNITUDE_EPS} changes a
+     *               magnitude by at most 1e-6)
+     * @return logits {@code [B, 1, message_dim, T]}, T = {@code config.frames(length)}
+     */
+    public SDVariable buildDecoderOnAudio(Scope root, SDVariable audio, int length, double eps) {
+        SameDiff g = root.sd();
+        SDVariable power = Reduce.meanSquare(audio, true, 1); // [B, 1]
+        SDVariable normalized = audio.mul(g.math().sqrt(power.rdiv(AVERAGE_ENERGY_VCTK))); // [B, L]
+        int pad = config.rightPadding(length);
+        SDVariable padSpec = g.constant(root.uniqueName("silentcipher_pad"),
+                Nd4j.createFromArray(new int[][] {{0, 0}, {0, pad}}));
+        SDVariable padded = g.nn().pad(normalized, padSpec, PadMode.CONSTANT, 0.0); // [B, L + pad]
+        StftGraph stftGraph = new StftGraph(StftConfig.of(config.nFft(), config.hopLength()));
+        String prefix = root.uniqueName("silentcipher_stft");
+        StftGraph.Spec spec = stftGraph.stft(g, prefix, padded, config.paddedLength(length)); // [B, F, T]
+        SDVariable magnitude = stftGraph.magnitude(g, prefix, spec, eps); // [B, F, T]
+        return buildDecoder(root, g.expandDims(magnitude, 1)); // [B, 1, message_dim, T]
     }
 
     private static SameDiff sd(Scope s) {

@@ -258,4 +258,43 @@ class SilentCipherTest {
                 "enc_c.linear.weight", "enc_c.linear.bias", "dec_c.main.0.gate.weight", "dec_c.main.1.conv.weight",
                 "dec_c.main.1.bn.bias"), 6, 1e-6, 1e-5, 22);
     }
+
+    @Test
+    void inGraphDecoderOnAudioReproducesTheGoldenDecode() {
+        float[] audio = decodeCase.tensor("audio_watermarked").toFloatArray();
+        SilentCipherConfig config = goldenConfig();
+        SilentCipher model = SilentCipher.load(config, decodeCase.weightTensors(), "golden");
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.loaded(sd, decodeCase.weightTensors(), "golden");
+        SDVariable x = sd.placeHolder("audio", DataType.FLOAT, 1, audio.length);
+        SDVariable logits = model.buildDecoderOnAudio(root, x, audio.length, SilentCipher.MAGNITUDE_EPS);
+        root.build().checkLoaded("dec_m_0.");
+        INDArray got = logits.eval(Map.of("audio", Nd4j.createFromArray(audio).reshape(1, audio.length)));
+        INDArray ref = decodeCase.tensor("decoder_out").toNd();
+        assertArrayEquals(ref.shape(), got.shape());
+        double err = got.sub(ref).amaxNumber().doubleValue();
+        double bound = 1e-4 * Math.max(1, ref.amaxNumber().doubleValue());
+        System.out.printf("[golden] silentcipher_16k_decode via in-graph STFT: decoder_out max-abs %.3e (bound %.3e)%n",
+                err, bound);
+        assertTrue(err <= bound, "in-graph decoder_out max-abs " + err + " > " + bound);
+    }
+
+    @Test
+    void gradientsFromDecoderLogitsToTheWaveformMatchFiniteDifferences() {
+        SilentCipherConfig config = tiny();
+        SilentCipher model = SilentCipher.initialised(config, 4);
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.root(sd, null, "tiny", DataType.DOUBLE, false, 13);
+        int length = 30;
+        INDArray y = Nd4j.rand(DataType.DOUBLE, 2, length).subi(0.5);
+        SDVariable audio = sd.var("audio", y);
+        SDVariable logits = model.buildDecoderOnAudio(root, audio, length, SilentCipher.MAGNITUDE_EPS);
+        int frames = config.frames(length);
+        assertArrayEquals(new long[] {2, 1, 5, frames}, logits.eval().shape());
+        INDArray target = Nd4j.createFromArray(PayloadCodec.oneHot(PayloadCodec.tile(new int[] {2, 0, 4}, frames, 0), 5))
+                .castTo(DataType.DOUBLE); // [5, T]
+        SDVariable logp = sd.nn().logSoftmax(logits.permute(0, 1, 3, 2)); // [2, 1, T, 5]
+        logp.mul(sd.constant("target", target.transpose().reshape(1, 1, frames, 5).dup())).sum().neg().rename("loss");
+        GradCheck.check(sd, "loss", Map.of(), List.of("audio", "dec_m_0.main.1.conv.weight"), 20, 1e-6, 1e-5, 23);
+    }
 }
