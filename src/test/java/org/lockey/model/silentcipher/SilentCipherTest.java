@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.lockey.GradCheck;
 import org.lockey.LockeyException;
@@ -296,5 +297,26 @@ class SilentCipherTest {
         SDVariable logp = sd.nn().logSoftmax(logits.permute(0, 1, 3, 2)); // [2, 1, T, 5]
         logp.mul(sd.constant("target", target.transpose().reshape(1, 1, frames, 5).dup())).sum().neg().rename("loss");
         GradCheck.check(sd, "loss", Map.of(), List.of("audio", "dec_m_0.main.1.conv.weight"), 20, 1e-6, 1e-5, 23);
+    }
+
+    /** The released 44.1 kHz geometry end to end (F = 2049, 5 classes, 21-frame period) with a 40-bit payload. */
+    @Test
+    @Tag("slow")
+    void released44kGeometryEmbedsAndDecodesAPayload() {
+        SilentCipher model = SilentCipher.initialised(SilentCipherConfig.sc44k().withMsgDecoder(8, 10), 9);
+        float[] audio = signal(44100, 44100, 4);
+        boolean[] payload = PayloadCodec.bitsOf(0xA5C3F00F1L, 40);
+        SilentCipher.Embedding e = model.embed(audio, payload, 47);
+        assertEquals(audio.length, e.watermarked().length);
+        SilentCipher.Steps s = e.steps().orElseThrow();
+        int frames = model.config().frames(audio.length);
+        assertArrayEquals(new long[] {1, 1, 2049, frames}, s.carrier().shape());
+        int[] classes = new PayloadCodec(40).frameClasses(payload, frames);
+        for (int t = 0; t < frames; t++) {
+            assertEquals(1.0, s.messageOnehot().getDouble(0, 0, classes[t], t));
+        }
+        SilentCipher.Decoding d = model.decode(e.watermarked());
+        assertArrayEquals(new long[] {1, 1, 5, frames}, d.logits().shape());
+        assertEquals(frames, d.frameClasses().length);
     }
 }
