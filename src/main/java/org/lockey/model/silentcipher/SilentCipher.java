@@ -83,8 +83,8 @@ public final class SilentCipher {
         this.dtype = dtype;
         this.stft = new Stft(StftConfig.of(config.nFft(), config.hopLength()));
         this.sd = SameDiff.create();
-        Scope root = weights == null ? Scope.root(sd, null, source, dtype, true, seed)
-                : Scope.root(sd, weights, source, dtype, true, seed);
+        // Frozen: inference holds the weights as constants; training graphs build their own scope.
+        Scope root = Scope.root(sd, weights, source, dtype, true, seed);
         int bins = config.bins();
         SDVariable carrier = sd.placeHolder(CARRIER, dtype, -1, 1, bins, -1);
         SDVariable message = sd.placeHolder(MESSAGE, dtype, -1, 1, config.messageDim(), -1);
@@ -115,7 +115,10 @@ public final class SilentCipher {
         return new SilentCipher(config, bnMode, dtype, weights, source, 0);
     }
 
-    /** A model with PyTorch-default initialised weights drawn from {@code seed} (for tests and training). */
+    /**
+     * A model with PyTorch-default initialised weights drawn from {@code seed} (tests, shapes). To
+     * train, build the networks on a trainable scope with {@link #buildEmbed} / {@link #buildDecoder}.
+     */
     public static SilentCipher initialised(SilentCipherConfig config, long seed) {
         return new SilentCipher(config, BatchNorm2d.Mode.BATCH_STATISTICS, DataType.FLOAT, null, "(initialised)", seed);
     }
@@ -173,20 +176,21 @@ public final class SilentCipher {
         Scope decScope = root.child(CarrierDecoder.PREFIX);
         SDVariable merged = CarrierDecoder.merge(decScope, encoded, carrier, me); // [B, 96, F, T]
         SDVariable h = new CarrierDecoder(config, bnMode).decode(decScope, merged, messageScale); // [B, 1, F, T]
+        SameDiff g = root.sd();
         SDVariable w = h; // the watermark magnitude W, [B, 1, F, T]
         if (config.frameLevelNormalization()) {
-            w = h.mul(sd(root).math().sqrt(Reduce.meanSquare(carrier, true, 2))); // per-frame RMS [B, 1, 1, T]
+            w = h.mul(g.math().sqrt(Reduce.meanSquare(carrier, true, 2))); // per-frame RMS [B, 1, 1, T]
         } else if (config.utteranceLevelNormalization()) {
-            w = h.mul(sd(root).math().sqrt(Reduce.meanSquare(carrier, true, 2, 3))); // RMS [B, 1, 1, 1]
+            w = h.mul(g.math().sqrt(Reduce.meanSquare(carrier, true, 2, 3))); // RMS [B, 1, 1, 1]
         }
         SDVariable reconst;
         if (config.ensureNegativeMessage()) {
-            reconst = sd(root).nn().relu(carrier.sub(w), 0); // ReLU(C - W)
+            reconst = g.nn().relu(carrier.sub(w), 0); // ReLU(C - W)
         } else if (config.ensureConstrainedMessage()) {
-            SDVariable clipped = sd(root).math().min(sd(root).math().max(w, carrier.neg()), carrier); // W in [-C, C]
+            SDVariable clipped = g.math().min(g.math().max(w, carrier.neg()), carrier); // W in [-C, C]
             reconst = carrier.add(clipped);
         } else {
-            reconst = sd(root).math().abs(carrier.add(w));
+            reconst = g.math().abs(carrier.add(w));
         }
         return new EmbedGraph(me, h, reconst);
     }
@@ -224,10 +228,6 @@ public final class SilentCipher {
         StftGraph.Spec spec = stftGraph.stft(g, prefix, padded, config.paddedLength(length)); // [B, F, T]
         SDVariable magnitude = stftGraph.magnitude(g, prefix, spec, eps); // [B, F, T]
         return buildDecoder(root, g.expandDims(magnitude, 1)); // [B, 1, message_dim, T]
-    }
-
-    private static SameDiff sd(Scope s) {
-        return s.sd();
     }
 
     /**
