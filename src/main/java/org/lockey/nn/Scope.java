@@ -179,23 +179,26 @@ public final class Scope {
      */
     public SDVariable param(String leaf, Init init, long... shape) {
         String key = key(leaf);
-        INDArray value = valueFor(key, init, shape, build.dtype);
+        INDArray value = valueFor(key, init, shape);
         return build.frozen ? build.sd.constant(key, value) : build.sd.var(key, value);
     }
 
     /** A state-dict buffer (BatchNorm statistics, codebooks): always a constant. */
     public SDVariable buffer(String leaf, Init init, long... shape) {
         String key = key(leaf);
-        return build.sd.constant(key, valueFor(key, init, shape, build.dtype));
+        return build.sd.constant(key, valueFor(key, init, shape));
     }
 
     /**
      * A state-dict buffer of a fixed element type, e.g. BatchNorm's {@code num_batches_tracked}
-     * (int64 scalar): kept in that type whatever the model's float type is.
+     * (int64 scalar): kept in that type whatever the model's float type is, and read exactly from
+     * the checkpoint (a count above 2^24 would not survive a float32 round trip).
      */
     public SDVariable buffer(String leaf, DataType type, Init init, long... shape) {
         String key = key(leaf);
-        return build.sd.constant(key, valueFor(key, init, shape, type));
+        INDArray value = valueFor(key, init, shape); // records the key and checks its shape
+        Tensor t = build.source == null ? null : build.source.get(key);
+        return build.sd.constant(key, t != null && Arrays.equals(t.shape(), shape) ? t.toNd(type) : value.castTo(type));
     }
 
     /** A graph constant that is not part of the state dict (a DFT basis, a mask). */
@@ -218,7 +221,7 @@ public final class Scope {
         return name;
     }
 
-    private INDArray valueFor(String key, Init init, long[] shape, DataType type) {
+    private INDArray valueFor(String key, Init init, long[] shape) {
         if (build.created.containsKey(key)) {
             throw new IllegalStateException("parameter " + key + " created twice");
         }
@@ -226,10 +229,10 @@ public final class Scope {
         Tensor t = build.source == null ? null : build.source.get(key);
         if (t != null) {
             if (Arrays.equals(t.shape(), shape)) {
-                return t.toNd(type);
+                return t.toNd(build.dtype);
             }
             build.misshaped.add(key + " " + Arrays.toString(t.shape()) + " (model " + Arrays.toString(shape) + ")");
         }
-        return init.array(shape, build.rng, type);
+        return init.array(shape, build.rng, build.dtype);
     }
 }
