@@ -27,6 +27,8 @@ public final class Components {
         register(new org.lockey.model.lockey.KeyGolden.Verifier());
         register(new org.lockey.model.lockey.KeyedHifiGanGolden());
         register(new org.lockey.model.hifigan.HifiGanGeneratorComponent());
+        register(new org.lockey.model.silentcipher.SilentCipherComponents.Embed());
+        register(new org.lockey.model.silentcipher.SilentCipherComponents.Decode());
     }
 
     private Components() {

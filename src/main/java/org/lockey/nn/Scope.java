@@ -148,6 +148,18 @@ public final class Scope {
         return build.sd.constant(key, valueFor(key, init, shape));
     }
 
+    /**
+     * A state-dict buffer of a fixed element type, e.g. BatchNorm's {@code num_batches_tracked}
+     * (int64 scalar): kept in that type whatever the model's float type is, and read exactly from
+     * the checkpoint (a count above 2^24 would not survive a float32 round trip).
+     */
+    public SDVariable buffer(String leaf, DataType type, Init init, long... shape) {
+        String key = key(leaf);
+        INDArray value = valueFor(key, init, shape); // records the key and checks its shape
+        Tensor t = build.source == null ? null : build.source.get(key);
+        return build.sd.constant(key, t != null && Arrays.equals(t.shape(), shape) ? t.toNd(type) : value.castTo(type));
+    }
+
     /** A graph constant that is not part of the state dict (a DFT basis, a mask). */
     public SDVariable constant(String leaf, INDArray value) {
         return build.sd.constant(uniqueName(leaf), value.castTo(value.dataType().isFPType() ? build.dtype : value.dataType()));

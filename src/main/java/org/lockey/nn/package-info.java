@@ -11,6 +11,9 @@
  *       with fixed bases (SilentCipher's STFT front-end, the log-magnitude loss).</li>
  *   <li>{@link org.lockey.nn.MelGraph}: HiFi-GAN's {@code meldataset.mel_spectrogram} (the mel
  *       reconstruction loss, HiFi-GAN paper Eq. 3; LOCKEY paper §IV-A uses the same front-end).</li>
+ *   <li>{@link org.lockey.nn.Conv2d}, {@link org.lockey.nn.BatchNorm2d} (batch or running statistics) and
+ *       {@link org.lockey.nn.GatedConv2d} (SilentCipher's {@code Layer}); {@link org.lockey.nn.Reduce}
+ *       (means accumulated in double, as PyTorch's CPU kernels).</li>
  * </ul>
  */
 package org.lockey.nn;
