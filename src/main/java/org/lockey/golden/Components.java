@@ -21,6 +21,10 @@ public final class Components {
 
     static {
         // Register implemented components here, one line each.
+        register(new org.lockey.model.encodec.EncodecGolden.SeanetDecoderCase());
+        register(new org.lockey.model.encodec.EncodecGolden.SeanetEncoderCase());
+        register(new org.lockey.model.encodec.EncodecGolden.RvqDecodeCase());
+        register(new org.lockey.model.encodec.EncodecGolden.RvqEncodeCase());
     }
 
     private Components() {

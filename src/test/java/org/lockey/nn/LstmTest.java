@@ -147,4 +147,50 @@ class LstmTest {
         }
         GradCheck.check(sd, "loss", ph, names, 10, 1e-6, 1e-5, 3);
     }
+
+    @Test
+    void carriedStateGivesTheSameResultAsOnePass() {
+        int t = 9, split = 4, b = 2, in = 3, hidden = 5, layers = 2;
+        Lstm lstm = new Lstm(in, hidden, layers);
+        INDArray xv = Nd4j.rand(DataType.DOUBLE, t, b, in).muli(2).subi(1);
+
+        SameDiff whole = SameDiff.create();
+        SDVariable y = lstm.build(Scope.root(whole, null, "t", DataType.DOUBLE, false, 77).child("l"),
+                whole.placeHolder("x", DataType.DOUBLE, t, b, in));
+        INDArray want = y.eval(Map.of("x", xv));
+
+        // Same seed, so the same weights; two chunks with the state handed over.
+        SameDiff sd = SameDiff.create();
+        Scope scope = Scope.root(sd, null, "t", DataType.DOUBLE, false, 77).child("l");
+        SDVariable x = sd.placeHolder("x", DataType.DOUBLE, -1, b, in);
+        List<SDVariable> h0 = new ArrayList<>(), c0 = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            h0.add(sd.placeHolder("h" + k, DataType.DOUBLE, b, hidden));
+            c0.add(sd.placeHolder("c" + k, DataType.DOUBLE, b, hidden));
+        }
+        Lstm.Output out = lstm.build(scope, x, h0, c0);
+        List<String> names = new ArrayList<>(List.of(out.y().name()));
+        out.lastH().forEach(v -> names.add(v.name()));
+        out.lastC().forEach(v -> names.add(v.name()));
+
+        Map<String, INDArray> ph = new java.util.HashMap<>();
+        for (int k = 0; k < layers; k++) {
+            ph.put("h" + k, Nd4j.zeros(DataType.DOUBLE, b, hidden));
+            ph.put("c" + k, Nd4j.zeros(DataType.DOUBLE, b, hidden));
+        }
+        ph.put("x", xv.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, split)).dup());
+        Map<String, INDArray> first = sd.output(ph, names);
+        for (int k = 0; k < layers; k++) {
+            ph.put("h" + k, first.get(out.lastH().get(k).name()));
+            ph.put("c" + k, first.get(out.lastC().get(k).name()));
+        }
+        ph.put("x", xv.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(split, t)).dup());
+        Map<String, INDArray> second = sd.output(ph, names);
+        INDArray got = Nd4j.concat(0, first.get(out.y().name()), second.get(out.y().name()));
+        double err = got.sub(want).amaxNumber().doubleValue();
+        assertTrue(err < 1e-12, "max error " + err);
+        // The last layer's final h is the last output row.
+        double errH = second.get(out.lastH().get(layers - 1).name()).sub(want.slice(t - 1)).amaxNumber().doubleValue();
+        assertTrue(errH < 1e-12, "last h error " + errH);
+    }
 }
