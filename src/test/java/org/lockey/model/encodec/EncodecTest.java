@@ -82,4 +82,61 @@ class EncodecTest {
         }
         assertTrue(err <= 1e-5 * Math.max(1, peak), "chunked vs whole latent max-abs " + err);
     }
+
+    @Test
+    void streamingDecodeDeliversTheSameAudioInOrder() {
+        Encodec m = Encodec.random(tiny(Pad.Mode.CONSTANT, true), 7, false).withChunkFrames(5);
+        long[][][] codes = new long[1][3][13];
+        for (int f = 0; f < 13; f++) {
+            codes[0][0][f] = f;
+            codes[0][1][f] = 31 - f;
+            codes[0][2][f] = (7 * f) % 32;
+        }
+        float[] whole = m.decode(codes);
+        java.util.List<float[]> pieces = new java.util.ArrayList<>();
+        m.decode(codes, pieces::add);
+        assertEquals(3, pieces.size());
+        float[] joined = new float[whole.length];
+        int at = 0;
+        for (float[] p : pieces) {
+            System.arraycopy(p, 0, joined, at, p.length);
+            at += p.length;
+        }
+        assertEquals(whole.length, at);
+        assertArrayEquals(whole, joined, 0.0f);
+    }
+
+    @Test
+    void encodeGivesBatchCodebookFrameLayout() {
+        Encodec m = Encodec.random(tiny(Pad.Mode.CONSTANT, true), 8, true);
+        long[][][] codes = m.encode(signal(640 * 3 + 1, 2));
+        assertEquals(1, codes.length);
+        assertEquals(3, codes[0].length);
+        assertEquals(4, codes[0][0].length);
+        for (long[] row : codes[0]) {
+            for (long v : row) {
+                assertTrue(v >= 0 && v < 32);
+            }
+        }
+        assertEquals(4 * 640, m.decode(codes).length);
+    }
+
+    @Test
+    void badInputsAreClearErrors() {
+        Encodec m = Encodec.random(tiny(Pad.Mode.CONSTANT, true), 9, true);
+        LockeyException range = assertThrows(LockeyException.class, () -> m.decode(new long[][][] {{{0, 1}, {2, 32}}}));
+        assertTrue(range.getMessage().contains("= 32 is outside [0, 32)"), range.getMessage());
+        LockeyException books = assertThrows(LockeyException.class,
+                () -> m.decode(new long[][][] {{{0}, {0}, {0}, {0}}}));
+        assertTrue(books.getMessage().contains("4 codebooks"), books.getMessage());
+        LockeyException batch = assertThrows(LockeyException.class, () -> m.decode(new long[2][3][4]));
+        assertTrue(batch.getMessage().contains("batch of 2"), batch.getMessage());
+        LockeyException dim = assertThrows(LockeyException.class, () -> m.decodeLatent(new float[15][4]));
+        assertTrue(dim.getMessage().contains("15 channels") && dim.getMessage().contains("dimension is 16"),
+                dim.getMessage());
+        assertThrows(LockeyException.class, () -> m.encode(new float[0]));
+        assertThrows(LockeyException.class, () -> m.decode(new long[][][] {{{}, {}, {}}}));
+        // Fewer codebooks than n_q are a lower bandwidth, as upstream allows.
+        assertEquals(2 * 640, m.decode(new long[][][] {{{0, 1}}}).length);
+    }
 }
