@@ -29,6 +29,10 @@ public final class Components {
         register(new org.lockey.model.hifigan.HifiGanGeneratorComponent());
         register(new org.lockey.model.silentcipher.SilentCipherComponents.Embed());
         register(new org.lockey.model.silentcipher.SilentCipherComponents.Decode());
+        register(new org.lockey.model.encodec.EncodecGolden.SeanetDecoderCase());
+        register(new org.lockey.model.encodec.EncodecGolden.SeanetEncoderCase());
+        register(new org.lockey.model.encodec.EncodecGolden.RvqDecodeCase());
+        register(new org.lockey.model.encodec.EncodecGolden.RvqEncodeCase());
     }
 
     private Components() {
