@@ -15,7 +15,11 @@ public final class Commands {
             new KeysCommands.List(),
             new HifiGanCommands.Import(),
             new HifiGanCommands.Vocode(),
-            new HifiGanCommands.Bench());
+            new HifiGanCommands.Bench(),
+            new EncodecCommands.Import(),
+            new EncodecCommands.Encode(),
+            new EncodecCommands.Decode(),
+            new EncodecCommands.Bench());
 
     private Commands() {
     }

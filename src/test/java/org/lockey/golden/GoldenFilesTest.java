@@ -20,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GoldenFilesTest {
     /** Components that must exist (their issues are resolved). */
-    static final Set<String> REQUIRED = Set.of("hifigan.mel", "lockey.key_encoder", "lockey.verifier", "lockey.losses", "lockey.keyed_hifigan", "hifigan.generator", "silentcipher.embed", "silentcipher.decode");
+    static final Set<String> REQUIRED = Set.of("hifigan.mel", "lockey.key_encoder", "lockey.verifier", "lockey.losses", "lockey.keyed_hifigan", "hifigan.generator", "silentcipher.embed", "silentcipher.decode", "encodec.seanet_decoder", "encodec.seanet_encoder", "encodec.rvq_decode", "encodec.rvq_encode");
 
     static final Path GOLDEN = Path.of("golden");
 
