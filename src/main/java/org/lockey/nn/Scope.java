@@ -40,6 +40,7 @@ public final class Scope {
         private final String sourceName;
         private final DataType dtype;
         private final boolean frozen;
+        private boolean reuse;
         private final SplittableRandom rng;
         private final Map<String, long[]> created = new LinkedHashMap<>();
         private int anonymous;
@@ -52,6 +53,21 @@ public final class Scope {
             this.dtype = dtype;
             this.frozen = frozen;
             this.rng = new SplittableRandom(seed);
+        }
+
+        /**
+         * From now on, asking again for a key already created returns the existing variable instead
+         * of failing: one set of (frozen) weights applied several times, e.g. the message decoder run
+         * on each example of a batch separately.
+         */
+        public Build reuseVariables() {
+            this.reuse = true;
+            return this;
+        }
+
+        /** Keys the model created that the checkpoint does not hold (initialised instead). */
+        public java.util.List<String> missingFromCheckpoint() {
+            return created.keySet().stream().filter(k -> source == null || !source.containsKey(k)).toList();
         }
 
         /** Keys and shapes of every parameter and buffer created, in creation order. */
@@ -138,6 +154,9 @@ public final class Scope {
      */
     public SDVariable param(String leaf, Init init, long... shape) {
         String key = key(leaf);
+        if (build.reuse && build.created.containsKey(key)) {
+            return existing(key, shape);
+        }
         INDArray value = valueFor(key, init, shape);
         return build.frozen ? build.sd.constant(key, value) : build.sd.var(key, value);
     }
@@ -145,6 +164,9 @@ public final class Scope {
     /** A state-dict buffer (BatchNorm statistics, codebooks): always a constant. */
     public SDVariable buffer(String leaf, Init init, long... shape) {
         String key = key(leaf);
+        if (build.reuse && build.created.containsKey(key)) {
+            return existing(key, shape);
+        }
         return build.sd.constant(key, valueFor(key, init, shape));
     }
 
@@ -155,6 +177,9 @@ public final class Scope {
      */
     public SDVariable buffer(String leaf, DataType type, Init init, long... shape) {
         String key = key(leaf);
+        if (build.reuse && build.created.containsKey(key)) {
+            return existing(key, shape);
+        }
         INDArray value = valueFor(key, init, shape); // records the key and checks its shape
         Tensor t = build.source == null ? null : build.source.get(key);
         return build.sd.constant(key, t != null && Arrays.equals(t.shape(), shape) ? t.toNd(type) : value.castTo(type));
@@ -178,6 +203,13 @@ public final class Scope {
             name = base + "_" + (++build.anonymous);
         }
         return name;
+    }
+
+    private SDVariable existing(String key, long[] shape) {
+        if (!Arrays.equals(build.created.get(key), shape)) {
+            throw new IllegalStateException("parameter " + key + " reused with shape " + Arrays.toString(shape));
+        }
+        return build.sd.getVariable(key);
     }
 
     private INDArray valueFor(String key, Init init, long[] shape) {

@@ -154,7 +154,16 @@ public final class SilentCipher {
         return stateDict;
     }
 
-    /** The BatchNorm mode. */
+    /** The weights by upstream key (without {@code module.}), as a checkpoint stores them. */
+    public Map<String, Tensor> weights() {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (String key : stateDict.keySet()) {
+            out.put(key, Tensor.of(key, sd.getVariable(key).getArr()));
+        }
+        return out;
+    }
+
+    /** The BatchNorm mode of the networks. */
     public BatchNorm2d.Mode bnMode() {
         return bnMode;
     }
