@@ -44,6 +44,7 @@ public final class Scope {
         private final SplittableRandom rng;
         private final Map<String, long[]> created = new LinkedHashMap<>();
         private int anonymous;
+        private final java.util.Set<String> issuedNames = new java.util.HashSet<>();
 
         private Build(SameDiff sd, Map<String, Tensor> source, String sourceName, DataType dtype, boolean frozen,
                 long seed) {
@@ -195,13 +196,18 @@ public final class Scope {
         return build.sd.constant(uniqueName(leaf), build.dtype, value);
     }
 
-    /** A fresh graph name under this scope for an intermediate result ("ups.0/out_3"). */
+    /**
+     * A fresh graph name under this scope for an intermediate result or a name prefix
+     * ("ups.0/out_3"): never an existing variable's name and never handed out before, so it is
+     * also safe as the prefix of several constants.
+     */
     public String uniqueName(String leaf) {
         String base = (prefix.isEmpty() ? "" : prefix + "/") + leaf;
         String name = base;
-        while (build.sd.hasVariable(name)) {
+        while (build.sd.hasVariable(name) || build.issuedNames.contains(name)) {
             name = base + "_" + (++build.anonymous);
         }
+        build.issuedNames.add(name);
         return name;
     }
 

@@ -1,0 +1,205 @@
+package org.lockey.model.lockey;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.lockey.LockeyException;
+import org.lockey.io.AtomicFiles;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.StateDict;
+import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A keyed HiFi-GAN as a user receives it: the fine-tuned generator and the key modules in one
+ * model directory, and an inference graph that turns a mel and a key into audio.
+ *
+ * <p>Directory: {@code model.safetensors} (the upstream generator keys plus {@code key_embedding.*},
+ * {@code key_encoder.*}, {@code verifier.*}) and {@code config.json}
+ * ({@code {"kind": "lockey-hifigan", "generator": {...upstream config...}, "key": {...},
+ * "injection_stage": 0}}); a trained run also holds the watermark decoder it was trained with in
+ * {@code watermark/}, for tracing.
+ */
+public final class KeyedHifiGan {
+    /** Weights file. */
+    public static final String MODEL_FILE = "model.safetensors";
+    /** Config file. */
+    public static final String CONFIG_FILE = "config.json";
+    /** The {@code kind} written into the config. */
+    public static final String KIND = "lockey-hifigan";
+    /** Where a trained model keeps its watermark decoder. */
+    public static final String WATERMARK_DIR = "watermark";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HifiGanConfig generator;
+    private final KeyConfig key;
+    private final int injectionStage;
+    private final SameDiff sd;
+    private final KeyedGenerator.Outputs outputs;
+    private final Map<String, long[]> shapes;
+
+    private KeyedHifiGan(HifiGanConfig generator, KeyConfig key, int injectionStage, Map<String, Tensor> weights,
+            String source) {
+        this.generator = generator;
+        this.key = key;
+        this.injectionStage = injectionStage;
+        this.sd = SameDiff.create();
+        Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
+        SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, -1, generator.numMels(), -1);
+        SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, key.keyBits());
+        this.outputs = KeyedGenerator.hifiGan(generator, key, injectionStage).build(root, mel, bits);
+        root.build().checkLoaded();
+        this.shapes = root.build().created();
+    }
+
+    /** A keyed model from weights (all keys required). */
+    public static KeyedHifiGan of(HifiGanConfig generator, KeyConfig key, int injectionStage, Map<String, Tensor> weights,
+            String source) {
+        return new KeyedHifiGan(generator, key, injectionStage, weights, source);
+    }
+
+    /** Loads a model directory; a clear error when it is not a keyed HiFi-GAN. */
+    public static KeyedHifiGan load(Path dir) {
+        JsonNode cfg = readConfig(dir);
+        HifiGanConfig gen = HifiGanConfig.fromJson(cfg.get("generator"), dir.resolve(CONFIG_FILE) + " (generator)");
+        KeyConfig key = KeyConfig.fromJson(cfg.get("key"));
+        int stage = cfg.path("injection_stage").asInt(0);
+        Path weights = dir.resolve(MODEL_FILE);
+        return new KeyedHifiGan(gen, key, stage, StateDict.load(weights), weights.toString());
+    }
+
+    /** The config of a model directory, checked to be a keyed HiFi-GAN. */
+    public static JsonNode readConfig(Path dir) {
+        Path f = dir.resolve(CONFIG_FILE);
+        JsonNode cfg;
+        try {
+            cfg = JSON.readTree(Files.readAllBytes(f));
+        } catch (NoSuchFileException e) {
+            throw new LockeyException(dir + ": not a model directory (no " + CONFIG_FILE + ")");
+        } catch (IOException e) {
+            throw new LockeyException(f + ": not valid JSON (" + e.getMessage() + ")");
+        }
+        if (cfg == null || !KIND.equals(cfg.path("kind").asText())) {
+            throw new LockeyException(f + ": not a keyed HiFi-GAN model (kind is '" + (cfg == null ? "" :
+                    cfg.path("kind").asText()) + "', expected '" + KIND + "')");
+        }
+        if (!cfg.has("generator") || !cfg.has("key")) {
+            throw new LockeyException(f + ": keyed model config lacks 'generator' or 'key'");
+        }
+        return cfg;
+    }
+
+    /** Writes {@code weights} and the config into {@code dir}, each atomically. */
+    public static void save(Path dir, HifiGanConfig generator, KeyConfig key, int injectionStage,
+            Map<String, Tensor> weights, Map<String, String> metadata) {
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.put("kind", KIND);
+        cfg.set("generator", generator.toJson());
+        cfg.set("key", key.toJson());
+        cfg.put("injection_stage", injectionStage);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put("kind", KIND);
+        SafeTensors.write(dir.resolve(MODEL_FILE), weights, meta);
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), cfg.toPrettyString());
+    }
+
+    public HifiGanConfig generatorConfig() {
+        return generator;
+    }
+
+    public KeyConfig keyConfig() {
+        return key;
+    }
+
+    public int injectionStage() {
+        return injectionStage;
+    }
+
+    /** Parameter keys and shapes. */
+    public Map<String, long[]> shapes() {
+        return shapes;
+    }
+
+    /**
+     * Generates audio for a mel {@code [B, 80, T]} and one key per example.
+     *
+     * @return audio {@code [B, 1, T * hop]}
+     */
+    public synchronized INDArray generate(INDArray mel, Key[] keys) {
+        return run(mel, keys).get(outputs.audio().name());
+    }
+
+    /** The verification head's probability that each key is valid (class 0), {@code [B]}. */
+    public synchronized double[] validity(Key[] keys) {
+        INDArray bits = bits(keys);
+        INDArray logits = sd.output(Map.of("key_bits", bits), outputs.verifierLogits().name())
+                .get(outputs.verifierLogits().name());
+        double[] p = new double[keys.length];
+        for (int b = 0; b < keys.length; b++) {
+            double l0 = logits.getDouble(b, 0);
+            double l1 = logits.getDouble(b, 1);
+            p[b] = 1 / (1 + Math.exp(l1 - l0));
+        }
+        return p;
+    }
+
+    private Map<String, INDArray> run(INDArray mel, Key[] keys) {
+        if (mel.size(0) != keys.length) {
+            throw new IllegalArgumentException(mel.size(0) + " mels but " + keys.length + " keys");
+        }
+        return sd.output(Map.of("mel", mel.castTo(DataType.FLOAT), "key_bits", bits(keys)), outputs.audio().name());
+    }
+
+    private INDArray bits(Key[] keys) {
+        long[][] b = new long[keys.length][];
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i].bits() != key.keyBits()) {
+                throw new LockeyException("a " + keys[i].bits() + "-bit key for a model of " + key.keyBits()
+                        + "-bit keys");
+            }
+            b[i] = keys[i].bitArray();
+        }
+        return Nd4j.createFromArray(b);
+    }
+
+    /**
+     * Generates a long mel in chunks with the generator's receptive field as context on each side
+     * (as {@code HifiGan#vocodeChunked}), so memory stays bounded: {@code [80][T]} -> samples.
+     */
+    public float[] generateChunked(float[][] mel, Key k, int chunkFrames) {
+        int frames = mel[0].length;
+        int hop = generator.samplesPerFrame();
+        int context = new org.lockey.model.hifigan.Generator(generator).receptiveField().max();
+        float[] out = new float[frames * hop];
+        for (int start = 0; start < frames; start += chunkFrames) {
+            int end = Math.min(frames, start + chunkFrames);
+            int from = Math.max(0, start - context);
+            int to = Math.min(frames, end + context);
+            INDArray chunk = Nd4j.create(DataType.FLOAT, 1, mel.length, to - from);
+            for (int m = 0; m < mel.length; m++) {
+                for (int t = from; t < to; t++) {
+                    chunk.putScalar(new long[] {0, m, t - from}, mel[m][t]);
+                }
+            }
+            INDArray y = generate(chunk, new Key[] {k});
+            float[] ys = y.reshape(-1).toFloatVector();
+            System.arraycopy(ys, (start - from) * hop, out, start * hop, (end - start) * hop);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,469 @@
+package org.lockey.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+import org.lockey.LockeyException;
+import org.lockey.audio.MelSpectrogram;
+import org.lockey.data.AudioDataset;
+import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyConfig;
+import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyedGenerator;
+import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.model.silentcipher.SilentCipher;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * LOCKEY fine-tuning of a HiFi-GAN vocoder (paper §III-IV, decisions.md "Losses and training").
+ *
+ * <p>Per step: a batch of random crops of the training clips, each with a key drawn valid or invalid
+ * with probability 1/2 (valid: uniform over the registry's valid set; invalid: uniform over the other
+ * keys); the mel of each crop; the teacher output {@code y_t} — the frozen base generator G0(x),
+ * watermarked with the key by the frozen SilentCipher embedder for valid keys — computed outside the
+ * training graph; then the student graph: the keyed generator (initialised from G0, key modules
+ * fresh), the frozen message decoder D_m on the generated audio (per example, its weights graph
+ * constants), the loss of Eq. 4 with the curriculum bound tau, and one Adam step on the student's
+ * variables only.
+ *
+ * <p>Data order, crops and key draws are functions of (seed, step) ({@link AudioDataset#rng}), so
+ * {@link #run} resumed from a checkpoint continues exactly as the uninterrupted run.
+ */
+public final class LockeyTrainer {
+    /** Checkpoint kind. */
+    public static final String KIND = "lockey";
+    private static final int STREAM_CROP = 100;
+    private static final int STREAM_KEY = 10_000;
+
+    /**
+     * Hyper-parameters.
+     *
+     * @param batchSize       examples per step
+     * @param cropFrames      mel frames per crop (crop = frames x hop samples)
+     * @param steps           total optimiser steps
+     * @param checkpointEvery steps between checkpoints
+     * @param validateEvery   steps between validation passes (0 = only at the end)
+     * @param seed            seed of data order, crops, keys and the key modules' initialisation
+     * @param lr              Adam learning rate (paper 1e-4)
+     * @param curriculum      the invalid-key bound schedule
+     * @param lambdas         the loss weights of Eq. 4
+     * @param sdrDb           the watermark SDR of the teacher's embedding
+     * @param injectionStage  the upsample stage after which the key vector is added (0 = after ups.0)
+     * @param keyDim          d, the key embedding size
+     * @param keyHidden       h, the key encoder's hidden channels
+     * @param validationClips held-out clips per validation pass
+     * @param validationKeys  valid and invalid keys per validation pass (each)
+     */
+    public record Config(int batchSize, int cropFrames, long steps, int checkpointEvery, int validateEvery, long seed,
+            double lr, Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int injectionStage, int keyDim,
+            int keyHidden, int validationClips, int validationKeys) {
+        public Config {
+            if (batchSize < 1 || cropFrames < 1 || steps < 1 || checkpointEvery < 1 || validateEvery < 0
+                    || validationClips < 1 || validationKeys < 1 || keyDim < 1 || keyHidden < 1) {
+                throw new LockeyException("invalid fine-tuning settings: sizes and counts must be positive");
+            }
+        }
+
+        /** The settings as JSON (checkpoint metadata and the run's config.json). */
+        public ObjectNode toJson() {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("batch_size", batchSize).put("crop_frames", cropFrames).put("steps", steps)
+                    .put("checkpoint_every", checkpointEvery).put("validate_every", validateEvery).put("seed", seed)
+                    .put("lr", lr).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
+                    .put("lambda_wm", lambdas.wm()).put("lambda_p", lambdas.p()).put("lambda_s", lambdas.s())
+                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("injection_stage", injectionStage)
+                    .put("key_dim", keyDim).put("key_hidden", keyHidden);
+            return o;
+        }
+    }
+
+    /**
+     * One validation pass.
+     *
+     * @param step        the step it followed
+     * @param sdrValid    mean SDR (dB) of valid-key outputs against the watermarked teacher
+     * @param sdrInvalid  mean SDR (dB) of invalid-key outputs against the teacher
+     * @param bitAccuracy mean share of key bits decoded right from valid-key outputs
+     * @param verifierAccuracy share of keys the verification head classifies right
+     */
+    public record Validation(long step, double sdrValid, double sdrInvalid, double bitAccuracy,
+            double verifierAccuracy) {
+        public String line() {
+            return String.format(Locale.ROOT, "step %d: SDR_valid %.2f dB, SDR_invalid %.2f dB, bit accuracy %.3f, "
+                    + "verifier accuracy %.3f", step, sdrValid, sdrInvalid, bitAccuracy, verifierAccuracy);
+        }
+    }
+
+    private final Config cfg;
+    private final HifiGan base;
+    private final SilentCipher watermark;
+    private final KeyRegistry registry;
+    private final AudioDataset train;
+    private final AudioDataset valid;
+    private final HifiGanConfig genCfg;
+    private final KeyConfig keyCfg;
+    private final PayloadCodec codec;
+    private final MelSpectrogram melFront;
+    private final int length;
+    private final int wmFrames;
+
+    private SameDiff sd;
+    private LockeyLoss.Terms terms;
+    private List<String> trainable;
+    private final Adam adam;
+    private long step;
+
+    /**
+     * A trainer; call {@link #start} or {@link #resume} before {@link #run}.
+     *
+     * @param base      the pretrained generator G0 (frozen teacher and the student's starting point)
+     * @param watermark the trained SilentCipher (frozen embedder of the teacher and message decoder)
+     * @param registry  the key registry (its valid keys)
+     * @param train     training clips at the generator's rate
+     * @param valid     held-out clips for validation
+     */
+    public LockeyTrainer(Config cfg, HifiGan base, SilentCipher watermark, KeyRegistry registry, AudioDataset train,
+            AudioDataset valid) {
+        this.cfg = cfg;
+        this.base = base;
+        this.watermark = watermark;
+        this.registry = registry;
+        this.train = train;
+        this.valid = valid;
+        this.genCfg = base.config();
+        int rate = genCfg.mel().samplingRate();
+        if (watermark.config().sampleRate() != rate) {
+            throw new LockeyException("the watermark model runs at " + watermark.config().sampleRate()
+                    + " Hz but the generator at " + rate + " Hz");
+        }
+        if (train.sampleRate() != rate || valid.sampleRate() != rate) {
+            throw new LockeyException("training data must be loaded at the generator rate " + rate + " Hz");
+        }
+        this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(),
+                genCfg.channelsAfterStage(cfg.injectionStage()));
+        this.codec = new PayloadCodec(registry.bits());
+        if (codec.period() != watermark.config().messageLen()) {
+            throw new LockeyException("the watermark model's message period is " + watermark.config().messageLen()
+                    + " frames but " + registry.bits() + "-bit keys need " + codec.period());
+        }
+        this.melFront = new MelSpectrogram(genCfg.melConfig());
+        this.length = cfg.cropFrames() * genCfg.samplesPerFrame();
+        this.wmFrames = watermark.config().frames(length);
+        if (wmFrames < codec.period()) {
+            throw new LockeyException("crops of " + cfg.cropFrames() + " frames are shorter than one message period ("
+                    + codec.period() + " watermark frames); use longer crops");
+        }
+        this.adam = new Adam(Adam.Config.adam(cfg.lr()));
+    }
+
+    public KeyConfig keyConfig() {
+        return keyCfg;
+    }
+
+    /** Steps done. */
+    public long step() {
+        return step;
+    }
+
+    /** Starts from the base generator with fresh key modules. */
+    public void start() {
+        build(base.stateDict(), "base generator");
+        List<String> fresh = new ArrayList<>();
+        for (String k : sd.variables().stream().map(SDVariable::name).toList()) {
+            if (sd.getVariable(k).getVariableType() == VariableType.VARIABLE && !base.stateDict().containsKey(k)) {
+                fresh.add(k);
+            }
+        }
+        for (String k : fresh) {
+            if (!(k.startsWith("key_embedding.") || k.startsWith("key_encoder.") || k.startsWith("verifier."))) {
+                throw new LockeyException("base generator lacks " + k);
+            }
+        }
+        step = 0;
+    }
+
+    /** Continues from a checkpoint: same weights, optimiser state and step. */
+    public void resume(Checkpoint ck) {
+        build(ck.params(), "checkpoint");
+        adam.restore(ck.optimiser(), ck.adamSteps(), DataType.FLOAT);
+        step = ck.step();
+    }
+
+    private void build(Map<String, Tensor> weights, String source) {
+        sd = SameDiff.create();
+        int b = cfg.batchSize();
+        Scope student = Scope.root(sd, weights, source, DataType.FLOAT, false, cfg.seed());
+        SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, b, genCfg.numMels(), cfg.cropFrames());
+        SDVariable keyBits = sd.placeHolder("key_bits", DataType.INT64, b, keyCfg.keyBits());
+        SDVariable teacher = sd.placeHolder("teacher", DataType.FLOAT, b, 1, length);
+        SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
+        SDVariable validFlag = sd.placeHolder("valid", DataType.INT64, b);
+        SDVariable tau = sd.placeHolder("tau", DataType.FLOAT, 1);
+        KeyedGenerator.Outputs out = KeyedGenerator.hifiGan(genCfg, keyCfg, cfg.injectionStage()).build(student, mel,
+                keyBits);
+        // D_m: frozen (graph constants), one set of weights applied to each example separately so that
+        // batch-statistics BatchNorm sees one utterance at a time, as upstream's decoder does.
+        Scope decoder = Scope.root(sd, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
+        decoder.build().reuseVariables();
+        SDVariable audio2d = out.audio().reshape(b, length);                                   // [B, L]
+        SDVariable[] perExample = new SDVariable[b];
+        for (int i = 0; i < b; i++) {
+            SDVariable one = sd.slice(audio2d, new int[] {i, 0}, 1, length);                   // [1, L]
+            SDVariable l = watermark.buildDecoderOnAudio(decoder, one, length, SilentCipher.MAGNITUDE_EPS);
+            perExample[i] = l.reshape(1, watermark.config().messageDim(), wmFrames);           // [1, 5, T]
+        }
+        SDVariable logits = b == 1 ? perExample[0] : sd.concat(0, perExample);                 // [B, 5, T]
+        terms = LockeyLoss.build(sd, "loss", out.audio(), teacher, logits, symbols, watermark.config().messageDim(),
+                validFlag, out.verifierLogits(), tau, length, org.lockey.train.SpectralLoss.paper(), cfg.lambdas());
+        sd.setLossVariables(terms.total());
+        trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .map(SDVariable::name).toList();
+    }
+
+    /** The student's trainable variables by key (the keyed model's weights). */
+    public Map<String, Tensor> weights() {
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        for (String k : trainable) {
+            w.put(k, Tensor.of(k, sd.getVariable(k).getArr()));
+        }
+        return w;
+    }
+
+    /** Names of the trainable variables (never a teacher or message-decoder weight). */
+    public List<String> trainableNames() {
+        return trainable;
+    }
+
+    /** The graph (for tests). */
+    public SameDiff graph() {
+        return sd;
+    }
+
+    /** One batch of inputs for a step: everything a step needs, drawn from (seed, step). */
+    record Batch(INDArray mel, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
+    }
+
+    Batch batch(long s) {
+        int b = cfg.batchSize();
+        int frames = cfg.cropFrames();
+        INDArray mel = Nd4j.create(DataType.FLOAT, b, genCfg.numMels(), frames);
+        Key[] keys = new Key[b];
+        boolean[] isValid = new boolean[b];
+        for (int i = 0; i < b; i++) {
+            int idx = train.index(cfg.seed(), s, b, i);
+            float[] crop = train.crop(idx, length, AudioDataset.rng(cfg.seed(), s, STREAM_CROP + i));
+            float[][] m = melFront.apply(crop);
+            for (int c = 0; c < m.length; c++) {
+                for (int t = 0; t < frames; t++) {
+                    mel.putScalar(new long[] {i, c, t}, m[c][t]);
+                }
+            }
+            SplittableRandom r = AudioDataset.rng(cfg.seed(), s, STREAM_KEY + i);
+            isValid[i] = r.nextBoolean();
+            keys[i] = isValid[i] ? registry.validKeys().get(r.nextInt(registry.validKeys().size()))
+                    : invalidKey(r);
+        }
+        INDArray teacher = teachers(mel, keys, isValid);
+        INDArray symbols = Nd4j.create(DataType.INT64, b, wmFrames);
+        for (int i = 0; i < b; i++) {
+            if (isValid[i]) {
+                int[] classes = codec.frameClasses(bitsOf(keys[i]), wmFrames);
+                for (int t = 0; t < wmFrames; t++) {
+                    symbols.putScalar(new long[] {i, t}, classes[t]);
+                }
+            }
+        }
+        return new Batch(mel, keys, isValid, teacher, symbols);
+    }
+
+    /** A key drawn uniformly from the keys outside the valid set. */
+    Key invalidKey(SplittableRandom r) {
+        int bits = registry.bits();
+        long mask = bits == 64 ? -1L : (1L << bits) - 1;
+        while (true) {
+            Key k = new Key(bits, r.nextLong() & mask);
+            if (!registry.isValid(k)) {
+                return k;
+            }
+        }
+    }
+
+    /** y_t: G0(x), watermarked with the key for valid keys; [B, 1, L]. */
+    INDArray teachers(INDArray mel, Key[] keys, boolean[] isValid) {
+        INDArray y0 = base.vocode(mel);                                                          // [B, 1, L]
+        INDArray out = y0.dup();
+        for (int i = 0; i < keys.length; i++) {
+            if (isValid[i]) {
+                float[] clip = y0.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i),
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all()).toFloatVector();
+                float[] wm = watermark.embed(clip, bitsOf(keys[i]), cfg.sdrDb()).watermarked();
+                out.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(Nd4j.createFromArray(wm));
+            }
+        }
+        return out;
+    }
+
+    static boolean[] bitsOf(Key k) {
+        boolean[] b = new boolean[k.bits()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = k.bit(i) == 1;
+        }
+        return b;
+    }
+
+    /** Runs one step and returns its loss terms (batch means) and tau. */
+    public Map<String, Double> trainStep() {
+        Batch bt = batch(step);
+        double tau = cfg.curriculum().tau(step);
+        Map<String, INDArray> feed = new LinkedHashMap<>();
+        feed.put("mel", bt.mel());
+        long[][] bits = new long[bt.keys().length][];
+        long[] validFlags = new long[bt.keys().length];
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = bt.keys()[i].bitArray();
+            validFlags[i] = bt.valid()[i] ? 1 : 0;
+        }
+        feed.put("key_bits", Nd4j.createFromArray(bits));
+        feed.put("teacher", bt.teacher());
+        feed.put("symbols", bt.symbols());
+        feed.put("valid", Nd4j.createFromArray(validFlags));
+        feed.put("tau", Nd4j.createFromArray(new float[] {(float) tau}));
+        List<String> outs = List.of(terms.total().name(), terms.ceWm().name(), terms.mse().name(),
+                terms.mseLogmag().name(), terms.ceVerify().name());
+        OutAndGrad og = sd.calculateGradientsAndOutputs(feed, outs, trainable);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String k : trainable) {
+            params.put(k, sd.getVariable(k).getArr());
+        }
+        adam.step(params, og.getGradients());
+        step++;
+        Map<String, Double> figures = new LinkedHashMap<>();
+        figures.put("loss", og.getOutputs().get(terms.total().name()).getDouble(0));
+        figures.put("ce_wm", masked(og.getOutputs().get(terms.ceWm().name()), validFlags, 1));
+        figures.put("mse", masked(og.getOutputs().get(terms.mse().name()), validFlags, 1));
+        figures.put("mse_inv", masked(og.getOutputs().get(terms.mse().name()), validFlags, 0));
+        figures.put("ce_v", og.getOutputs().get(terms.ceVerify().name()).meanNumber().doubleValue());
+        figures.put("tau", tau);
+        return figures;
+    }
+
+    private static double masked(INDArray perExample, long[] valid, int want) {
+        double s = 0;
+        int n = 0;
+        for (int i = 0; i < valid.length; i++) {
+            if (valid[i] == want) {
+                s += perExample.getDouble(i);
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    /**
+     * Runs to {@code cfg.steps()}, checkpointing into {@code runDir} (atomically) every
+     * {@code checkpointEvery} steps and at the end, validating every {@code validateEvery} steps.
+     *
+     * @param onCheckpoint called after each checkpoint (the CLI writes the model directory there)
+     */
+    public List<Validation> run(Path runDir, Consumer<String> log, Runnable onCheckpoint) {
+        List<Validation> history = new ArrayList<>();
+        Progress progress = new Progress("finetune", step, cfg.steps());
+        while (step < cfg.steps()) {
+            Map<String, Double> f = trainStep();
+            progress.update(step, f);
+            boolean last = step == cfg.steps();
+            if (step % cfg.checkpointEvery() == 0 || last) {
+                Checkpoint.save(runDir, KIND, step, weights(), adam, Map.of("config", cfg.toJson().toString()));
+                onCheckpoint.run();
+            }
+            if ((cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0) || last) {
+                Validation v = validate();
+                history.add(v);
+                log.accept(v.line());
+            }
+        }
+        return history;
+    }
+
+    /**
+     * SDR_valid, SDR_invalid, bit accuracy and verifier accuracy on the first held-out clips, for the
+     * first {@code validationKeys} valid keys and as many seeded invalid keys.
+     */
+    public Validation validate() {
+        KeyedHifiGan model = KeyedHifiGan.of(genCfg, keyCfg, cfg.injectionStage(), weights(), "training state");
+        int clips = Math.min(cfg.validationClips(), valid.size());
+        int nk = Math.min(cfg.validationKeys(), registry.validKeys().size());
+        SplittableRandom r = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
+        Key[] validKeys = registry.validKeys().subList(0, nk).toArray(new Key[0]);
+        Key[] invalidKeys = new Key[nk];
+        for (int i = 0; i < nk; i++) {
+            invalidKeys[i] = invalidKey(r);
+        }
+        double sdrV = 0;
+        double sdrI = 0;
+        double acc = 0;
+        for (int c = 0; c < clips; c++) {
+            float[] crop = valid.crop(c, length, new SplittableRandom(c));
+            float[][] m = melFront.apply(crop);
+            INDArray mel = Nd4j.create(DataType.FLOAT, 1, genCfg.numMels(), cfg.cropFrames());
+            for (int ch = 0; ch < m.length; ch++) {
+                for (int t = 0; t < cfg.cropFrames(); t++) {
+                    mel.putScalar(new long[] {0, ch, t}, m[ch][t]);
+                }
+            }
+            float[] y0 = base.vocode(mel).reshape(-1).toFloatVector();
+            for (int k = 0; k < nk; k++) {
+                float[] yt = watermark.embed(y0, bitsOf(validKeys[k]), cfg.sdrDb()).watermarked();
+                float[] y = model.generate(mel, new Key[] {validKeys[k]}).reshape(-1).toFloatVector();
+                sdrV += Sdr.db(yt, y);
+                PayloadCodec.Decoded d = watermark.decodePayload(y, registry.bits());
+                acc += bitAccuracy(d, validKeys[k]);
+                float[] yi = model.generate(mel, new Key[] {invalidKeys[k]}).reshape(-1).toFloatVector();
+                sdrI += Sdr.db(y0, yi);
+            }
+        }
+        double[] pValid = model.validity(validKeys);
+        double[] pInvalid = model.validity(invalidKeys);
+        int right = 0;
+        for (int i = 0; i < nk; i++) {
+            right += (pValid[i] > 0.5 ? 1 : 0) + (pInvalid[i] <= 0.5 ? 1 : 0);
+        }
+        int n = clips * nk;
+        return new Validation(step, sdrV / n, sdrI / n, acc / n, right / (2.0 * nk));
+    }
+
+    /** Share of key bits decoded right; a clip with no decodable message counts as chance (0.5). */
+    static double bitAccuracy(PayloadCodec.Decoded d, Key k) {
+        if (!d.found()) {
+            return 0.5;
+        }
+        boolean[] bits = d.bits();
+        int right = 0;
+        for (int i = 0; i < k.bits(); i++) {
+            right += (bits[i] == (k.bit(i) == 1)) ? 1 : 0;
+        }
+        return right / (double) k.bits();
+    }
+}

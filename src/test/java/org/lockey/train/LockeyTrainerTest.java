@@ -1,0 +1,125 @@
+package org.lockey.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lockey.data.AudioDataset;
+import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.silentcipher.SilentCipher;
+import org.lockey.model.silentcipher.SilentCipherConfig;
+import org.nd4j.autodiff.samediff.VariableType;
+
+/** The LOCKEY fine-tuning loop on a tiny generator and watermark model. */
+class LockeyTrainerTest {
+    static HifiGanConfig gen;
+    static AudioDataset train;
+    static AudioDataset valid;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void data() {
+        gen = HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2), List.of(16, 16, 4, 4), 16,
+                List.of(3), List.of(List.of(1, 2)));
+        train = AudioDataset.load(Path.of("reference-data/speech"), "train", 22050);
+        valid = AudioDataset.load(Path.of("reference-data/speech"), "valid", 22050);
+    }
+
+    static LockeyTrainer.Config config(long steps) {
+        return new LockeyTrainer.Config(2, 48, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
+                LockeyLoss.Lambdas.ones(), 30, 0, 8, 16, 1, 2);
+    }
+
+    static LockeyTrainer trainer(long steps) {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        return new LockeyTrainer(config(steps), base, wm, KeyRegistry.create("t", 16, 12, 1), train, valid);
+    }
+
+    private static Map<String, Tensor> snapshot(Map<String, Tensor> w) {
+        Map<String, Tensor> copy = new java.util.LinkedHashMap<>();
+        w.forEach((k, t) -> copy.put(k, Tensor.ofFloats(k, t.toFloatArray(), t.shape())));
+        return copy;
+    }
+
+    private static void assertSameValues(Map<String, Tensor> a, Map<String, Tensor> b, double tol, String what) {
+        assertEquals(a.keySet(), b.keySet(), what);
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toFloatArray();
+            float[] y = b.get(k).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], tol, what + " " + k + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void teacherAndMessageDecoderStayFrozen() {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        LockeyTrainer t = new LockeyTrainer(config(2), base, wm, KeyRegistry.create("t", 16, 12, 1), train, valid);
+        Map<String, Tensor> baseBefore = snapshot(base.stateDict());
+        Map<String, Tensor> wmBefore = snapshot(wm.weights());
+        t.start();
+        Map<String, Tensor> studentBefore = snapshot(t.weights());
+        int decoderWeights = 0;
+        for (String k : wm.weights().keySet()) {
+            assertFalse(t.trainableNames().contains(k), "watermark weight " + k + " is not trainable");
+            if (k.startsWith("dec_m_0.")) {
+                assertEquals(VariableType.CONSTANT, t.graph().getVariable(k).getVariableType(), k);
+                decoderWeights++;
+            }
+        }
+        assertTrue(decoderWeights > 0, "the message decoder is in the training graph");
+        t.trainStep();
+        t.trainStep();
+        assertSameValues(baseBefore, base.stateDict(), 0, "teacher");
+        assertSameValues(wmBefore, wm.weights(), 0, "watermark model");
+        boolean moved = false;
+        for (Map.Entry<String, Tensor> e : t.weights().entrySet()) {
+            float[] x = studentBefore.get(e.getKey()).toFloatArray();
+            float[] y = e.getValue().toFloatArray();
+            for (int i = 0; i < x.length && !moved; i++) {
+                moved = x[i] != y[i];
+            }
+        }
+        assertTrue(moved, "the student's weights are updated");
+        assertTrue(t.trainableNames().contains("key_embedding.weight") && t.trainableNames().contains("ups.0.weight_v"));
+    }
+
+    @Test
+    void resumeContinuesExactly() {
+        LockeyTrainer straight = trainer(4);
+        straight.start();
+        straight.run(dir.resolve("a"), s -> { }, () -> { });
+        LockeyTrainer first = trainer(2);
+        first.start();
+        first.run(dir.resolve("b"), s -> { }, () -> { });
+        LockeyTrainer second = trainer(4);
+        second.resume(Checkpoint.load(dir.resolve("b"), LockeyTrainer.KIND).orElseThrow());
+        assertEquals(2, second.step());
+        second.run(dir.resolve("b"), s -> { }, () -> { });
+        assertSameValues(straight.weights(), second.weights(), 1e-6, "resumed");
+    }
+
+    @Test
+    void validationReportsFiniteFigures() {
+        LockeyTrainer t = trainer(1);
+        t.start();
+        LockeyTrainer.Validation v = t.validate();
+        assertTrue(Double.isFinite(v.sdrValid()) && Double.isFinite(v.sdrInvalid()), v.line());
+        assertTrue(v.bitAccuracy() >= 0 && v.bitAccuracy() <= 1, v.line());
+    }
+}
