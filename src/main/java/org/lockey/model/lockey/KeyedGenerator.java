@@ -71,6 +71,34 @@ public final class KeyedGenerator {
     }
 
     /**
+     * The keyed Encodec decoder: the key vector is added to the output of {@code decoder.model.<layer>}
+     * (decisions.md: layer 1, the LSTM after the first conv, "the output of the second layer"), before
+     * the rest of the SEANet decoder. Parameters keep the audiocraft keys under {@code decoder.}.
+     * {@code key.channels()} must equal the channels there ({@code 2^len(ratios) n_filters}).
+     *
+     * @param frames latent frames of the input (the SEANet layers need the static length)
+     */
+    public static KeyedGenerator encodecDecoder(org.lockey.model.encodec.SeanetConfig config, KeyConfig key, int layer,
+            long frames) {
+        org.lockey.model.encodec.SeanetStack stack = new org.lockey.model.encodec.SEANetDecoder(config).stack();
+        if (layer < 0 || layer >= stack.layers().size() - 1) {
+            throw new LockeyException("injection layer " + layer + " outside 0.." + (stack.layers().size() - 2));
+        }
+        org.lockey.model.encodec.SeanetStack head = stack.sub(0, layer + 1);
+        org.lockey.model.encodec.SeanetStack tail = stack.sub(layer + 1, stack.layers().size());
+        int channels = (1 << config.ratios().size()) * config.nFilters();
+        if (layer <= 1 && key.channels() != channels) {
+            throw new LockeyException("key 'channels' is " + key.channels() + " but decoder.model." + layer + " outputs "
+                    + channels + " channels");
+        }
+        return new KeyedGenerator(key, (root, latent, hook) -> {
+            Scope model = root.child("decoder").child("model");
+            SDVariable h = hook.apply(head.build(model, latent, frames));                    // [B, C, T_l]
+            return tail.build(model, h, head.outputLength(frames));                          // [B, 1, frames * hop]
+        });
+    }
+
+    /**
      * Builds the whole keyed generator.
      *
      * @param root    the model root scope

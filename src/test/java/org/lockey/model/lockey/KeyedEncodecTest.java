@@ -1,0 +1,81 @@
+package org.lockey.model.lockey;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.lockey.io.Tensor;
+import org.lockey.model.encodec.CompressionConfig;
+import org.lockey.model.encodec.SEANetDecoder;
+import org.lockey.model.encodec.SeanetConfig;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The keyed Encodec decoder adds the key vector after decoder.model.1 and changes nothing else. */
+class KeyedEncodecTest {
+    static final SeanetConfig SMALL = CompressionConfig.musicgen32k().seanet().withSize(16, 4).withDepth(1, 1);
+    static final long FRAMES = 6;
+
+    private static Map<String, Tensor> weights(KeyConfig key) {
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.fresh(sd, 9);
+        KeyedGenerator.encodecDecoder(SMALL, key, 1, FRAMES).build(root,
+                sd.placeHolder("latent", DataType.FLOAT, 1, SMALL.dimension(), FRAMES),
+                sd.placeHolder("bits", DataType.INT64, 1, key.keyBits()));
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        root.build().created().keySet().forEach(k -> w.put(k, Tensor.of(k, sd.getVariable(k).getArr())));
+        return w;
+    }
+
+    private static INDArray keyed(Map<String, Tensor> w, KeyConfig key, INDArray latent, long[] bits) {
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.loaded(sd, w, "test");
+        KeyedGenerator.Outputs o = KeyedGenerator.encodecDecoder(SMALL, key, 1, FRAMES).build(root,
+                sd.placeHolder("latent", DataType.FLOAT, 1, SMALL.dimension(), FRAMES),
+                sd.placeHolder("bits", DataType.INT64, 1, key.keyBits()));
+        root.build().checkLoaded();
+        return o.audio().eval(Map.of("latent", latent, "bits", Nd4j.createFromArray(new long[][] {bits})));
+    }
+
+    @Test
+    void zeroKeyVectorGivesThePlainDecoderAndAKeyChangesTheAudio() {
+        int channels = (1 << SMALL.ratios().size()) * SMALL.nFilters();
+        KeyConfig key = new KeyConfig(8, 4, 6, channels);
+        Map<String, Tensor> w = weights(key);
+        INDArray latent = Nd4j.rand(DataType.FLOAT, 1, SMALL.dimension(), FRAMES).subi(0.5);
+        long[] bits = {1, 0, 1, 1, 0, 0, 1, 0};
+
+        Map<String, Tensor> silenced = new LinkedHashMap<>(w);
+        for (String k : new String[] {"key_encoder.layers.4.weight", "key_encoder.layers.4.bias"}) {
+            Tensor t = w.get(k);
+            silenced.put(k, Tensor.ofFloats(k, new float[(int) t.numel()], t.shape()));
+        }
+        INDArray withZeroKey = keyed(silenced, key, latent, bits);
+
+        SameDiff sd = SameDiff.create();
+        Map<String, Tensor> decoderOnly = new LinkedHashMap<>();
+        w.forEach((k, t) -> {
+            if (k.startsWith("decoder.")) {
+                decoderOnly.put(k.substring("decoder.".length()), t);
+            }
+        });
+        Scope plainRoot = Scope.loaded(sd, decoderOnly, "plain");
+        SDVariable plain = new SEANetDecoder(SMALL).build(plainRoot,
+                sd.placeHolder("latent", DataType.FLOAT, 1, SMALL.dimension(), FRAMES), FRAMES);
+        plainRoot.build().checkLoaded();
+        INDArray base = plain.eval(Map.of("latent", latent));
+        assertArrayEquals(base.shape(), withZeroKey.shape());
+        assertEquals(0, base.sub(withZeroKey).amaxNumber().doubleValue(), 1e-6);
+
+        INDArray withKey = keyed(w, key, latent, bits);
+        assertTrue(base.sub(withKey).amaxNumber().doubleValue() > 1e-4, "the key changes the audio");
+    }
+}
