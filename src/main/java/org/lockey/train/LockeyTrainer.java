@@ -10,16 +10,12 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 import org.lockey.LockeyException;
-import org.lockey.audio.MelSpectrogram;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
-import org.lockey.model.hifigan.HifiGan;
-import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedGenerator;
-import org.lockey.model.lockey.KeyedHifiGan;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.nn.Scope;
@@ -30,19 +26,20 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * LOCKEY fine-tuning of a HiFi-GAN vocoder (paper §III-IV, decisions.md "Losses and training").
+ * LOCKEY fine-tuning of a generator (paper §III-IV, decisions.md "Losses and training"): a HiFi-GAN
+ * vocoder or the Encodec decoder, through a {@link FinetuneBranch}.
  *
  * <p>Per step: a batch of random crops of the training clips, each with a key drawn valid or invalid
  * with probability 1/2 (valid: uniform over the registry's valid set; invalid: uniform over the other
- * keys); the mel of each crop; the teacher output {@code y_t} — the frozen base generator G0(x),
+ * keys); the generator's input for each crop (mel, or Encodec latent); the teacher output {@code y_t} — the frozen base generator G0(x),
  * watermarked with the key by the frozen SilentCipher embedder for valid keys — computed outside the
- * training graph; then the student graph: the keyed generator (initialised from G0, key modules
- * fresh), the frozen message decoder D_m on the generated audio (per example, its weights graph
+ * training graph; then the student graph: the keyed generator (initialised from G0, key modules fresh), the frozen message decoder D_m on the generated audio (per example, its weights graph
  * constants), the loss of Eq. 4 with the curriculum bound tau, and one Adam step on the student's
  * variables only.
  *
@@ -59,7 +56,6 @@ public final class LockeyTrainer {
      * Hyper-parameters.
      *
      * @param batchSize       examples per step
-     * @param cropFrames      mel frames per crop (crop = frames x hop samples)
      * @param steps           total optimiser steps
      * @param checkpointEvery steps between checkpoints
      * @param validateEvery   steps between validation passes (0 = only at the end)
@@ -68,17 +64,16 @@ public final class LockeyTrainer {
      * @param curriculum      the invalid-key bound schedule
      * @param lambdas         the loss weights of Eq. 4
      * @param sdrDb           the watermark SDR of the teacher's embedding
-     * @param injectionStage  the upsample stage after which the key vector is added (0 = after ups.0)
      * @param keyDim          d, the key embedding size
      * @param keyHidden       h, the key encoder's hidden channels
      * @param validationClips held-out clips per validation pass
      * @param validationKeys  valid and invalid keys per validation pass (each)
      */
-    public record Config(int batchSize, int cropFrames, long steps, int checkpointEvery, int validateEvery, long seed,
-            double lr, Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int injectionStage, int keyDim,
-            int keyHidden, int validationClips, int validationKeys) {
+    public record Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
+            Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
+            int validationClips, int validationKeys) {
         public Config {
-            if (batchSize < 1 || cropFrames < 1 || steps < 1 || checkpointEvery < 1 || validateEvery < 0
+            if (batchSize < 1 || steps < 1 || checkpointEvery < 1 || validateEvery < 0
                     || validationClips < 1 || validationKeys < 1 || keyDim < 1 || keyHidden < 1) {
                 throw new LockeyException("invalid fine-tuning settings: sizes and counts must be positive");
             }
@@ -87,12 +82,11 @@ public final class LockeyTrainer {
         /** The settings as JSON (checkpoint metadata and the run's config.json). */
         public ObjectNode toJson() {
             ObjectNode o = new ObjectMapper().createObjectNode();
-            o.put("batch_size", batchSize).put("crop_frames", cropFrames).put("steps", steps)
+            o.put("batch_size", batchSize).put("steps", steps)
                     .put("checkpoint_every", checkpointEvery).put("validate_every", validateEvery).put("seed", seed)
                     .put("lr", lr).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
                     .put("lambda_wm", lambdas.wm()).put("lambda_p", lambdas.p()).put("lambda_s", lambdas.s())
-                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("injection_stage", injectionStage)
-                    .put("key_dim", keyDim).put("key_hidden", keyHidden);
+                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim).put("key_hidden", keyHidden);
             return o;
         }
     }
@@ -115,20 +109,19 @@ public final class LockeyTrainer {
     }
 
     private final Config cfg;
-    private final HifiGan base;
+    private final FinetuneBranch branch;
     private final SilentCipher watermark;
     private final KeyRegistry registry;
     private final AudioDataset train;
     private final AudioDataset valid;
-    private final HifiGanConfig genCfg;
     private final KeyConfig keyCfg;
     private final PayloadCodec codec;
-    private final MelSpectrogram melFront;
     private final int length;
     private final int wmFrames;
 
     private SameDiff sd;
     private LockeyLoss.Terms terms;
+    private KeyedGenerator.Outputs outputs;
     private List<String> trainable;
     private final Adam adam;
     private long step;
@@ -136,22 +129,21 @@ public final class LockeyTrainer {
     /**
      * A trainer; call {@link #start} or {@link #resume} before {@link #run}.
      *
-     * @param base      the pretrained generator G0 (frozen teacher and the student's starting point)
+     * @param branch    the generator: its input, its frozen base G0 (teacher and starting point)
      * @param watermark the trained SilentCipher (frozen embedder of the teacher and message decoder)
      * @param registry  the key registry (its valid keys)
      * @param train     training clips at the generator's rate
      * @param valid     held-out clips for validation
      */
-    public LockeyTrainer(Config cfg, HifiGan base, SilentCipher watermark, KeyRegistry registry, AudioDataset train,
-            AudioDataset valid) {
+    public LockeyTrainer(Config cfg, FinetuneBranch branch, SilentCipher watermark, KeyRegistry registry,
+            AudioDataset train, AudioDataset valid) {
         this.cfg = cfg;
-        this.base = base;
+        this.branch = branch;
         this.watermark = watermark;
         this.registry = registry;
         this.train = train;
         this.valid = valid;
-        this.genCfg = base.config();
-        int rate = genCfg.mel().samplingRate();
+        int rate = branch.sampleRate();
         if (watermark.config().sampleRate() != rate) {
             throw new LockeyException("the watermark model runs at " + watermark.config().sampleRate()
                     + " Hz but the generator at " + rate + " Hz");
@@ -159,18 +151,16 @@ public final class LockeyTrainer {
         if (train.sampleRate() != rate || valid.sampleRate() != rate) {
             throw new LockeyException("training data must be loaded at the generator rate " + rate + " Hz");
         }
-        this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(),
-                genCfg.channelsAfterStage(cfg.injectionStage()));
+        this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(), branch.injectionChannels());
         this.codec = new PayloadCodec(registry.bits());
         if (codec.period() != watermark.config().messageLen()) {
             throw new LockeyException("the watermark model's message period is " + watermark.config().messageLen()
                     + " frames but " + registry.bits() + "-bit keys need " + codec.period());
         }
-        this.melFront = new MelSpectrogram(genCfg.melConfig());
-        this.length = cfg.cropFrames() * genCfg.samplesPerFrame();
+        this.length = branch.cropSamples();
         this.wmFrames = watermark.config().frames(length);
         if (wmFrames < codec.period()) {
-            throw new LockeyException("crops of " + cfg.cropFrames() + " frames are shorter than one message period ("
+            throw new LockeyException("crops of " + length + " samples are shorter than one message period ("
                     + codec.period() + " watermark frames); use longer crops");
         }
         this.adam = new Adam(Adam.Config.adam(cfg.lr()));
@@ -187,15 +177,11 @@ public final class LockeyTrainer {
 
     /** Starts from the base generator with fresh key modules. */
     public void start() {
-        build(base.stateDict(), "base generator");
-        List<String> fresh = new ArrayList<>();
-        for (String k : sd.variables().stream().map(SDVariable::name).toList()) {
-            if (sd.getVariable(k).getVariableType() == VariableType.VARIABLE && !base.stateDict().containsKey(k)) {
-                fresh.add(k);
-            }
-        }
-        for (String k : fresh) {
-            if (!(k.startsWith("key_embedding.") || k.startsWith("key_encoder.") || k.startsWith("verifier."))) {
+        Map<String, Tensor> baseWeights = branch.baseWeights();
+        build(baseWeights, "base generator");
+        for (String k : trainable) {
+            if (!baseWeights.containsKey(k) && !(k.startsWith("key_embedding.") || k.startsWith("key_encoder.")
+                    || k.startsWith("verifier."))) {
                 throw new LockeyException("base generator lacks " + k);
             }
         }
@@ -213,19 +199,18 @@ public final class LockeyTrainer {
         sd = SameDiff.create();
         int b = cfg.batchSize();
         Scope student = Scope.root(sd, weights, source, DataType.FLOAT, false, cfg.seed());
-        SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, b, genCfg.numMels(), cfg.cropFrames());
+        SDVariable input = sd.placeHolder("input", DataType.FLOAT, branch.inputShape(b));
         SDVariable keyBits = sd.placeHolder("key_bits", DataType.INT64, b, keyCfg.keyBits());
         SDVariable teacher = sd.placeHolder("teacher", DataType.FLOAT, b, 1, length);
         SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
         SDVariable validFlag = sd.placeHolder("valid", DataType.INT64, b);
         SDVariable tau = sd.placeHolder("tau", DataType.FLOAT, 1);
-        KeyedGenerator.Outputs out = KeyedGenerator.hifiGan(genCfg, keyCfg, cfg.injectionStage()).build(student, mel,
-                keyBits);
+        outputs = branch.keyed(keyCfg).build(student, input, keyBits);
         // D_m: frozen (graph constants), one set of weights applied to each example separately so that
         // batch-statistics BatchNorm sees one utterance at a time, as upstream's decoder does.
         Scope decoder = Scope.root(sd, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
         decoder.build().reuseVariables();
-        SDVariable audio2d = out.audio().reshape(b, length);                                   // [B, L]
+        SDVariable audio2d = outputs.audio().reshape(b, length);                               // [B, L]
         SDVariable[] perExample = new SDVariable[b];
         for (int i = 0; i < b; i++) {
             SDVariable one = sd.slice(audio2d, new int[] {i, 0}, 1, length);                   // [1, L]
@@ -233,8 +218,8 @@ public final class LockeyTrainer {
             perExample[i] = l.reshape(1, watermark.config().messageDim(), wmFrames);           // [1, 5, T]
         }
         SDVariable logits = b == 1 ? perExample[0] : sd.concat(0, perExample);                 // [B, 5, T]
-        terms = LockeyLoss.build(sd, "loss", out.audio(), teacher, logits, symbols, watermark.config().messageDim(),
-                validFlag, out.verifierLogits(), tau, length, org.lockey.train.SpectralLoss.paper(), cfg.lambdas());
+        terms = LockeyLoss.build(sd, "loss", outputs.audio(), teacher, logits, symbols, watermark.config().messageDim(),
+                validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas());
         sd.setLossVariables(terms.total());
         trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .map(SDVariable::name).toList();
@@ -260,30 +245,24 @@ public final class LockeyTrainer {
     }
 
     /** One batch of inputs for a step: everything a step needs, drawn from (seed, step). */
-    record Batch(INDArray mel, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
+    record Batch(INDArray input, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
     }
 
     Batch batch(long s) {
         int b = cfg.batchSize();
-        int frames = cfg.cropFrames();
-        INDArray mel = Nd4j.create(DataType.FLOAT, b, genCfg.numMels(), frames);
+        List<float[]> crops = new ArrayList<>();
         Key[] keys = new Key[b];
         boolean[] isValid = new boolean[b];
         for (int i = 0; i < b; i++) {
             int idx = train.index(cfg.seed(), s, b, i);
-            float[] crop = train.crop(idx, length, AudioDataset.rng(cfg.seed(), s, STREAM_CROP + i));
-            float[][] m = melFront.apply(crop);
-            for (int c = 0; c < m.length; c++) {
-                for (int t = 0; t < frames; t++) {
-                    mel.putScalar(new long[] {i, c, t}, m[c][t]);
-                }
-            }
+            crops.add(train.crop(idx, length, AudioDataset.rng(cfg.seed(), s, STREAM_CROP + i)));
             SplittableRandom r = AudioDataset.rng(cfg.seed(), s, STREAM_KEY + i);
             isValid[i] = r.nextBoolean();
             keys[i] = isValid[i] ? registry.validKeys().get(r.nextInt(registry.validKeys().size()))
                     : invalidKey(r);
         }
-        INDArray teacher = teachers(mel, keys, isValid);
+        INDArray input = branch.inputs(crops);
+        INDArray teacher = teachers(input, keys, isValid);
         INDArray symbols = Nd4j.create(DataType.INT64, b, wmFrames);
         for (int i = 0; i < b; i++) {
             if (isValid[i]) {
@@ -293,7 +272,7 @@ public final class LockeyTrainer {
                 }
             }
         }
-        return new Batch(mel, keys, isValid, teacher, symbols);
+        return new Batch(input, keys, isValid, teacher, symbols);
     }
 
     /** A key drawn uniformly from the keys outside the valid set. */
@@ -309,20 +288,21 @@ public final class LockeyTrainer {
     }
 
     /** y_t: G0(x), watermarked with the key for valid keys; [B, 1, L]. */
-    INDArray teachers(INDArray mel, Key[] keys, boolean[] isValid) {
-        INDArray y0 = base.vocode(mel);                                                          // [B, 1, L]
+    INDArray teachers(INDArray input, Key[] keys, boolean[] isValid) {
+        INDArray y0 = branch.teacher(input);                                                     // [B, 1, L]
         INDArray out = y0.dup();
         for (int i = 0; i < keys.length; i++) {
             if (isValid[i]) {
-                float[] clip = y0.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i),
-                        org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                        org.nd4j.linalg.indexing.NDArrayIndex.all()).toFloatVector();
-                float[] wm = watermark.embed(clip, bitsOf(keys[i]), cfg.sdrDb()).watermarked();
-                out.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                        org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(Nd4j.createFromArray(wm));
+                float[] wm = watermark.embed(row(y0, i), bitsOf(keys[i]), cfg.sdrDb()).watermarked();
+                out.get(NDArrayIndex.point(i), NDArrayIndex.point(0), NDArrayIndex.all())
+                        .assign(Nd4j.createFromArray(wm));
             }
         }
         return out;
+    }
+
+    private static float[] row(INDArray audio, int i) {
+        return audio.get(NDArrayIndex.point(i), NDArrayIndex.point(0), NDArrayIndex.all()).toFloatVector();
     }
 
     static boolean[] bitsOf(Key k) {
@@ -333,19 +313,25 @@ public final class LockeyTrainer {
         return b;
     }
 
+    private static INDArray bitMatrix(Key[] keys) {
+        long[][] bits = new long[keys.length][];
+        for (int i = 0; i < keys.length; i++) {
+            bits[i] = keys[i].bitArray();
+        }
+        return Nd4j.createFromArray(bits);
+    }
+
     /** Runs one step and returns its loss terms (batch means) and tau. */
     public Map<String, Double> trainStep() {
         Batch bt = batch(step);
         double tau = cfg.curriculum().tau(step);
         Map<String, INDArray> feed = new LinkedHashMap<>();
-        feed.put("mel", bt.mel());
-        long[][] bits = new long[bt.keys().length][];
         long[] validFlags = new long[bt.keys().length];
-        for (int i = 0; i < bits.length; i++) {
-            bits[i] = bt.keys()[i].bitArray();
+        for (int i = 0; i < validFlags.length; i++) {
             validFlags[i] = bt.valid()[i] ? 1 : 0;
         }
-        feed.put("key_bits", Nd4j.createFromArray(bits));
+        feed.put("input", bt.input());
+        feed.put("key_bits", bitMatrix(bt.keys()));
         feed.put("teacher", bt.teacher());
         feed.put("symbols", bt.symbols());
         feed.put("valid", Nd4j.createFromArray(validFlags));
@@ -395,7 +381,8 @@ public final class LockeyTrainer {
             progress.update(step, f);
             boolean last = step == cfg.steps();
             if (step % cfg.checkpointEvery() == 0 || last) {
-                Checkpoint.save(runDir, KIND, step, weights(), adam, Map.of("config", cfg.toJson().toString()));
+                Checkpoint.save(runDir, KIND, step, weights(), adam, Map.of("config", cfg.toJson().toString(),
+                        "branch", branch.kind()));
                 onCheckpoint.run();
             }
             if ((cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0) || last) {
@@ -408,11 +395,53 @@ public final class LockeyTrainer {
     }
 
     /**
+     * The current student's audio for inputs and keys, {@code [N, 1, L]}, through the training graph's
+     * forward (in batches of the graph's batch size).
+     */
+    public INDArray generate(INDArray inputs, Key[] keys) {
+        int n = keys.length;
+        int b = cfg.batchSize();
+        INDArray out = Nd4j.create(DataType.FLOAT, n, 1, length);
+        for (int from = 0; from < n; from += b) {
+            INDArray in = Nd4j.create(DataType.FLOAT, branch.inputShape(b));
+            Key[] ks = new Key[b];
+            for (int j = 0; j < b; j++) {
+                int src = Math.min(from + j, n - 1);                   // the last batch repeats its last example
+                in.get(NDArrayIndex.point(j)).assign(inputs.get(NDArrayIndex.point(src)));
+                ks[j] = keys[src];
+            }
+            INDArray y = sd.output(Map.of("input", in, "key_bits", bitMatrix(ks)), outputs.audio().name())
+                    .get(outputs.audio().name());
+            for (int j = 0; j < b && from + j < n; j++) {
+                out.get(NDArrayIndex.point(from + j)).assign(y.get(NDArrayIndex.point(j)));
+            }
+        }
+        return out;
+    }
+
+    /** The verification head's probability of "valid" for each key. */
+    public double[] validity(Key[] keys) {
+        int b = cfg.batchSize();
+        double[] p = new double[keys.length];
+        for (int from = 0; from < keys.length; from += b) {
+            Key[] ks = new Key[b];
+            for (int j = 0; j < b; j++) {
+                ks[j] = keys[Math.min(from + j, keys.length - 1)];
+            }
+            INDArray logits = sd.output(Map.of("key_bits", bitMatrix(ks)), outputs.verifierLogits().name())
+                    .get(outputs.verifierLogits().name());
+            for (int j = 0; j < b && from + j < keys.length; j++) {
+                p[from + j] = 1 / (1 + Math.exp(logits.getDouble(j, 1) - logits.getDouble(j, 0)));
+            }
+        }
+        return p;
+    }
+
+    /**
      * SDR_valid, SDR_invalid, bit accuracy and verifier accuracy on the first held-out clips, for the
      * first {@code validationKeys} valid keys and as many seeded invalid keys.
      */
     public Validation validate() {
-        KeyedHifiGan model = KeyedHifiGan.of(genCfg, keyCfg, cfg.injectionStage(), weights(), "training state");
         int clips = Math.min(cfg.validationClips(), valid.size());
         int nk = Math.min(cfg.validationKeys(), registry.validKeys().size());
         SplittableRandom r = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
@@ -421,37 +450,47 @@ public final class LockeyTrainer {
         for (int i = 0; i < nk; i++) {
             invalidKeys[i] = invalidKey(r);
         }
+        List<float[]> crops = new ArrayList<>();
+        for (int c = 0; c < clips; c++) {
+            crops.add(valid.crop(c, length, new SplittableRandom(c)));
+        }
+        INDArray inputs = branch.inputs(crops);
+        INDArray y0 = branch.teacher(inputs);
+        // Every (clip, key) pair: valid keys first, then invalid keys.
+        int pairs = clips * nk;
+        INDArray pairInputs = Nd4j.create(DataType.FLOAT, branch.inputShape(2 * pairs));
+        Key[] pairKeys = new Key[2 * pairs];
+        for (int c = 0; c < clips; c++) {
+            for (int k = 0; k < nk; k++) {
+                int i = c * nk + k;
+                pairInputs.get(NDArrayIndex.point(i)).assign(inputs.get(NDArrayIndex.point(c)));
+                pairInputs.get(NDArrayIndex.point(pairs + i)).assign(inputs.get(NDArrayIndex.point(c)));
+                pairKeys[i] = validKeys[k];
+                pairKeys[pairs + i] = invalidKeys[k];
+            }
+        }
+        INDArray y = generate(pairInputs, pairKeys);
         double sdrV = 0;
         double sdrI = 0;
         double acc = 0;
         for (int c = 0; c < clips; c++) {
-            float[] crop = valid.crop(c, length, new SplittableRandom(c));
-            float[][] m = melFront.apply(crop);
-            INDArray mel = Nd4j.create(DataType.FLOAT, 1, genCfg.numMels(), cfg.cropFrames());
-            for (int ch = 0; ch < m.length; ch++) {
-                for (int t = 0; t < cfg.cropFrames(); t++) {
-                    mel.putScalar(new long[] {0, ch, t}, m[ch][t]);
-                }
-            }
-            float[] y0 = base.vocode(mel).reshape(-1).toFloatVector();
+            float[] teacher = row(y0, c);
             for (int k = 0; k < nk; k++) {
-                float[] yt = watermark.embed(y0, bitsOf(validKeys[k]), cfg.sdrDb()).watermarked();
-                float[] y = model.generate(mel, new Key[] {validKeys[k]}).reshape(-1).toFloatVector();
-                sdrV += Sdr.db(yt, y);
-                PayloadCodec.Decoded d = watermark.decodePayload(y, registry.bits());
-                acc += bitAccuracy(d, validKeys[k]);
-                float[] yi = model.generate(mel, new Key[] {invalidKeys[k]}).reshape(-1).toFloatVector();
-                sdrI += Sdr.db(y0, yi);
+                int i = c * nk + k;
+                float[] yt = watermark.embed(teacher, bitsOf(validKeys[k]), cfg.sdrDb()).watermarked();
+                float[] yv = row(y, i);
+                sdrV += Sdr.db(yt, yv);
+                acc += bitAccuracy(watermark.decodePayload(yv, registry.bits()), validKeys[k]);
+                sdrI += Sdr.db(teacher, row(y, pairs + i));
             }
         }
-        double[] pValid = model.validity(validKeys);
-        double[] pInvalid = model.validity(invalidKeys);
+        double[] pValid = validity(validKeys);
+        double[] pInvalid = validity(invalidKeys);
         int right = 0;
         for (int i = 0; i < nk; i++) {
             right += (pValid[i] > 0.5 ? 1 : 0) + (pInvalid[i] <= 0.5 ? 1 : 0);
         }
-        int n = clips * nk;
-        return new Validation(step, sdrV / n, sdrI / n, acc / n, right / (2.0 * nk));
+        return new Validation(step, sdrV / pairs, sdrI / pairs, acc / pairs, right / (2.0 * nk));
     }
 
     /** Share of key bits decoded right; a clip with no decodable message counts as chance (0.5). */

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
+import org.lockey.model.encodec.CompressionConfig;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.model.encodec.RvqConfig;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.lockey.KeyRegistry;
@@ -38,14 +41,15 @@ class LockeyTrainerTest {
     }
 
     static LockeyTrainer.Config config(long steps) {
-        return new LockeyTrainer.Config(2, 48, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                LockeyLoss.Lambdas.ones(), 30, 0, 8, 16, 1, 2);
+        return new LockeyTrainer.Config(2, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
+                LockeyLoss.Lambdas.ones(), 30, 8, 16, 1, 2);
     }
 
     static LockeyTrainer trainer(long steps) {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
-        return new LockeyTrainer(config(steps), base, wm, KeyRegistry.create("t", 16, 12, 1), train, valid);
+        return new LockeyTrainer(config(steps), new HifiGanBranch(base, 48, 0), wm, KeyRegistry.create("t", 16, 12, 1),
+                train, valid);
     }
 
     private static Map<String, Tensor> snapshot(Map<String, Tensor> w) {
@@ -69,7 +73,8 @@ class LockeyTrainerTest {
     void teacherAndMessageDecoderStayFrozen() {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
-        LockeyTrainer t = new LockeyTrainer(config(2), base, wm, KeyRegistry.create("t", 16, 12, 1), train, valid);
+        LockeyTrainer t = new LockeyTrainer(config(2), new HifiGanBranch(base, 48, 0), wm,
+                KeyRegistry.create("t", 16, 12, 1), train, valid);
         Map<String, Tensor> baseBefore = snapshot(base.stateDict());
         Map<String, Tensor> wmBefore = snapshot(wm.weights());
         t.start();
@@ -121,5 +126,25 @@ class LockeyTrainerTest {
         LockeyTrainer.Validation v = t.validate();
         assertTrue(Double.isFinite(v.sdrValid()) && Double.isFinite(v.sdrInvalid()), v.line());
         assertTrue(v.bitAccuracy() >= 0 && v.bitAccuracy() <= 1, v.line());
+    }
+
+    @Test
+    void encodecBranchTrainsTheDecoderOnly() {
+        CompressionConfig small = new CompressionConfig(32000,
+                CompressionConfig.musicgen32k().seanet().withSize(16, 4).withDepth(1, 1), new RvqConfig(2, 32, 16));
+        Encodec codec = Encodec.random(small, 3, true);
+        Map<String, Tensor> before = snapshot(codec.weights());
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc32k(16).withMsgDecoder(4, 2), 4);
+        AudioDataset music = AudioDataset.load(Path.of("reference-data/music"), "train", 32000);
+        AudioDataset musicValid = AudioDataset.load(Path.of("reference-data/music"), "valid", 32000);
+        LockeyTrainer t = new LockeyTrainer(config(2), new EncodecBranch(codec, 26, 1), wm,
+                KeyRegistry.create("t", 16, 12, 1), music, musicValid);
+        t.start();
+        assertTrue(t.trainableNames().stream().allMatch(k -> k.startsWith("decoder.") || k.startsWith("key_")
+                || k.startsWith("verifier.")), "only the decoder and the key modules train");
+        assertTrue(t.trainableNames().contains("decoder.model.1.lstm.weight_ih_l0"));
+        Map<String, Double> f = t.trainStep();
+        assertTrue(Double.isFinite(f.get("loss")), f.toString());
+        assertSameValues(before, codec.weights(), 0, "frozen codec");
     }
 }

@@ -237,7 +237,11 @@ public final class Encodec {
     }
 
     /** Latent [D][T] from codes [1][k][T], with the checks of {@link Codebooks#checkCodes}. */
-    private float[][] latentOf(long[][][] codes) {
+    /**
+     * The quantised latent [D][T] of codes [1][k][T]: the sum of the codebook rows (RVQ decode), the
+     * decoder's input. Codes are checked against the codebooks first.
+     */
+    public float[][] latentOf(long[][][] codes) {
         if (codes.length != 1) {
             throw new LockeyException("codes have a batch of " + codes.length + "; decode one item [1][n_q][T] at a time");
         }
