@@ -1,0 +1,157 @@
+package org.lockey.model.lockey;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.lockey.LockeyException;
+import org.lockey.io.AtomicFiles;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.StateDict;
+import org.lockey.io.Tensor;
+import org.lockey.model.encodec.CompressionConfig;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A keyed Encodec decoder as a user receives it: the frozen encoder and quantiser of the base codec
+ * (so audio can be turned into codes), the fine-tuned decoder with the key added after
+ * {@code decoder.model.<layer>}, and the key modules.
+ *
+ * <p>Directory: {@code model.safetensors} (audiocraft keys {@code encoder.*}, {@code quantizer.*},
+ * {@code decoder.*}, plus {@code key_embedding.*}, {@code key_encoder.*}, {@code verifier.*}) and
+ * {@code config.json} ({@code {"kind": "lockey-encodec", "codec": {...}, "key": {...},
+ * "injection_layer": 1}}); a trained run adds {@code watermark/}.
+ *
+ * <p>The SEANet graph is built for a static number of latent frames: one graph per length, cached
+ * (a long input is one graph of its length; the LSTM needs the whole sequence).
+ */
+public final class KeyedEncodec {
+    /** The {@code kind} of a keyed Encodec. */
+    public static final String KIND = "lockey-encodec";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CompressionConfig codecConfig;
+    private final KeyConfig key;
+    private final int layer;
+    private final Map<String, Tensor> weights;
+    private final Encodec base;
+    private final Map<Long, Graph> graphs = new LinkedHashMap<>();
+
+    private record Graph(SameDiff sd, KeyedGenerator.Outputs outputs) {
+    }
+
+    private KeyedEncodec(CompressionConfig codecConfig, KeyConfig key, int layer, Map<String, Tensor> weights,
+            String source) {
+        this.codecConfig = codecConfig;
+        this.key = key;
+        this.layer = layer;
+        this.weights = weights;
+        this.base = Encodec.of(codecConfig, weights, source);
+        graph(1, source).sd();           // builds once so that a checkpoint mismatch is reported at load
+    }
+
+    /** A keyed model from weights (the full codec keys plus the key modules). */
+    public static KeyedEncodec of(CompressionConfig codec, KeyConfig key, int layer, Map<String, Tensor> weights,
+            String source) {
+        return new KeyedEncodec(codec, key, layer, weights, source);
+    }
+
+    /** Loads a model directory; a clear error when it is not a keyed Encodec. */
+    public static KeyedEncodec load(Path dir) {
+        Path f = dir.resolve(KeyedHifiGan.CONFIG_FILE);
+        JsonNode cfg;
+        try {
+            cfg = JSON.readTree(Files.readAllBytes(f));
+        } catch (NoSuchFileException e) {
+            throw new LockeyException(dir + ": not a model directory (no " + KeyedHifiGan.CONFIG_FILE + ")");
+        } catch (IOException e) {
+            throw new LockeyException(f + ": not valid JSON (" + e.getMessage() + ")");
+        }
+        if (!KIND.equals(cfg.path("kind").asText())) {
+            throw new LockeyException(f + ": not a keyed Encodec model (kind is '" + cfg.path("kind").asText() + "')");
+        }
+        Path w = dir.resolve(KeyedHifiGan.MODEL_FILE);
+        return new KeyedEncodec(CompressionConfig.fromJson(cfg.get("codec")), KeyConfig.fromJson(cfg.get("key")),
+                cfg.path("injection_layer").asInt(1), StateDict.load(w), w.toString());
+    }
+
+    /** Writes the weights and the config into {@code dir}, each atomically. */
+    public static void save(Path dir, CompressionConfig codec, KeyConfig key, int layer, Map<String, Tensor> weights,
+            Map<String, String> metadata) {
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.put("kind", KIND);
+        cfg.set("codec", codec.toJson());
+        cfg.set("key", key.toJson());
+        cfg.put("injection_layer", layer);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put("kind", KIND);
+        SafeTensors.write(dir.resolve(KeyedHifiGan.MODEL_FILE), weights, meta);
+        AtomicFiles.writeString(dir.resolve(KeyedHifiGan.CONFIG_FILE), cfg.toPrettyString());
+    }
+
+    public CompressionConfig codecConfig() {
+        return codecConfig;
+    }
+
+    public KeyConfig keyConfig() {
+        return key;
+    }
+
+    public int sampleRate() {
+        return codecConfig.sampleRate();
+    }
+
+    /** Codes [1][n_q][T_f] of mono audio, by the frozen encoder and quantiser. */
+    public long[][][] encode(float[] audio) {
+        return base.encode(audio);
+    }
+
+    /** Audio for codes [1][k][T_f] and a key. */
+    public synchronized float[] generate(long[][][] codes, Key k) {
+        return generateLatent(base.latentOf(codes), k);
+    }
+
+    /** Audio for a quantised latent [D][T_f] and a key. */
+    public synchronized float[] generateLatent(float[][] latent, Key k) {
+        if (k.bits() != key.keyBits()) {
+            throw new LockeyException("a " + k.bits() + "-bit key for a model of " + key.keyBits() + "-bit keys");
+        }
+        long frames = latent[0].length;
+        Graph g = graph(frames, "model");
+        INDArray z = Nd4j.create(latent).reshape(1, latent.length, frames).castTo(DataType.FLOAT);
+        INDArray bits = Nd4j.createFromArray(new long[][] {k.bitArray()});
+        INDArray y = g.sd().output(Map.of("latent", z, "key_bits", bits), g.outputs().audio().name())
+                .get(g.outputs().audio().name());
+        return y.reshape(-1).toFloatVector();
+    }
+
+    private Graph graph(long frames, String source) {
+        if (!graphs.containsKey(frames) && graphs.size() >= 4) {
+            graphs.clear();              // keep memory bounded when many lengths are generated
+        }
+        return graphs.computeIfAbsent(frames, t -> {
+            SameDiff sd = SameDiff.create();
+            Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
+            SDVariable latent = sd.placeHolder("latent", DataType.FLOAT, 1, codecConfig.seanet().dimension(), t);
+            SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, 1, key.keyBits());
+            KeyedGenerator.Outputs o = KeyedGenerator.encodecDecoder(codecConfig.seanet(), key, layer, t)
+                    .build(root, latent, bits);
+            root.build().checkLoaded("decoder.", "key_embedding.", "key_encoder.", "verifier.");
+            return new Graph(sd, o);
+        });
+    }
+}
