@@ -22,7 +22,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@code running_mean} / {@code running_var}.</li>
  * </ul>
  * Running statistics are not updated by this graph (PyTorch would, as a side effect, in training
- * mode); nothing here reads them back in batch mode.
+ * mode); nothing here reads them back in batch mode. A trainer that keeps them (momentum update, as
+ * PyTorch's training mode) reads the batch statistics of each call as the graph outputs
+ * {@link #statisticName}{@code (scope, BATCH_MEAN)} and {@code (scope, BATCH_VAR)} (biased variance).
  *
  * @param numFeatures channels C
  * @param eps         added to the variance (PyTorch default 1e-5)
@@ -47,6 +49,20 @@ public record BatchNorm2d(int numFeatures, double eps, Mode mode) {
         }
     }
 
+    /** Leaf name of the batch mean [1, C, 1, 1] in batch-statistics mode (see {@link #statisticName}). */
+    public static final String BATCH_MEAN = "batch_mean";
+    /** Leaf name of the biased batch variance [1, C, 1, 1] in batch-statistics mode. */
+    public static final String BATCH_VAR = "batch_var";
+
+    /**
+     * The graph name of a batch statistic of the BatchNorm built under the scope whose key prefix is
+     * {@code bnPrefix} (e.g. {@code dec_m_0.main.1.bn}): {@code <bnPrefix>/<leaf>}, from
+     * {@link Scope#uniqueName} (unique because a scope builds its BatchNorm only once).
+     */
+    public static String statisticName(String bnPrefix, String leaf) {
+        return bnPrefix + "/" + leaf;
+    }
+
     /** Default epsilon and the given mode. */
     public static BatchNorm2d of(int numFeatures, Mode mode) {
         return new BatchNorm2d(numFeatures, DEFAULT_EPS, mode);
@@ -65,10 +81,11 @@ public record BatchNorm2d(int numFeatures, double eps, Mode mode) {
         SDVariable centred;
         if (mode == Mode.BATCH_STATISTICS) {
             // Statistics accumulated in double (see Reduce): PyTorch's CPU kernel does the same.
-            mean = Reduce.mean(x, true, 0, 2, 3); // [1, C, 1, 1]
+            // Named (identity) so that a trainer can read them to update the running statistics.
+            mean = scope.sd().identity(scope.uniqueName(BATCH_MEAN), Reduce.mean(x, true, 0, 2, 3)); // [1, C, 1, 1]
             centred = x.sub(mean); // [B, C, H, W]
             // Biased variance (divide by B*H*W), as PyTorch normalises with in training mode.
-            var = Reduce.meanSquare(centred, true, 0, 2, 3); // [1, C, 1, 1]
+            var = scope.sd().identity(scope.uniqueName(BATCH_VAR), Reduce.meanSquare(centred, true, 0, 2, 3)); // [1, C, 1, 1]
         } else {
             mean = runningMean.reshape(1, numFeatures, 1, 1);
             centred = x.sub(mean);

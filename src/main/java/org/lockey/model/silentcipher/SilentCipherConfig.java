@@ -17,6 +17,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The hyper-parameters of one SilentCipher model: the values of upstream's {@code hparams.yaml}
@@ -158,6 +160,45 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
         return released(32000, 4096, PAYLOAD_MESSAGE_DIM, new PayloadCodec(payloadBits).period(), 1024);
     }
 
+    /**
+     * The released 16 kHz recipe (N_FFT 2048, hop 1024, 512-bin band = 4 kHz) with this project's
+     * payload format (5 classes, period ceil(bits/2) + 1) instead of the release's inconsistent
+     * message_dim 4 / message_len 16 (see {@code docs/silentcipher.md}): what {@code train watermark
+     * --rate 16000} trains.
+     */
+    public static SilentCipherConfig sc16k(int payloadBits) {
+        return released(16000, 2048, PAYLOAD_MESSAGE_DIM, new PayloadCodec(payloadBits).period(), 512);
+    }
+
+    /**
+     * The released 44.1 kHz recipe (N_FFT 4096, hop 2048, 1024-bin band = 11 kHz) with the payload
+     * format for {@code payloadBits} (40 bits gives exactly the released message_dim 5 / message_len 21).
+     */
+    public static SilentCipherConfig sc44k(int payloadBits) {
+        return released(44100, 4096, PAYLOAD_MESSAGE_DIM, new PayloadCodec(payloadBits).period(), 1024);
+    }
+
+    /** Sample rates with a training config ({@link #forRate}). */
+    public static final int[] TRAINING_RATES = {16000, 22050, 32000, 44100};
+
+    /**
+     * The training config of a rate ({@code method/decisions.md}, watermark section): 16000 ->
+     * {@link #sc16k(int)}, 22050 -> {@link #sc22k(int)}, 32000 -> {@link #sc32k(int)}, 44100 ->
+     * {@link #sc44k(int)}.
+     *
+     * @throws LockeyException for any other rate
+     */
+    public static SilentCipherConfig forRate(int sampleRate, int payloadBits) {
+        return switch (sampleRate) {
+            case 16000 -> sc16k(payloadBits);
+            case 22050 -> sc22k(payloadBits);
+            case 32000 -> sc32k(payloadBits);
+            case 44100 -> sc44k(payloadBits);
+            default -> throw new LockeyException("no watermark config for " + sampleRate
+                    + " Hz; choose one of 16000, 22050, 32000, 44100");
+        };
+    }
+
     private static SilentCipherConfig released(int sr, int nFft, int dim, int len, int band) {
         return new SilentCipherConfig(sr, nFft, nFft / 2, dim, len, band, 47, 3, 4, true, false, false, true, false,
                 1, DEFAULT_MSG_DECODER_CHANNELS, DEFAULT_MSG_DECODER_LAYERS);
@@ -196,10 +237,35 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
         "ensure_constrained_message", "frame_level_normalization", "utterance_level_normalization",
         "no_normalization", "n_messages"};
 
+    /** JSON name of {@link #msgDecoderChannels} (not an upstream hparams key: written by {@link #toJson}). */
+    public static final String MSG_DECODER_CHANNELS_KEY = "msg_decoder_channels";
+    /** JSON name of {@link #msgDecoderLayers} (not an upstream hparams key: written by {@link #toJson}). */
+    public static final String MSG_DECODER_LAYERS_KEY = "msg_decoder_layers";
+
     /**
-     * From the golden metadata's {@code config} (the hparams as a JSON object). Keys not mapped
-     * here (e.g. {@code model_type}, {@code load_ckpt}) are ignored; the message decoder gets the
-     * upstream default size (see {@link #withMsgDecoderFrom}).
+     * This config as a JSON object under the upstream hparams names, plus
+     * {@value #MSG_DECODER_CHANNELS_KEY} and {@value #MSG_DECODER_LAYERS_KEY}; {@link #fromJson} reads
+     * it back to an equal record.
+     */
+    public ObjectNode toJson() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("SR", sampleRate).put("N_FFT", nFft).put("HOP_LENGTH", hopLength).put("message_dim", messageDim)
+                .put("message_len", messageLen).put("message_band_size", messageBandSize)
+                .put("message_sdr", messageSdr).put("enc_n_layers", encNLayers).put("dec_c_n_layers", decCNLayers)
+                .put("ensure_negative_message", ensureNegativeMessage)
+                .put("ensure_constrained_message", ensureConstrainedMessage)
+                .put("frame_level_normalization", frameLevelNormalization)
+                .put("utterance_level_normalization", utteranceLevelNormalization)
+                .put("no_normalization", noNormalization).put("n_messages", nMessages)
+                .put(MSG_DECODER_CHANNELS_KEY, msgDecoderChannels).put(MSG_DECODER_LAYERS_KEY, msgDecoderLayers);
+        return n;
+    }
+
+    /**
+     * From the golden metadata's {@code config} (the hparams as a JSON object) or {@link #toJson}.
+     * Keys not mapped here (e.g. {@code model_type}, {@code load_ckpt}) are ignored; the message
+     * decoder gets {@value #MSG_DECODER_CHANNELS_KEY} / {@value #MSG_DECODER_LAYERS_KEY} when present,
+     * else the upstream default size (see {@link #withMsgDecoderFrom}).
      */
     public static SilentCipherConfig fromJson(JsonNode config) {
         if (config == null || !config.isObject()) {
@@ -219,7 +285,17 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
                 values.put(k, n.asText());
             }
         }
-        return fromMap(values, "JSON config");
+        SilentCipherConfig c = fromMap(values, "JSON config");
+        JsonNode ch = config.get(MSG_DECODER_CHANNELS_KEY);
+        JsonNode layers = config.get(MSG_DECODER_LAYERS_KEY);
+        if (ch == null && layers == null) {
+            return c;
+        }
+        if (ch == null || layers == null || !ch.canConvertToExactIntegral() || !layers.canConvertToExactIntegral()) {
+            throw new LockeyException("JSON config: " + MSG_DECODER_CHANNELS_KEY + " and " + MSG_DECODER_LAYERS_KEY
+                    + " must both be whole numbers when one is given");
+        }
+        return c.withMsgDecoder(ch.intValue(), layers.intValue());
     }
 
     /** From a released {@code hparams.yaml} (read with SnakeYAML's safe constructor: plain maps only). */

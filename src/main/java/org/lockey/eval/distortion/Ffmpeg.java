@@ -1,0 +1,142 @@
+package org.lockey.eval.distortion;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.lockey.LockeyException;
+
+/**
+ * The {@code ffmpeg} program, for the real MP3 and Vorbis encoders of Table I (libmp3lame,
+ * libvorbis; Debian/Ubuntu {@code apt-get install ffmpeg}).
+ *
+ * <p>Found as {@code $LOCKEY_FFMPEG} when set, else as {@code ffmpeg} on the {@code PATH}.
+ * {@link #problem()} says why it cannot be used (not found, not runnable, an encoder missing), so
+ * that callers can print a clear notice and go on without the codec columns. Runs are
+ * {@code ffmpeg -nostdin -hide_banner -loglevel error -y ...} with stdout and stderr captured in a
+ * file (no pipe can fill up) and a time limit of {@value #TIMEOUT_SECONDS} s.
+ */
+public final class Ffmpeg {
+    /** Environment variable naming the ffmpeg executable to use instead of {@code ffmpeg} on the PATH. */
+    public static final String ENV = "LOCKEY_FFMPEG";
+    /** Longest a single ffmpeg run may take. */
+    public static final long TIMEOUT_SECONDS = 120;
+
+    private static final Ffmpeg SYSTEM = new Ffmpeg(locate());
+
+    private final Path executable;
+    private final ConcurrentHashMap<String, Optional<String>> encoderProblems = new ConcurrentHashMap<>();
+
+    /** An ffmpeg at a given path (tests point this at a missing file to exercise the notices). */
+    public Ffmpeg(Path executable) {
+        this.executable = executable;
+    }
+
+    /** The ffmpeg of this machine ({@value #ENV} or the PATH). */
+    public static Ffmpeg system() {
+        return SYSTEM;
+    }
+
+    /** The executable path (may not exist). */
+    public Path executable() {
+        return executable;
+    }
+
+    private static Path locate() {
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                if (dir.isEmpty()) {
+                    continue;
+                }
+                Path p = Path.of(dir, "ffmpeg");
+                if (Files.isExecutable(p)) {
+                    return p;
+                }
+            }
+        }
+        return Path.of("ffmpeg");
+    }
+
+    /** Why ffmpeg with {@code encoder} cannot be used, or empty when it can. Cached per encoder. */
+    public Optional<String> problem(String encoder) {
+        return encoderProblems.computeIfAbsent(encoder, this::probe);
+    }
+
+    private Optional<String> probe(String encoder) {
+        if (!Files.isExecutable(executable)) {
+            return Optional.of("ffmpeg not found (" + (executable.getNameCount() > 1 ? executable
+                    : "not on the PATH") + "; install it, e.g. 'apt-get install ffmpeg', or set " + ENV + ")");
+        }
+        String encoders;
+        try {
+            encoders = run(List.of("-encoders"));
+        } catch (LockeyException e) {
+            return Optional.of("ffmpeg at " + executable + " does not run: " + e.getMessage());
+        }
+        for (String line : encoders.split("\n")) {
+            String[] cols = line.trim().split("\\s+");
+            if (cols.length >= 2 && cols[1].equals(encoder)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of("ffmpeg at " + executable + " has no " + encoder + " encoder (Debian's ffmpeg package has it)");
+    }
+
+    /**
+     * Runs ffmpeg with {@code args} after the common options; returns its output.
+     *
+     * @throws LockeyException when it cannot start, fails or times out (with its last output line)
+     */
+    public String run(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(executable.toString(), "-nostdin", "-hide_banner", "-loglevel",
+                "error", "-y"));
+        cmd.addAll(args);
+        Path log = null;
+        try {
+            log = Files.createTempFile("lockey-ffmpeg", ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new LockeyException("ffmpeg did not finish within " + TIMEOUT_SECONDS + " s: " + String.join(" ", cmd));
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                String[] lines = out.strip().split("\n");
+                throw new LockeyException("ffmpeg failed (exit " + p.exitValue() + "): " + lines[lines.length - 1].strip()
+                        + " [" + String.join(" ", cmd) + "]");
+            }
+            return out;
+        } catch (IOException e) {
+            throw new LockeyException("cannot run " + executable + " (" + e.getMessage() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LockeyException("interrupted while running ffmpeg", e);
+        } finally {
+            if (log != null) {
+                try {
+                    Files.deleteIfExists(log);
+                } catch (IOException e) {
+                    // a leftover log in the temp directory is harmless
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ffmpeg(%s)", executable);
+    }
+}
