@@ -15,7 +15,12 @@ public final class Commands {
             new KeysCommands.List(),
             new HifiGanCommands.Import(),
             new HifiGanCommands.Vocode(),
-            new HifiGanCommands.Bench());
+            new HifiGanCommands.Bench(),
+            new WatermarkCommands.Train(),
+            new WatermarkCommands.Embed(),
+            new WatermarkCommands.Detect(),
+            new WatermarkCommands.Eval(),
+            new WatermarkCommands.Bench());
 
     private Commands() {
     }
