@@ -19,7 +19,12 @@ public final class Commands {
             new EncodecCommands.Import(),
             new EncodecCommands.Encode(),
             new EncodecCommands.Decode(),
-            new EncodecCommands.Bench());
+            new EncodecCommands.Bench(),
+            new WatermarkCommands.Train(),
+            new WatermarkCommands.Embed(),
+            new WatermarkCommands.Detect(),
+            new WatermarkCommands.Eval(),
+            new WatermarkCommands.Bench());
 
     private Commands() {
     }

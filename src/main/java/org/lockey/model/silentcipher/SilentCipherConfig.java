@@ -211,6 +211,14 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
                 frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, channels, layers);
     }
 
+    /** This config with another default SDR alpha (message_sdr) in dB. */
+    public SilentCipherConfig withMessageSdr(double sdrDb) {
+        return new SilentCipherConfig(sampleRate, nFft, hopLength, messageDim, messageLen, messageBandSize,
+                sdrDb, encNLayers, decCNLayers, ensureNegativeMessage, ensureConstrainedMessage,
+                frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, msgDecoderChannels,
+                msgDecoderLayers);
+    }
+
     /**
      * This config with the message decoder size read from a checkpoint: {@code channel_dim} from
      * the shape of {@code dec_m_0.main.1.conv.weight} [channel_dim, 1, 3, 3] and {@code num_layers}

@@ -1,0 +1,410 @@
+package org.lockey.cli;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.lockey.LockeyException;
+import org.lockey.audio.Audio;
+import org.lockey.audio.Resampler;
+import org.lockey.audio.Wav;
+import org.lockey.data.AudioDataset;
+import org.lockey.eval.distortion.Distortion;
+import org.lockey.eval.distortion.Distortions;
+import org.lockey.eval.distortion.Ffmpeg;
+import org.lockey.eval.metric.Sdr;
+import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.model.silentcipher.SilentCipher;
+import org.lockey.model.silentcipher.SilentCipherConfig;
+import org.lockey.model.silentcipher.WatermarkModel;
+import org.lockey.nn.BatchNorm2d;
+import org.lockey.train.WatermarkTrainer;
+
+/** {@code train watermark}, {@code watermark embed}, {@code watermark detect}, {@code watermark eval}. */
+final class WatermarkCommands {
+    private WatermarkCommands() {
+    }
+
+    /** {@code ./lockey train watermark}. */
+    static final class Train implements Command {
+        @Override
+        public String name() {
+            return "train watermark";
+        }
+
+        @Override
+        public String summary() {
+            return "train a SilentCipher watermark model (message encoder/decoder) for one sample rate";
+        }
+
+        @Override
+        public String details() {
+            return "\nThe run directory receives checkpoint.safetensors (resume with --resume) and the model "
+                    + "(model.safetensors + config.json) for ./lockey watermark embed|detect|eval --model DIR.\n"
+                    + "Recipe and measured step times: docs/silentcipher.md, section Training.";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(opt("rate", "HZ", "model sample rate: 16000, 22050, 32000 or 44100").required().build())
+                    .addOption(opt("data", "DIR", "training audio; with a splits.tsv (here or in the parent) its "
+                            + "'train' split trains and 'valid' validates").required().build())
+                    .addOption(opt("out", "DIR", "run directory (checkpoint + model)").required().build())
+                    .addOption(opt("payload-bits", "N", "payload bits (default 16: a LOCKEY key)").build())
+                    .addOption(opt("steps", "N", "total steps (default 1000)").build())
+                    .addOption(opt("batch-size", "N", "crops per step (default 4)").build())
+                    .addOption(opt("crop-seconds", "S", "crop length (default 1.0)").build())
+                    .addOption(opt("checkpoint-every", "N", "steps between checkpoints (default 50)").build())
+                    .addOption(opt("validate-every", "N", "steps between validations, 0 = only at the end (default 0)").build())
+                    .addOption(opt("log-every", "N", "steps between log lines (default 10)").build())
+                    .addOption(Option.builder().longOpt("resume").desc("continue the run directory's checkpoint").build())
+                    .addOption(opt("seed", "S", "seed of the initialisation and every random draw (default 1)").build())
+                    .addOption(opt("channels", "C", "message decoder channels (default 128, upstream)").build())
+                    .addOption(opt("layers", "L", "message decoder gated blocks (default 10, upstream)").build())
+                    .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3)").build())
+                    .addOption(opt("msg-weight", "W", "weight of the message cross-entropy (default 20)").build())
+                    .addOption(opt("carrier-weight", "W", "weight of the carrier MSE (default 0)").build())
+                    .addOption(opt("sdr", "DB", "SDR alpha of the watermark while training and in the model "
+                            + "(default 47, upstream message_sdr)").build())
+                    .addOption(opt("distortions", "LIST", "training distortions, from gaus,time_jit,eq,codec,none "
+                            + "(default gaus,time_jit,eq,codec)").build())
+                    .addOption(opt("bn-mode", "MODE", "BatchNorm at inference in the written model: batch or running "
+                            + "(default batch)").build());
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            int rate = Options2.intValue(cl, "rate", 0);
+            int bits = Options2.intValue(cl, "payload-bits", 16);
+            if (bits < 1 || bits > 64) {
+                throw new LockeyException("--payload-bits must be in 1..64");
+            }
+            SilentCipherConfig config = SilentCipherConfig.forRate(rate, bits);
+            int channels = Options2.intValue(cl, "channels", config.msgDecoderChannels());
+            int layers = Options2.intValue(cl, "layers", config.msgDecoderLayers());
+            double sdr = Options2.doubleValue(cl, "sdr", config.messageSdr());
+            config = config.withMsgDecoder(channels, layers).withMessageSdr(sdr);
+            double cropSeconds = Options2.doubleValue(cl, "crop-seconds", 1.0);
+            if (!(cropSeconds > 0)) {
+                throw new LockeyException("--crop-seconds must be > 0");
+            }
+            String mode = cl.getOptionValue("bn-mode", "batch");
+            BatchNorm2d.Mode bnMode = switch (mode) {
+                case "batch" -> BatchNorm2d.Mode.BATCH_STATISTICS;
+                case "running" -> BatchNorm2d.Mode.RUNNING_STATISTICS;
+                default -> throw new LockeyException("--bn-mode must be batch or running, not '" + mode + "'");
+            };
+            List<String> distortions = Arrays.stream(cl.getOptionValue("distortions", "gaus,time_jit,eq,codec").split(","))
+                    .map(String::strip).filter(s -> !s.isEmpty()).toList();
+            WatermarkTrainer.Settings settings = new WatermarkTrainer.Settings(config, bits,
+                    Options2.intValue(cl, "batch-size", 4), (int) Math.round(cropSeconds * rate),
+                    Options2.longValue(cl, "steps", 1000), Options2.intValue(cl, "checkpoint-every", 50),
+                    Options2.intValue(cl, "validate-every", 0), Options2.intValue(cl, "log-every", 10),
+                    Options2.longValue(cl, "seed", 1), Options2.doubleValue(cl, "lr", 1e-3),
+                    Options2.doubleValue(cl, "msg-weight", 20), Options2.doubleValue(cl, "carrier-weight", 0),
+                    distortions, bnMode);
+            Path data = Path.of(cl.getOptionValue("data"));
+            AudioDataset train = AudioDataset.load(data, "train", rate);
+            AudioDataset valid = AudioDataset.load(data, "valid", rate);
+            System.out.printf(Locale.ROOT, "train watermark: %d Hz, %d-bit payload, message decoder %d x %d, batch %d x "
+                    + "%.2f s, %d train clips (%.1f s), %d valid clips, SDR %.1f dB%n", rate, bits, channels, layers,
+                    settings.batchSize(), cropSeconds, train.size(), train.seconds(), valid.size(), sdr);
+            WatermarkTrainer trainer = new WatermarkTrainer(settings, train, valid, Ffmpeg.system(), System.out);
+            long t0 = System.nanoTime();
+            Path out = Path.of(cl.getOptionValue("out"));
+            trainer.run(out, cl.hasOption("resume"));
+            System.out.printf(Locale.ROOT, "%s: watermark model written (%.1f min)%n", out, (System.nanoTime() - t0) / 6e10);
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey watermark embed}. */
+    static final class Embed implements Command {
+        @Override
+        public String name() {
+            return "watermark embed";
+        }
+
+        @Override
+        public String summary() {
+            return "embed a payload (e.g. a key) into audio with a trained watermark model";
+        }
+
+        @Override
+        public String details() {
+            return "\nAudio at another rate is resampled to the model's; only the watermark (the difference the model "
+                    + "makes) is resampled back and added to the original, so content above the model's band is kept. "
+                    + "Every channel receives the same watermark, computed on the channels' mean.";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(opt("model", "DIR", "watermark model directory").required().build())
+                    .addOption(opt("in", "WAV", "input audio").required().build())
+                    .addOption(opt("payload", "VALUE", "payload, hex (0xBEEF) or decimal; must fit the model's bits")
+                            .required().build())
+                    .addOption(opt("out", "WAV", "output audio").required().build())
+                    .addOption(opt("sdr", "DB", "SDR alpha of the watermark (default: the model's message_sdr)").build())
+                    .addOption(Option.builder().longOpt("float32").desc("write 32-bit float (default 16-bit PCM)").build());
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
+            long payload = parsePayload(cl.getOptionValue("payload"), model.payloadBits());
+            double sdr = Options2.doubleValue(cl, "sdr", model.config().messageSdr());
+            Path in = Path.of(cl.getOptionValue("in"));
+            Audio audio = Wav.read(in);
+            float[] mono = audio.mono();
+            float[] x = toModelRate(mono, audio.sampleRate(), model, in);
+            if (isSilent(x)) {
+                throw new LockeyException(in + ": the audio is silent; there is nothing to watermark");
+            }
+            SilentCipher sc = model.silentCipher();
+            boolean[] bits = PayloadCodec.bitsOf(payload, model.payloadBits());
+            float[] w = sc.embed(x, bits, sdr).watermarked();
+            float[] delta = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                delta[i] = w[i] - x[i];
+            }
+            float[] back = audio.sampleRate() == model.sampleRate() ? delta
+                    : Resampler.resample(delta, model.sampleRate(), audio.sampleRate());
+            float[][] channels = new float[audio.channelCount()][audio.frames()];
+            double peak = 0;
+            for (int c = 0; c < channels.length; c++) {
+                for (int i = 0; i < audio.frames(); i++) {
+                    channels[c][i] = audio.channels()[c][i] + (i < back.length ? back[i] : 0f);
+                    peak = Math.max(peak, Math.abs(channels[c][i]));
+                }
+            }
+            Audio outAudio = new Audio(channels, audio.sampleRate());
+            Path out = Path.of(cl.getOptionValue("out"));
+            if (cl.hasOption("float32")) {
+                Wav.writeFloat32(out, outAudio);
+            } else {
+                if (peak > 1) {
+                    System.err.printf(Locale.ROOT, "warning: peak %.3f > 1 clips in 16-bit PCM (use --float32)%n", peak);
+                }
+                Wav.writePcm16(out, outAudio);
+            }
+            System.out.printf(Locale.ROOT, "%s: payload %s embedded at %.1f dB (measured SDR %.2f dB), %.2f s at %d Hz%n",
+                    out, hex(payload, model.payloadBits()), sdr, Sdr.db(mono, outAudio.mono()), audio.seconds(),
+                    audio.sampleRate());
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey watermark detect}. */
+    static final class Detect implements Command {
+        @Override
+        public String name() {
+            return "watermark detect";
+        }
+
+        @Override
+        public String summary() {
+            return "read the payload of a watermark (exit 0 found, 1 none found, 2 error)";
+        }
+
+        @Override
+        public String details() {
+            return "\nPrints 'payload 0x.... confidence c' when the per-position modes hold exactly one end token and the "
+                    + "confidence (share of frames agreeing with their position's mode) reaches the threshold; otherwise "
+                    + "'no watermark found'. Threshold: the model's detect_threshold (docs/silentcipher.md).";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(opt("model", "DIR", "watermark model directory").required().build())
+                    .addOption(opt("in", "WAV", "audio to inspect").required().build())
+                    .addOption(opt("threshold", "C", "confidence threshold in [0, 1] (default: the model's)").build());
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
+            double threshold = Options2.doubleValue(cl, "threshold", model.detectThreshold());
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw new LockeyException("--threshold must be in [0, 1]");
+            }
+            Path in = Path.of(cl.getOptionValue("in"));
+            Audio audio = Wav.read(in);
+            float[] x = toModelRate(audio.mono(), audio.sampleRate(), model, in);
+            if (isSilent(x)) {
+                System.out.println("no watermark found (the audio is silent)");
+                return NEGATIVE;
+            }
+            PayloadCodec.Decoded d = model.codec().decode(model.silentCipher().decode(x).frameClasses());
+            if (!d.found()) {
+                System.out.printf(Locale.ROOT, "no watermark found (%s; confidence %.3f)%n", d.problem(), d.confidence());
+                return NEGATIVE;
+            }
+            if (d.confidence() < threshold) {
+                System.out.printf(Locale.ROOT, "no watermark found (confidence %.3f < threshold %.3f)%n", d.confidence(),
+                        threshold);
+                return NEGATIVE;
+            }
+            System.out.printf(Locale.ROOT, "payload %s confidence %.3f%n", hex(PayloadCodec.valueOf(d.bits()),
+                    model.payloadBits()), d.confidence());
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey watermark eval}. */
+    static final class Eval implements Command {
+        @Override
+        public String name() {
+            return "watermark eval";
+        }
+
+        @Override
+        public String summary() {
+            return "bit accuracy of a watermark model on a split, per Table I distortion";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(opt("model", "DIR", "watermark model directory").required().build())
+                    .addOption(opt("data", "DIR", "audio directory (split-aware)").required().build())
+                    .addOption(opt("split", "NAME", "split to evaluate (default test)").build())
+                    .addOption(opt("distortions", "LIST", "Table I columns (default all: "
+                            + String.join(",", Distortions.names()) + ")").build())
+                    .addOption(opt("max-seconds", "S", "cut clips to this length (default 10)").build())
+                    .addOption(opt("bn-mode", "MODE", "override the model's BatchNorm mode: batch or running").build())
+                    .addOption(opt("seed", "S", "seed of payloads and distortions (default 1)").build());
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
+            if (cl.hasOption("bn-mode")) {
+                String m = cl.getOptionValue("bn-mode");
+                model = model.withBnMode(switch (m) {
+                    case "batch" -> BatchNorm2d.Mode.BATCH_STATISTICS;
+                    case "running" -> BatchNorm2d.Mode.RUNNING_STATISTICS;
+                    default -> throw new LockeyException("--bn-mode must be batch or running, not '" + m + "'");
+                });
+            }
+            List<Distortion> ds = cl.hasOption("distortions") ? Distortions.parse(cl.getOptionValue("distortions"))
+                    : Distortions.tableI();
+            for (Distortion d : ds) {
+                d.unavailable().ifPresent(p -> System.out.println("notice: " + p));
+            }
+            String split = cl.getOptionValue("split", "test");
+            AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), split, model.sampleRate());
+            Map<String, Double> acc = WatermarkTrainer.evaluate(model, data, ds, Options2.longValue(cl, "seed", 1),
+                    Options2.doubleValue(cl, "max-seconds", 10));
+            System.out.printf(Locale.ROOT, "%s split '%s': %d clips, %.1f s, BatchNorm %s%n", cl.getOptionValue("data"),
+                    split, data.size(), data.seconds(), model.bnMode().name().toLowerCase(Locale.ROOT));
+            System.out.printf("%-10s %s%n", "distortion", "bit accuracy");
+            for (Distortion d : ds) {
+                Double a = acc.get(d.name());
+                System.out.printf(Locale.ROOT, "%-10s %s%n", d.name(), a == null ? "skipped" : String.format(Locale.ROOT,
+                        "%.4f", a));
+            }
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey bench watermark}. */
+    static final class Bench implements Command {
+        @Override
+        public String name() {
+            return "bench watermark";
+        }
+
+        @Override
+        public String summary() {
+            return "time a watermark training step (pass 1 + pass 2) for a message-decoder size";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(opt("rate", "HZ", "model sample rate (default 22050)").build())
+                    .addOption(opt("batch-size", "N", "crops per step (default 4)").build())
+                    .addOption(opt("crop-seconds", "S", "crop length (default 1.0)").build())
+                    .addOption(opt("channels", "C", "message decoder channels (default 128)").build())
+                    .addOption(opt("layers", "L", "message decoder gated blocks (default 10)").build())
+                    .addOption(opt("reps", "N", "timed steps after one untimed step (default 3)").build());
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            int rate = Options2.intValue(cl, "rate", 22050);
+            SilentCipherConfig c = SilentCipherConfig.forRate(rate, 16);
+            c = c.withMsgDecoder(Options2.intValue(cl, "channels", c.msgDecoderChannels()),
+                    Options2.intValue(cl, "layers", c.msgDecoderLayers()));
+            int length = (int) Math.round(Options2.doubleValue(cl, "crop-seconds", 1.0) * rate);
+            System.out.println(org.lockey.train.WatermarkBench.run(c, Options2.intValue(cl, "batch-size", 4), length,
+                    Options2.intValue(cl, "reps", 3)).line());
+            return OK;
+        }
+    }
+
+    private static Option.Builder opt(String name, String arg, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc);
+    }
+
+    /** A payload given as hex ({@code 0x...}) or decimal; it must be below 2^bits. */
+    static long parsePayload(String text, int bits) {
+        String t = text.strip().toLowerCase(Locale.ROOT).replace("_", "");
+        BigInteger v;
+        try {
+            v = t.startsWith("0x") ? new BigInteger(t.substring(2), 16) : new BigInteger(t);
+        } catch (NumberFormatException e) {
+            throw new LockeyException("--payload: '" + text + "' is not a hex (0x...) or decimal number");
+        }
+        if (v.signum() < 0 || v.bitLength() > bits) {
+            throw new LockeyException("--payload " + text + " does not fit the model's " + bits + "-bit payload (max "
+                    + hex(bits == 64 ? -1L : (1L << bits) - 1, bits) + ")");
+        }
+        return v.longValue();
+    }
+
+    /** {@code 0x} and {@code ceil(bits / 4)} upper-case hex digits. */
+    static String hex(long value, int bits) {
+        String h = Long.toHexString(value).toUpperCase(Locale.ROOT);
+        int digits = (bits + 3) / 4;
+        return "0x" + "0".repeat(Math.max(0, digits - h.length())) + h;
+    }
+
+    /** Mono audio at the model's rate (resampled when needed, with a note); at least one message period long. */
+    static float[] toModelRate(float[] mono, int rate, WatermarkModel model, Path file) {
+        if (mono.length == 0) {
+            throw new LockeyException(file + ": the audio is empty");
+        }
+        float[] x = rate == model.sampleRate() ? mono : Resampler.resample(mono, rate, model.sampleRate());
+        if (rate != model.sampleRate()) {
+            System.err.printf("note: %s resampled from %d Hz to the model's %d Hz%n", file, rate, model.sampleRate());
+        }
+        SilentCipherConfig c = model.config();
+        if (c.frames(x.length) < c.messageLen()) {
+            double period = (double) c.messageLen() * c.hopLength() / c.sampleRate();
+            throw new LockeyException(String.format(Locale.ROOT, "%s: %.3f s of audio is shorter than one message period "
+                    + "(%d frames, about %.2f s at %d Hz)", file, mono.length / (double) rate, c.messageLen(), period,
+                    c.sampleRate()));
+        }
+        return x;
+    }
+
+    /** All samples zero: nothing to watermark, nothing to detect (SilentCipher's normalisation needs power). */
+    static boolean isSilent(float[] x) {
+        for (float v : x) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
