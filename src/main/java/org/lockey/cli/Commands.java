@@ -24,7 +24,10 @@ public final class Commands {
             new WatermarkCommands.Embed(),
             new WatermarkCommands.Detect(),
             new WatermarkCommands.Eval(),
-            new WatermarkCommands.Bench());
+            new WatermarkCommands.Bench(),
+            new LockeyCommands.Finetune(),
+            new LockeyCommands.Generate(),
+            new LockeyCommands.Trace());
 
     private Commands() {
     }

@@ -13,6 +13,8 @@ import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
 import org.lockey.model.lockey.Key;
+import org.lockey.eval.metric.BitAccuracy;
+import org.lockey.eval.metric.Sdr;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedGenerator;
@@ -97,7 +99,8 @@ public final class LockeyTrainer {
      * @param step        the step it followed
      * @param sdrValid    mean SDR (dB) of valid-key outputs against the watermarked teacher
      * @param sdrInvalid  mean SDR (dB) of invalid-key outputs against the teacher
-     * @param bitAccuracy mean share of key bits decoded right from valid-key outputs
+     * @param bitAccuracy mean aligned bit accuracy ({@link BitAccuracy#aligned}) of the key decoded from
+     *                    valid-key outputs
      * @param verifierAccuracy share of keys the verification head classifies right
      */
     public record Validation(long step, double sdrValid, double sdrInvalid, double bitAccuracy,
@@ -480,7 +483,7 @@ public final class LockeyTrainer {
                 float[] yt = watermark.embed(teacher, bitsOf(validKeys[k]), cfg.sdrDb()).watermarked();
                 float[] yv = row(y, i);
                 sdrV += Sdr.db(yt, yv);
-                acc += bitAccuracy(watermark.decodePayload(yv, registry.bits()), validKeys[k]);
+                acc += BitAccuracy.aligned(watermark.decode(yv).frameClasses(), bitsOf(validKeys[k]), 0);
                 sdrI += Sdr.db(teacher, row(y, pairs + i));
             }
         }
@@ -493,16 +496,4 @@ public final class LockeyTrainer {
         return new Validation(step, sdrV / pairs, sdrI / pairs, acc / pairs, right / (2.0 * nk));
     }
 
-    /** Share of key bits decoded right; a clip with no decodable message counts as chance (0.5). */
-    static double bitAccuracy(PayloadCodec.Decoded d, Key k) {
-        if (!d.found()) {
-            return 0.5;
-        }
-        boolean[] bits = d.bits();
-        int right = 0;
-        for (int i = 0; i < k.bits(); i++) {
-            right += (bits[i] == (k.bit(i) == 1)) ? 1 : 0;
-        }
-        return right / (double) k.bits();
-    }
 }

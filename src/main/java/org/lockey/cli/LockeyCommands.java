@@ -1,0 +1,442 @@
+package org.lockey.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.lockey.LockeyException;
+import org.lockey.audio.Audio;
+import org.lockey.audio.Resampler;
+import org.lockey.audio.Wav;
+import org.lockey.data.AudioDataset;
+import org.lockey.io.AtomicFiles;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyedEncodec;
+import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.model.silentcipher.WatermarkModel;
+import org.lockey.train.Checkpoint;
+import org.lockey.train.Curriculum;
+import org.lockey.train.LockeyLoss;
+import org.lockey.train.LockeyTrainer;
+import org.lockey.train.FinetuneBranch;
+import org.lockey.train.HifiGanBranch;
+import org.lockey.train.EncodecBranch;
+
+/** {@code finetune}, {@code generate}, {@code trace}: LOCKEY itself. */
+final class LockeyCommands {
+    /** Environment variable that may hold the key for {@code generate}. */
+    static final String KEY_ENV = "LOCKEY_KEY";
+
+    private LockeyCommands() {
+    }
+
+    static Option opt(String name, String arg, String desc) {
+        Option.Builder b = Option.builder().longOpt(name).desc(desc);
+        return arg == null ? b.build() : b.hasArg().argName(arg).build();
+    }
+
+    static Option required(String name, String arg, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).required().desc(desc).build();
+    }
+
+    /** The model directory of a run ({@code run/model}) or the directory itself when it is one. */
+    static Path modelDir(Path p) {
+        return Files.exists(p.resolve(KeyedHifiGan.MODEL_FILE)) ? p : p.resolve("model");
+    }
+
+    /** {@code ./lockey finetune}. */
+    static final class Finetune implements Command {
+        @Override
+        public String name() {
+            return "finetune";
+        }
+
+        @Override
+        public String summary() {
+            return "LOCKEY fine-tuning: make a generator key-conditioned and watermark its output (Eq. 1-4)";
+        }
+
+        @Override
+        public String details() {
+            return "\nWrites RUN/checkpoint.safetensors (every --checkpoint-every steps, atomically), RUN/model/ (the keyed"
+                    + " model with its watermark decoder, for generate and trace) RUN/run.json (the settings) and RUN/log.txt (validation lines)."
+                    + " A killed run continues with --resume exactly where its last checkpoint left it.";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("base", "DIR", "the pretrained generator: a HiFi-GAN or an Encodec model directory"))
+                    .addOption(required("watermark", "DIR", "the trained watermark model (train watermark)"))
+                    .addOption(required("registry", "FILE", "key registry (its valid keys are the valid set)"))
+                    .addOption(required("data", "DIR", "training audio (reference-data/speech or reference-data/music; "
+                            + "splits.tsv is used)"))
+                    .addOption(required("out", "DIR", "run directory"))
+                    .addOption(opt("steps", "N", "optimiser steps (default 2000; paper 25k)"))
+                    .addOption(opt("batch-size", "N", "examples per step (default 2)"))
+                    .addOption(opt("crop-frames", "N", "input frames per crop: mel frames (HiFi-GAN, default 64 = 0.74 s)"
+                            + " or latent frames (Encodec, default 50 = 1 s)"))
+                    .addOption(opt("checkpoint-every", "N", "steps between checkpoints (default 100)"))
+                    .addOption(opt("validate-every", "N", "steps between validation passes (default 500)"))
+                    .addOption(opt("lr", "LR", "Adam learning rate (default 1e-4, paper)"))
+                    .addOption(opt("tau0", "T", "starting bound of the invalid loss (default 0.005, paper)"))
+                    .addOption(opt("tau-period", "N", "steps between doublings of the bound (default 5000, paper)"))
+                    .addOption(opt("lambda-wm", "L", "weight of the watermark CE (default 1)"))
+                    .addOption(opt("lambda-p", "L", "weight of the waveform MSE (default 1)"))
+                    .addOption(opt("lambda-s", "L", "weight of the log-magnitude MSE (default 1)"))
+                    .addOption(opt("lambda-v", "L", "weight of the verification CE (default 1)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default 47)"))
+                    .addOption(opt("key-dim", "D", "key embedding size (default 64)"))
+                    .addOption(opt("key-hidden", "H", "key encoder hidden channels (default 256)"))
+                    .addOption(opt("injection", "I", "add the key after ups.I (HiFi-GAN, default 0) or decoder.model.I "
+                            + "(Encodec, default 1)"))
+                    .addOption(opt("seed", "S", "seed (default 1)"))
+                    .addOption(opt("resume", null, "continue the run in --out from its checkpoint"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            Path out = Path.of(cl.getOptionValue("out"));
+            boolean resume = cl.hasOption("resume");
+            boolean hasCheckpoint = Files.exists(Checkpoint.file(out));
+            if (resume && !hasCheckpoint) {
+                throw new LockeyException(out + ": --resume, but there is no checkpoint to continue from");
+            }
+            if (!resume && hasCheckpoint) {
+                throw new LockeyException(out + ": holds a run already; add --resume to continue it or choose another --out");
+            }
+            Path baseDir = Path.of(cl.getOptionValue("base"));
+            boolean encodec = Files.exists(baseDir.resolve(Encodec.CONFIG_FILE));
+            if (!encodec && !Files.exists(baseDir.resolve(HifiGan.CONFIG_FILE))) {
+                throw new LockeyException(baseDir + ": neither a HiFi-GAN nor an Encodec model directory");
+            }
+            int injection = Options2.intValue(cl, "injection", encodec ? 1 : 0);
+            FinetuneBranch branch;
+            Encodec codec = null;
+            HifiGan vocoder = null;
+            if (encodec) {
+                codec = Encodec.load(baseDir);
+                branch = new EncodecBranch(codec, Options2.intValue(cl, "crop-frames", 50), injection);
+            } else {
+                vocoder = HifiGan.load(baseDir);
+                branch = new HifiGanBranch(vocoder, Options2.intValue(cl, "crop-frames", 64), injection);
+            }
+            Path wmDir = Path.of(cl.getOptionValue("watermark"));
+            WatermarkModel wm = WatermarkModel.load(wmDir);
+            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            int rate = branch.sampleRate();
+            Path data = Path.of(cl.getOptionValue("data"));
+            AudioDataset train = AudioDataset.load(data, "train", rate);
+            AudioDataset valid = AudioDataset.load(data, "valid", rate);
+            LockeyTrainer.Config cfg = new LockeyTrainer.Config(
+                    Options2.intValue(cl, "batch-size", 2), Options2.longValue(cl, "steps", 2000), Options2.intValue(cl, "checkpoint-every", 100),
+                    Options2.intValue(cl, "validate-every", 500), Options2.longValue(cl, "seed", 1),
+                    Options2.doubleValue(cl, "lr", 1e-4),
+                    new Curriculum(Options2.doubleValue(cl, "tau0", 0.005), Options2.intValue(cl, "tau-period", 5000),
+                            Double.POSITIVE_INFINITY),
+                    new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
+                            Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
+                    Options2.doubleValue(cl, "sdr", 47), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3);
+            LockeyTrainer trainer = new LockeyTrainer(cfg, branch, wm.silentCipher(), registry, train, valid);
+            if (resume) {
+                trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow());
+                System.err.printf("resuming %s at step %d of %d%n", out, trainer.step(), cfg.steps());
+            } else {
+                trainer.start();
+                System.err.printf(Locale.ROOT, "fine-tuning %s: %d train clips (%.1f s), %d valid keys of %d bits, "
+                        + "%d steps%n", baseDir, train.size(), train.seconds(), registry.validKeys().size(),
+                        registry.bits(), cfg.steps());
+            }
+            Path modelDir = out.resolve("model");
+            final HifiGan baseVocoder = vocoder;
+            final Encodec baseCodec = codec;
+            wm.save(modelDir.resolve(KeyedHifiGan.WATERMARK_DIR));
+            var runConfig = cfg.toJson();
+            runConfig.put("branch", branch.kind()).put("crop_samples", branch.cropSamples()).put("injection", injection)
+                    .put("base", baseDir.toString()).put("watermark", wmDir.toString());
+            AtomicFiles.writeString(out.resolve("run.json"), runConfig.toPrettyString());
+            List<String> log = new ArrayList<>();
+            long t0 = System.nanoTime();
+            List<LockeyTrainer.Validation> history = trainer.run(out, line -> {
+                System.err.println(line);
+                log.add(line);
+                appendLog(out, line);
+            }, () -> saveModel(modelDir, trainer, baseVocoder, baseCodec, injection));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            LockeyTrainer.Validation last = history.get(history.size() - 1);
+            System.out.printf(Locale.ROOT, "%s: %d steps in %.0f s; %s%n", out, trainer.step(), secs, last.line());
+            return OK;
+        }
+
+        /** The keyed model directory: a keyed HiFi-GAN, or a keyed Encodec with the base's frozen encoder and quantiser. */
+        static void saveModel(Path modelDir, LockeyTrainer trainer, HifiGan vocoder, Encodec codec, int injection) {
+            java.util.Map<String, String> meta = java.util.Map.of("step", Long.toString(trainer.step()));
+            if (vocoder != null) {
+                KeyedHifiGan.save(modelDir, vocoder.config(), trainer.keyConfig(), injection, trainer.weights(), meta);
+            } else {
+                java.util.Map<String, org.lockey.io.Tensor> all = new java.util.LinkedHashMap<>();
+                codec.weights().forEach((k, t) -> {
+                    if (!k.startsWith("decoder.")) {
+                        all.put(k, t);
+                    }
+                });
+                all.putAll(trainer.weights());
+                KeyedEncodec.save(modelDir, codec.config(), trainer.keyConfig(), injection, all, meta);
+            }
+        }
+
+        private static void appendLog(Path run, String line) {
+            try {
+                Files.writeString(run.resolve("log.txt"), line + System.lineSeparator(),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new LockeyException(run.resolve("log.txt") + ": cannot write (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    /** The key of {@code generate}: --key, --key-file or $LOCKEY_KEY, never echoed. */
+    static Key readKey(CommandLine cl, int bits) {
+        int given = (cl.hasOption("key") ? 1 : 0) + (cl.hasOption("key-file") ? 1 : 0);
+        if (given > 1) {
+            throw new LockeyException("give the key once: --key or --key-file (or " + KEY_ENV + ")");
+        }
+        String text;
+        if (cl.hasOption("key")) {
+            text = cl.getOptionValue("key");
+        } else if (cl.hasOption("key-file")) {
+            Path f = Path.of(cl.getOptionValue("key-file"));
+            try {
+                text = Files.readString(f).strip();
+            } catch (IOException e) {
+                throw new LockeyException(f + ": cannot read the key file");
+            }
+        } else {
+            text = System.getenv(KEY_ENV);
+            if (text == null) {
+                throw new LockeyException("no key: give --key HEX, --key-file FILE or set " + KEY_ENV);
+            }
+        }
+        return Key.parseHex(text, bits);
+    }
+
+    /** {@code ./lockey generate}. */
+    static final class Generate implements Command {
+        @Override
+        public String name() {
+            return "generate";
+        }
+
+        @Override
+        public String summary() {
+            return "generate audio with a keyed model and a key (the key is read, never printed)";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/ directory)"))
+                    .addOption(opt("key", "HEX", "the key (visible in the process list: prefer --key-file or "
+                            + KEY_ENV + ")"))
+                    .addOption(opt("key-file", "FILE", "a file holding the key"))
+                    .addOption(opt("in", "WAV", "audio to resynthesise (HiFi-GAN: its log-mel; Encodec: its codes)"))
+                    .addOption(opt("mel", "FILE", "HiFi-GAN input: a log-mel as safetensors (tensor 'mel')"))
+                    .addOption(opt("codes", "FILE", "Encodec input: codes as safetensors (tensor 'codes')"))
+                    .addOption(required("out", "WAV", "output audio"))
+                    .addOption(opt("chunk", "FRAMES", "HiFi-GAN mel frames per chunk (default 256)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            int inputs = (cl.hasOption("in") ? 1 : 0) + (cl.hasOption("mel") ? 1 : 0) + (cl.hasOption("codes") ? 1 : 0);
+            if (inputs != 1) {
+                throw new LockeyException("give exactly one of --in WAV, --mel FILE, --codes FILE");
+            }
+            Path dir = modelDir(Path.of(cl.getOptionValue("model")));
+            String kind = kindOf(dir);
+            float[] y;
+            int rate;
+            if (kind.equals(KeyedEncodec.KIND)) {
+                if (cl.hasOption("mel")) {
+                    throw new LockeyException("--mel is a HiFi-GAN input; this is a keyed Encodec model");
+                }
+                KeyedEncodec model = KeyedEncodec.load(dir);
+                Key key = readKey(cl, model.keyConfig().keyBits());
+                rate = model.sampleRate();
+                long[][][] codes = cl.hasOption("codes")
+                        ? EncodecCommands.Decode.readCodes(Path.of(cl.getOptionValue("codes")))
+                        : model.encode(readAudio(Path.of(cl.getOptionValue("in")), rate));
+                y = model.generate(codes, key);
+            } else {
+                if (cl.hasOption("codes")) {
+                    throw new LockeyException("--codes is an Encodec input; this is a keyed HiFi-GAN model");
+                }
+                KeyedHifiGan model = KeyedHifiGan.load(dir);
+                Key key = readKey(cl, model.keyConfig().keyBits());
+                rate = model.generatorConfig().mel().samplingRate();
+                float[][] mel = cl.hasOption("in")
+                        ? new org.lockey.audio.MelSpectrogram(model.generatorConfig().melConfig())
+                                .apply(readAudio(Path.of(cl.getOptionValue("in")), rate))
+                        : HifiGanCommands.Vocode.readMel(Path.of(cl.getOptionValue("mel")),
+                                model.generatorConfig().numMels());
+                y = model.generateChunked(mel, key, Options2.intValue(cl, "chunk", 256));
+            }
+            Path out = Path.of(cl.getOptionValue("out"));
+            Wav.writePcm16(out, Audio.mono(y, rate));
+            System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, y.length / (double) rate, rate);
+            return OK;
+        }
+
+        static String kindOf(Path dir) {
+            Path f = dir.resolve(KeyedHifiGan.CONFIG_FILE);
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllBytes(f)).path("kind")
+                        .asText();
+            } catch (IOException e) {
+                throw new LockeyException(dir + ": not a keyed model directory (no readable " + KeyedHifiGan.CONFIG_FILE
+                        + ")");
+            }
+        }
+
+        static float[] readAudio(Path wav, int rate) {
+            Audio a = Wav.read(wav);
+            float[] x = a.mono();
+            if (x.length == 0) {
+                throw new LockeyException(wav + ": the audio is empty");
+            }
+            if (a.sampleRate() != rate) {
+                System.err.printf("note: %s resampled from %d Hz to %d Hz%n", wav, a.sampleRate(), rate);
+                x = Resampler.resample(x, a.sampleRate(), rate);
+            }
+            return x;
+        }
+    }
+
+    /** {@code ./lockey trace}. */
+    static final class Trace implements Command {
+        /** Exit code when no issued key matches. */
+        static final int NOT_FOUND = 1;
+
+        @Override
+        public String name() {
+            return "trace";
+        }
+
+        @Override
+        public String summary() {
+            return "read the key watermark from a clip (or every clip of a directory) and name the user";
+        }
+
+        @Override
+        public String details() {
+            return "\nExit codes: 0 every clip traced to a user, 1 a clip matches no issued key (or carries no"
+                    + " watermark), 2 an error. A directory gives one CSV row per clip (--csv FILE, default stdout).";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/ directory)"))
+                    .addOption(required("registry", "FILE", "key registry"))
+                    .addOption(required("in", "WAV|DIR", "a suspicious clip, or a directory of .wav files"))
+                    .addOption(opt("csv", "FILE", "write the directory's results as CSV"))
+                    .addOption(opt("max-distance", "D", "largest Hamming distance to an issued key that still names"
+                            + " its user (default 2)"));
+        }
+
+        record Result(String file, boolean found, String user, int distance, double confidence, String note) {
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            Path dir = modelDir(Path.of(cl.getOptionValue("model")));
+            WatermarkModel wm = WatermarkModel.load(dir.resolve(KeyedHifiGan.WATERMARK_DIR));
+            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            if (registry.bits() != wm.payloadBits()) {
+                throw new LockeyException("the registry's keys have " + registry.bits() + " bits, the watermark "
+                        + wm.payloadBits());
+            }
+            int maxDistance = Options2.intValue(cl, "max-distance", 2);
+            Path in = Path.of(cl.getOptionValue("in"));
+            List<Path> files = new ArrayList<>();
+            if (Files.isDirectory(in)) {
+                try (Stream<Path> s = Files.list(in)) {
+                    s.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".wav")).sorted().forEach(files::add);
+                } catch (IOException e) {
+                    throw new LockeyException(in + ": cannot list (" + e.getMessage() + ")");
+                }
+                if (files.isEmpty()) {
+                    throw new LockeyException(in + ": no .wav files");
+                }
+            } else {
+                files.add(in);
+            }
+            List<Result> results = new ArrayList<>();
+            for (Path f : files) {
+                results.add(trace(f, wm, registry, maxDistance));
+            }
+            if (!Files.isDirectory(in)) {
+                Result r = results.get(0);
+                if (r.found()) {
+                    System.out.printf(Locale.ROOT, "%s: user %s (Hamming distance %d, confidence %.2f)%n", r.file(),
+                            r.user(), r.distance(), r.confidence());
+                } else {
+                    System.out.printf(Locale.ROOT, "%s: no issued key matches (%s)%n", r.file(), r.note());
+                }
+            } else {
+                StringBuilder csv = new StringBuilder("file,found,user,hamming,confidence,note\n");
+                for (Result r : results) {
+                    csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%s%n", r.file(), r.found(), r.user(),
+                            r.distance(), r.confidence(), r.note()));
+                }
+                if (cl.hasOption("csv")) {
+                    AtomicFiles.writeString(Path.of(cl.getOptionValue("csv")), csv.toString());
+                    long found = results.stream().filter(Result::found).count();
+                    System.out.printf("%d of %d clips traced to a user; results in %s%n", found, results.size(),
+                            cl.getOptionValue("csv"));
+                } else {
+                    System.out.print(csv);
+                }
+            }
+            return results.stream().allMatch(Result::found) ? OK : NOT_FOUND;
+        }
+
+        static Result trace(Path f, WatermarkModel wm, KeyRegistry registry, int maxDistance) {
+            Audio a = Wav.read(f);
+            float[] x = a.mono();
+            if (a.sampleRate() != wm.sampleRate()) {
+                x = Resampler.resample(x, a.sampleRate(), wm.sampleRate());
+            }
+            int period = wm.codec().period();
+            if (wm.config().frames(x.length) < period) {
+                throw new LockeyException(f + ": shorter than one message period (" + period + " frames)");
+            }
+            PayloadCodec.Decoded d = wm.silentCipher().decodePayload(x, wm.payloadBits());
+            String name = f.toString();
+            if (!d.found() || d.confidence() < wm.detectThreshold()) {
+                return new Result(name, false, "", -1, d.confidence(), "no watermark found");
+            }
+            Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(d.bits()));
+            var match = registry.nearest(decoded);
+            if (match.isEmpty()) {
+                return new Result(name, false, "", -1, d.confidence(), "no key issued yet");
+            }
+            if (match.get().hamming() > maxDistance) {
+                return new Result(name, false, "", match.get().hamming(), d.confidence(),
+                        "nearest issued key is " + match.get().hamming() + " bits away");
+            }
+            return new Result(name, true, match.get().issued().user(), match.get().hamming(), d.confidence(), "");
+        }
+    }
+}

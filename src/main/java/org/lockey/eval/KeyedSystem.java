@@ -1,0 +1,160 @@
+package org.lockey.eval;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.lockey.LockeyException;
+import org.lockey.audio.MelSpectrogram;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyedEncodec;
+import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.silentcipher.WatermarkModel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A keyed generator with the base generator it was fine-tuned from and its watermark model: for a
+ * clip x, the keyed output G(x, k) and the teacher G0(x). HiFi-GAN takes the clip's log-mel, Encodec
+ * its codes from the frozen encoder and quantiser; outputs have {@link #usableLength} samples.
+ */
+public abstract class KeyedSystem {
+    private final WatermarkModel watermark;
+
+    KeyedSystem(WatermarkModel watermark) {
+        this.watermark = watermark;
+    }
+
+    /** The watermark model the keyed model was trained with. */
+    public WatermarkModel watermark() {
+        return watermark;
+    }
+
+    /** The generators' sampling rate. */
+    public abstract int sampleRate();
+
+    /** Key size. */
+    public abstract int keyBits();
+
+    /** "hifigan" or "encodec". */
+    public abstract String branch();
+
+    /** Samples of output for an input clip of {@code n} samples. */
+    public abstract int usableLength(int n);
+
+    /** G(x, k). */
+    public abstract float[] generate(float[] clip, Key key);
+
+    /** G0(x). */
+    public abstract float[] teacher(float[] clip);
+
+    /**
+     * Loads a keyed model directory (a finetune run or its {@code model/}), its watermark model
+     * ({@code watermark/} inside it) and the base generator {@code baseDir}.
+     */
+    public static KeyedSystem load(Path model, Path baseDir) {
+        Path dir = Files.exists(model.resolve(KeyedHifiGan.MODEL_FILE)) ? model : model.resolve("model");
+        String kind;
+        try {
+            kind = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve(KeyedHifiGan.CONFIG_FILE))).path("kind")
+                    .asText();
+        } catch (java.io.IOException e) {
+            throw new LockeyException(model + ": not a keyed model (no readable config.json)");
+        }
+        WatermarkModel wm = WatermarkModel.load(dir.resolve(KeyedHifiGan.WATERMARK_DIR));
+        if (kind.equals(KeyedHifiGan.KIND)) {
+            return new HifiGanSystem(KeyedHifiGan.load(dir), HifiGan.load(baseDir), wm);
+        }
+        if (kind.equals(KeyedEncodec.KIND)) {
+            return new EncodecSystem(KeyedEncodec.load(dir), Encodec.load(baseDir), wm);
+        }
+        throw new LockeyException(dir + ": unknown model kind '" + kind + "'");
+    }
+
+    static final class HifiGanSystem extends KeyedSystem {
+        private final KeyedHifiGan model;
+        private final HifiGan base;
+        private final MelSpectrogram mel;
+
+        HifiGanSystem(KeyedHifiGan model, HifiGan base, WatermarkModel wm) {
+            super(wm);
+            this.model = model;
+            this.base = base;
+            this.mel = new MelSpectrogram(model.generatorConfig().melConfig());
+        }
+
+        @Override
+        public int sampleRate() {
+            return model.generatorConfig().mel().samplingRate();
+        }
+
+        @Override
+        public int keyBits() {
+            return model.keyConfig().keyBits();
+        }
+
+        @Override
+        public String branch() {
+            return "hifigan";
+        }
+
+        @Override
+        public int usableLength(int n) {
+            int hop = model.generatorConfig().samplesPerFrame();
+            return n / hop * hop;
+        }
+
+        @Override
+        public float[] generate(float[] clip, Key key) {
+            return model.generateChunked(mel.apply(clip), key, 256);
+        }
+
+        @Override
+        public float[] teacher(float[] clip) {
+            return base.vocode(mel.apply(clip));
+        }
+    }
+
+    static final class EncodecSystem extends KeyedSystem {
+        private final KeyedEncodec model;
+        private final Encodec base;
+
+        EncodecSystem(KeyedEncodec model, Encodec base, WatermarkModel wm) {
+            super(wm);
+            this.model = model;
+            this.base = base;
+        }
+
+        @Override
+        public int sampleRate() {
+            return model.sampleRate();
+        }
+
+        @Override
+        public int keyBits() {
+            return model.keyConfig().keyBits();
+        }
+
+        @Override
+        public String branch() {
+            return "encodec";
+        }
+
+        @Override
+        public int usableLength(int n) {
+            int hop = model.codecConfig().seanet().hopLength();
+            return (n + hop - 1) / hop * hop;
+        }
+
+        @Override
+        public float[] generate(float[] clip, Key key) {
+            return model.generate(model.encode(clip), key);
+        }
+
+        @Override
+        public float[] teacher(float[] clip) {
+            return base.decode(base.encode(clip));
+        }
+    }
+}

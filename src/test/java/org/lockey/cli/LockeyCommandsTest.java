@@ -1,0 +1,115 @@
+package org.lockey.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lockey.audio.Audio;
+import org.lockey.audio.Wav;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.silentcipher.SilentCipher;
+import org.lockey.model.silentcipher.SilentCipherConfig;
+import org.lockey.model.silentcipher.WatermarkModel;
+import org.lockey.nn.BatchNorm2d;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** keys, finetune, generate and trace end to end on tiny untrained models: the plumbing, exit codes and errors. */
+class LockeyCommandsTest {
+    @TempDir
+    static Path dir;
+    static Path base;
+    static Path wm;
+    static Path registry;
+    static Path run;
+    static String aliceKey;
+
+    @BeforeAll
+    static void finetuneATinyModel() {
+        HifiGanConfig gen = HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2),
+                List.of(16, 16, 4, 4), 16, List.of(3), List.of(List.of(1, 2)));
+        base = dir.resolve("base");
+        HifiGan.random(gen, 1).save(base);
+        SilentCipherConfig sc = SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2);
+        wm = dir.resolve("wm");
+        new WatermarkModel(sc, 16, BatchNorm2d.Mode.BATCH_STATISTICS, 0.6, SilentCipher.initialised(sc, 2).weights(),
+                new ObjectMapper().createObjectNode()).save(wm);
+        registry = dir.resolve("registry.json");
+        assertEquals(0, MainTest.run("keys", "init", "--bits", "16", "--valid", "20", "--seed", "3", "--out",
+                registry.toString()).code());
+        MainTest.Run issued = MainTest.run("keys", "issue", "--registry", registry.toString(), "--user", "alice");
+        assertEquals(0, issued.code(), issued.err());
+        aliceKey = issued.out().strip();
+        run = dir.resolve("run");
+        MainTest.Run r = MainTest.run("finetune", "--base", base.toString(), "--watermark", wm.toString(), "--registry",
+                registry.toString(), "--data", "reference-data/speech", "--out", run.toString(), "--steps", "2",
+                "--batch-size", "1", "--crop-frames", "48", "--checkpoint-every", "1", "--key-dim", "4",
+                "--key-hidden", "8");
+        assertEquals(0, r.code(), r.err());
+    }
+
+    @Test
+    void finetuneWritesCheckpointModelAndLog() throws Exception {
+        assertTrue(Files.exists(run.resolve("checkpoint.safetensors")));
+        assertTrue(Files.exists(run.resolve("model/model.safetensors")));
+        assertTrue(Files.exists(run.resolve("model/watermark/config.json")));
+        assertTrue(Files.readString(run.resolve("log.txt")).contains("SDR_valid"));
+        MainTest.Run again = MainTest.run("finetune", "--base", base.toString(), "--watermark", wm.toString(),
+                "--registry", registry.toString(), "--data", "reference-data/speech", "--out", run.toString());
+        assertEquals(Command.USAGE, again.code());
+        assertTrue(again.err().contains("--resume"), again.err());
+    }
+
+    @Test
+    void generateNeverEchoesTheKeyAndRefusesMalformedKeys() {
+        float[] x = new float[22050];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (0.3 * Math.sin(2 * Math.PI * 200 * i / 22050.0));
+        }
+        Path in = dir.resolve("in.wav");
+        Wav.writePcm16(in, Audio.mono(x, 22050));
+        Path out = dir.resolve("gen.wav");
+        MainTest.Run r = MainTest.run("generate", "--model", run.toString(), "--key", aliceKey, "--in", in.toString(),
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().contains(aliceKey) || r.err().contains(aliceKey), "the key is never printed");
+        assertEquals(22050 / 256 * 256, Wav.read(out).frames());
+        MainTest.Run bad = MainTest.run("generate", "--model", run.toString(), "--key", "12g4", "--in", in.toString(),
+                "--out", out.toString());
+        assertEquals(Command.USAGE, bad.code());
+        assertTrue(bad.err().contains("malformed key") && !bad.err().contains("12g4"), bad.err());
+    }
+
+    @Test
+    void traceOfAnUntrainedModelFindsNoIssuedKey() throws Exception {
+        float[] noise = new float[22050 * 2];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] = (float) (0.1 * rnd.nextGaussian());
+        }
+        Path clip = dir.resolve("suspicious.wav");
+        Wav.writePcm16(clip, Audio.mono(noise, 22050));
+        MainTest.Run r = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in",
+                clip.toString());
+        assertEquals(LockeyCommands.Trace.NOT_FOUND, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("no issued key matches"), r.out());
+        Path batch = dir.resolve("batch");
+        Files.createDirectories(batch);
+        Files.copy(clip, batch.resolve("a.wav"));
+        Path csv = dir.resolve("trace.csv");
+        r = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in", batch.toString(),
+                "--csv", csv.toString());
+        assertEquals(LockeyCommands.Trace.NOT_FOUND, r.code());
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals("file,found,user,hamming,confidence,note", rows.get(0));
+        assertTrue(rows.get(1).contains(",false,"), rows.get(1));
+    }
+}
