@@ -27,7 +27,10 @@ public final class Commands {
             new WatermarkCommands.Bench(),
             new LockeyCommands.Finetune(),
             new LockeyCommands.Generate(),
-            new LockeyCommands.Trace());
+            new LockeyCommands.Trace(),
+            new EvalCommands.SdrCommand(),
+            new EvalCommands.Table1Command(),
+            new EvalCommands.Table2Command());
 
     private Commands() {
     }

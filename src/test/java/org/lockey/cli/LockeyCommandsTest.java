@@ -112,4 +112,44 @@ class LockeyCommandsTest {
         assertEquals("file,found,user,hamming,confidence,note", rows.get(0));
         assertTrue(rows.get(1).contains(",false,"), rows.get(1));
     }
+
+    @Test
+    void table2OfTheRunHasThePapersColumns() throws Exception {
+        Path out = dir.resolve("eval");
+        MainTest.Run r = MainTest.run("eval", "table2", "--model", run.toString(), "--base", base.toString(),
+                "--registry", registry.toString(), "--data", "reference-data/speech", "--clips", "1", "--keys", "1",
+                "--distortions", "orig,gaus", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var json = new ObjectMapper().readTree(out.resolve("table2.json").toFile());
+        assertEquals(List.of("Models", "SDR Valid", "SDR Invalid", "orig", "gaus"),
+                new ObjectMapper().convertValue(json.get("columns"), List.class));
+        var row = json.get("rows").get(0);
+        assertEquals("HiFi-GAN", row.get("Models").asText());
+        assertTrue(Double.isFinite(row.get("SDR Valid").asDouble()) && row.get("orig").asDouble() >= 0
+                && row.get("orig").asDouble() <= 1, row.toString());
+    }
+
+    @Test
+    void sdrOfAKnownNoiseLevel() {
+        float[] x = new float[16000];
+        float[] y = new float[16000];
+        java.util.Random rnd = new java.util.Random(1);
+        double s = 0;
+        double e = 0;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(i * 0.05);
+            y[i] = x[i] + (float) (0.01 * rnd.nextGaussian());
+        }
+        Path ref = dir.resolve("ref.wav");
+        Path est = dir.resolve("est.wav");
+        Wav.writeFloat32(ref, Audio.mono(x, 16000));
+        Wav.writeFloat32(est, Audio.mono(y, 16000));
+        for (int i = 0; i < x.length; i++) {
+            s += x[i] * (double) x[i];
+            e += (y[i] - x[i]) * (double) (y[i] - x[i]);
+        }
+        MainTest.Run r = MainTest.run("eval", "sdr", "--ref", ref.toString(), "--est", est.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(String.format(java.util.Locale.ROOT, "%.2f dB", 10 * Math.log10(s / e)), r.out().strip());
+    }
 }

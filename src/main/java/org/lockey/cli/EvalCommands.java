@@ -1,0 +1,210 @@
+package org.lockey.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.lockey.LockeyException;
+import org.lockey.audio.Audio;
+import org.lockey.audio.Resampler;
+import org.lockey.audio.Wav;
+import org.lockey.data.AudioDataset;
+import org.lockey.eval.KeyedSystem;
+import org.lockey.eval.ResultTable;
+import org.lockey.eval.Table1;
+import org.lockey.eval.Table2;
+import org.lockey.eval.distortion.Distortion;
+import org.lockey.eval.distortion.Distortions;
+import org.lockey.eval.metric.Sdr;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.silentcipher.WatermarkModel;
+
+/** {@code eval sdr}, {@code eval table1}, {@code eval table2}: the paper's objective results. */
+final class EvalCommands {
+    private EvalCommands() {
+    }
+
+    static Option opt(String name, String arg, String desc) {
+        Option.Builder b = Option.builder().longOpt(name).desc(desc);
+        return arg == null ? b.build() : b.hasArg().argName(arg).build();
+    }
+
+    static Option required(String name, String arg, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).required().desc(desc).build();
+    }
+
+    static List<Distortion> distortions(CommandLine cl) {
+        return cl.hasOption("distortions") ? Distortions.parse(cl.getOptionValue("distortions")) : Distortions.tableI();
+    }
+
+    static Option distortionsOption() {
+        return opt("distortions", "LIST", "Table I columns, comma separated (default all: "
+                + String.join(",", Distortions.names()) + ")");
+    }
+
+    /** {@code ./lockey eval sdr}. */
+    static final class SdrCommand implements Command {
+        @Override
+        public String name() {
+            return "eval sdr";
+        }
+
+        @Override
+        public String summary() {
+            return "SDR in dB of an estimate against a reference (10 log10 |ref|^2 / |est - ref|^2)";
+        }
+
+        @Override
+        public Options options() {
+            return new Options().addOption(required("ref", "WAV", "reference audio"))
+                    .addOption(required("est", "WAV", "audio under test"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            Audio ref = Wav.read(Path.of(cl.getOptionValue("ref")));
+            Audio est = Wav.read(Path.of(cl.getOptionValue("est")));
+            float[] e = est.mono();
+            if (est.sampleRate() != ref.sampleRate()) {
+                e = Resampler.resample(e, est.sampleRate(), ref.sampleRate());
+            }
+            float[] r = ref.mono();
+            int n = Math.min(r.length, e.length);
+            if (n == 0) {
+                throw new LockeyException("one of the clips is empty");
+            }
+            if (r.length != e.length) {
+                System.err.printf("note: lengths differ (%d and %d samples); the first %d are compared%n", r.length,
+                        e.length, n);
+            }
+            System.out.printf(Locale.ROOT, "%.2f dB%n", Sdr.db(java.util.Arrays.copyOf(r, n), java.util.Arrays.copyOf(e, n)));
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey eval table1}. */
+    static final class Table1Command implements Command {
+        @Override
+        public String name() {
+            return "eval table1";
+        }
+
+        @Override
+        public String summary() {
+            return "Table I: post-hoc SilentCipher on real and on reconstructed audio (SDR, accuracy per distortion)";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("watermark", "DIR", "watermark model"))
+                    .addOption(required("data", "DIR", "audio (split-aware)"))
+                    .addOption(opt("base", "DIR", "generator for the reconstructed row (HiFi-GAN or Encodec model)"))
+                    .addOption(opt("split", "NAME", "split (default test)"))
+                    .addOption(opt("clips", "N", "clips (default all of the split)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR (default 47)"))
+                    .addOption(opt("seed", "S", "seed (default 1)"))
+                    .addOption(distortionsOption())
+                    .addOption(opt("out", "DIR", "write table1.md/.csv/.json there (default: print)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            WatermarkModel wm = WatermarkModel.load(Path.of(cl.getOptionValue("watermark")));
+            AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
+                    wm.sampleRate());
+            int clips = Options2.intValue(cl, "clips", data.size());
+            double sdr = Options2.doubleValue(cl, "sdr", 47);
+            long seed = Options2.longValue(cl, "seed", 1);
+            List<Distortion> ds = distortions(cl);
+            String dataset = Path.of(cl.getOptionValue("data")).getFileName().toString();
+            List<String[]> labels = new ArrayList<>();
+            List<Table1.Result> results = new ArrayList<>();
+            labels.add(new String[] {"SC", dataset});
+            results.add(Table1.run(wm, data, clips, x -> x, ds, sdr, seed, "real"));
+            if (cl.hasOption("base")) {
+                Path base = Path.of(cl.getOptionValue("base"));
+                java.util.function.UnaryOperator<float[]> g;
+                String name;
+                if (Files.exists(base.resolve(Encodec.CONFIG_FILE))) {
+                    Encodec codec = Encodec.load(base);
+                    g = x -> codec.decode(codec.encode(x));
+                    name = "Encodec+SC";
+                } else {
+                    HifiGan v = HifiGan.load(base);
+                    var mel = new org.lockey.audio.MelSpectrogram(v.config().melConfig());
+                    g = x -> v.vocode(mel.apply(x));
+                    name = "HiFi-GAN+SC";
+                }
+                labels.add(new String[] {name, dataset});
+                results.add(Table1.run(wm, data, clips, g, ds, sdr, seed, "reconstructed"));
+            }
+            ResultTable t = Table1.table(labels, results, ds);
+            emit(cl, t, "table1");
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey eval table2}. */
+    static final class Table2Command implements Command {
+        @Override
+        public String name() {
+            return "eval table2";
+        }
+
+        @Override
+        public String summary() {
+            return "Table II: a keyed model's SDR_valid, SDR_invalid and key accuracy per distortion";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/)"))
+                    .addOption(required("base", "DIR", "the base generator it was fine-tuned from (the teacher)"))
+                    .addOption(required("registry", "FILE", "key registry"))
+                    .addOption(required("data", "DIR", "audio (split-aware)"))
+                    .addOption(opt("split", "NAME", "split (default test)"))
+                    .addOption(opt("clips", "N", "clips (default all of the split)"))
+                    .addOption(opt("keys", "N", "valid keys (issued first) and as many invalid keys (default 3)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default 47)"))
+                    .addOption(opt("seed", "S", "seed (default 1)"))
+                    .addOption(distortionsOption())
+                    .addOption(opt("out", "DIR", "write table2.md/.csv/.json there (default: print)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            KeyedSystem sys = KeyedSystem.load(Path.of(cl.getOptionValue("model")), Path.of(cl.getOptionValue("base")));
+            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
+                    sys.sampleRate());
+            List<Distortion> ds = distortions(cl);
+            Table2.Result r = Table2.run(sys, registry, data, Options2.intValue(cl, "clips", data.size()),
+                    Options2.intValue(cl, "keys", 3), ds, Options2.doubleValue(cl, "sdr", 47),
+                    Options2.longValue(cl, "seed", 1));
+            ResultTable t = Table2.table(List.of(sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec"), List.of(r),
+                    ds);
+            emit(cl, t, "table2");
+            return OK;
+        }
+    }
+
+    static void emit(CommandLine cl, ResultTable t, String stem) {
+        if (cl.hasOption("out")) {
+            Path out = Path.of(cl.getOptionValue("out"));
+            t.write(out, stem);
+            System.out.println(t.markdown());
+            System.out.println("written to " + out.resolve(stem + ".md") + " (.csv, .json)");
+        } else {
+            System.out.println(t.markdown());
+        }
+    }
+}
