@@ -152,4 +152,40 @@ class LockeyCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertEquals(String.format(java.util.Locale.ROOT, "%.2f dB", 10 * Math.log10(s / e)), r.out().strip());
     }
+
+    @Test
+    void demoWritesWavsReportAndSummary() throws Exception {
+        Path models = dir.resolve("models");
+        Files.createDirectories(models);
+        copyTree(base, models.resolve("hifigan"));
+        copyTree(run.resolve("model"), models.resolve("lockey-hifigan"));
+        assertEquals(0, MainTest.run("keys", "init", "--bits", "16", "--valid", "20", "--seed", "3", "--out",
+                models.resolve("registry-hifigan.json").toString()).code());
+        Path out = dir.resolve("demo-out");
+        MainTest.Run r = MainTest.run("demo", "--models", models.toString(), "--out", out.toString(), "--distortions",
+                "orig,gaus");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String f : List.of("alice.wav", "bob.wav", "carol.wav", "invalid-1.wav", "teacher.wav", "real.wav",
+                "table2.md", "accuracy.png", "registry.json")) {
+            assertTrue(Files.exists(out.resolve("hifigan").resolve(f)), f);
+        }
+        var summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("hifigan");
+        assertEquals(3, summary.get("users_total").asInt());
+        assertTrue(summary.get("bit_accuracy").has("orig") && summary.has("sdr_valid") && summary.has("sdr_invalid"),
+                summary.toString());
+        assertTrue(Files.readString(out.resolve("report.md")).contains("What a listener should hear"));
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
 }
