@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
+import java.util.function.DoubleUnaryOperator;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -152,7 +154,8 @@ final class WatermarkCommands {
                     .addOption(opt("payload", "VALUE", "payload, hex (0xBEEF) or decimal; must fit the model's bits")
                             .required().build())
                     .addOption(opt("out", "WAV", "output audio").required().build())
-                    .addOption(opt("sdr", "DB", "SDR alpha of the watermark (default: the model's message_sdr)").build())
+                    .addOption(opt("sdr", "DB", "SDR of the output against the input, in dB (calibrated: a few "
+                            + "embeddings); default: embed once at the model's message_sdr alpha").build())
                     .addOption(Option.builder().longOpt("float32").desc("write 32-bit float (default 16-bit PCM)").build());
         }
 
@@ -160,7 +163,6 @@ final class WatermarkCommands {
         public int run(CommandLine cl) {
             WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
             long payload = parsePayload(cl.getOptionValue("payload"), model.payloadBits());
-            double sdr = Options2.doubleValue(cl, "sdr", model.config().messageSdr());
             Path in = Path.of(cl.getOptionValue("in"));
             Audio audio = Wav.read(in);
             float[] mono = audio.mono();
@@ -170,19 +172,40 @@ final class WatermarkCommands {
             }
             SilentCipher sc = model.silentCipher();
             boolean[] bits = PayloadCodec.bitsOf(payload, model.payloadBits());
-            float[] w = sc.embed(x, bits, sdr).watermarked();
-            float[] delta = new float[x.length];
-            for (int i = 0; i < x.length; i++) {
-                delta[i] = w[i] - x[i];
+            // the watermark at the input rate for a given SDR alpha of the spectral change
+            DoubleFunction<float[]> watermark = alpha -> {
+                float[] w = sc.embed(x, bits, alpha).watermarked();
+                float[] delta = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    delta[i] = w[i] - x[i];
+                }
+                float[] back = audio.sampleRate() == model.sampleRate() ? delta
+                        : Resampler.resample(delta, model.sampleRate(), audio.sampleRate());
+                return Arrays.copyOf(back, mono.length);
+            };
+            float[] delta;
+            double alpha;
+            if (cl.hasOption("sdr")) {
+                double target = Options2.doubleValue(cl, "sdr", 0);
+                if (!Double.isFinite(target)) {
+                    throw new LockeyException("--sdr must be a finite number of dB");
+                }
+                Calibrated c = calibrate(a -> Sdr.db(mono, add(mono, watermark.apply(a))), target);
+                alpha = c.alpha();
+                delta = watermark.apply(alpha);
+                if (Math.abs(c.sdr() - target) > SDR_TOLERANCE_DB) {
+                    System.err.printf(Locale.ROOT, "warning: reached %.2f dB, not %.2f dB%n", c.sdr(), target);
+                }
+            } else {
+                alpha = model.config().messageSdr();
+                delta = watermark.apply(alpha);
             }
-            float[] back = audio.sampleRate() == model.sampleRate() ? delta
-                    : Resampler.resample(delta, model.sampleRate(), audio.sampleRate());
-            float[][] channels = new float[audio.channelCount()][audio.frames()];
+            float[][] channels = new float[audio.channelCount()][];
             double peak = 0;
             for (int c = 0; c < channels.length; c++) {
-                for (int i = 0; i < audio.frames(); i++) {
-                    channels[c][i] = audio.channels()[c][i] + (i < back.length ? back[i] : 0f);
-                    peak = Math.max(peak, Math.abs(channels[c][i]));
+                channels[c] = add(audio.channels()[c], delta);
+                for (float v : channels[c]) {
+                    peak = Math.max(peak, Math.abs(v));
                 }
             }
             Audio outAudio = new Audio(channels, audio.sampleRate());
@@ -195,11 +218,51 @@ final class WatermarkCommands {
                 }
                 Wav.writePcm16(out, outAudio);
             }
-            System.out.printf(Locale.ROOT, "%s: payload %s embedded at %.1f dB (measured SDR %.2f dB), %.2f s at %d Hz%n",
-                    out, hex(payload, model.payloadBits()), sdr, Sdr.db(mono, outAudio.mono()), audio.seconds(),
+            System.out.printf(Locale.ROOT, "%s: payload %s embedded, SDR %.2f dB (alpha %.2f dB), %.2f s at %d Hz%n", out,
+                    hex(payload, model.payloadBits()), Sdr.db(mono, add(mono, delta)), alpha, audio.seconds(),
                     audio.sampleRate());
             return OK;
         }
+    }
+
+    /** How close {@code watermark embed --sdr} gets to the requested SDR (dB). */
+    static final double SDR_TOLERANCE_DB = 0.05;
+    /** Most embeddings tried while calibrating. */
+    static final int MAX_CALIBRATION_RUNS = 8;
+
+    /** A calibrated SDR alpha and the SDR it gives. */
+    record Calibrated(double alpha, double sdr) {
+    }
+
+    /**
+     * The alpha (paper Eq. 2-3: the SDR of the spectral change before the ReLU) whose output has the
+     * measured SDR {@code target}: secant iteration on {@code sdrOf(alpha) - target} starting at
+     * alpha = target. The measured SDR is higher than alpha (the ReLU only shrinks the change, and
+     * the inverse STFT of a modified spectrum removes its inconsistent part) and grows with alpha,
+     * by about 1 dB per dB.
+     */
+    static Calibrated calibrate(DoubleUnaryOperator sdrOf, double target) {
+        double a0 = target;
+        double s0 = sdrOf.applyAsDouble(a0);
+        double a1 = a0 - (s0 - target);
+        double s1 = sdrOf.applyAsDouble(a1);
+        for (int run = 2; run < MAX_CALIBRATION_RUNS && Math.abs(s1 - target) > SDR_TOLERANCE_DB; run++) {
+            double slope = (s1 - s0) / (a1 - a0);
+            double next = a1 - (s1 - target) / (Double.isFinite(slope) && slope > 0.1 ? slope : 1.0);
+            a0 = a1;
+            s0 = s1;
+            a1 = next;
+            s1 = sdrOf.applyAsDouble(a1);
+        }
+        return Math.abs(s1 - target) <= Math.abs(s0 - target) ? new Calibrated(a1, s1) : new Calibrated(a0, s0);
+    }
+
+    private static float[] add(float[] a, float[] b) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] + (i < b.length ? b[i] : 0f);
+        }
+        return out;
     }
 
     /** {@code ./lockey watermark detect}. */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.LockeyException;
@@ -39,44 +40,31 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * SilentCipher training on a tiny config (8 kHz, N_FFT 64, a 2-layer message decoder) so that a
- * step takes milliseconds: the straight-through gradient, a falling cross-entropy, exact resume, the
+ * SilentCipher training on a tiny config ({@link TinyWatermark}: 8 kHz, N_FFT 32, a 2-layer message
+ * decoder) so that a step takes about a second: the straight-through gradient, a falling cross-entropy, exact resume, the
  * running-statistics update, and the errors.
  */
 class WatermarkTrainerTest {
-    /** A tiny watermarker: 8 kHz, N_FFT 64 (33 bins), band 16, 16-bit payload (period 9), 20 dB SDR. */
     static SilentCipherConfig tiny() {
-        return new SilentCipherConfig(8000, 64, 32, 5, 9, 16, 20.0, 3, 4, true, false, false, true, false, 1, 8, 2);
+        return TinyWatermark.config();
     }
 
-    /** Four 1-s clips of tones and noise at 8 kHz in {@code dir} (no splits.tsv: every split is all of them). */
+    static final int CROP = TinyWatermark.CROP;
+
     static Path syntheticData(Path dir) {
-        for (int c = 0; c < 4; c++) {
-            SplittableRandom r = new SplittableRandom(c);
-            float[] x = new float[8000];
-            double f0 = 100 + 60 * c;
-            for (int i = 0; i < x.length; i++) {
-                double t = i / 8000.0;
-                x[i] = (float) (0.3 * Math.sin(2 * Math.PI * f0 * t) + 0.1 * Math.sin(2 * Math.PI * 3.1 * f0 * t)
-                        + 0.05 * r.nextGaussian());
-            }
-            Wav.writePcm16(dir.resolve("clip" + c + ".wav"), Audio.mono(x, 8000));
-        }
-        return dir;
+        return TinyWatermark.data(dir);
     }
 
     static WatermarkTrainer.Settings settings(long steps, List<String> distortions) {
-        return new WatermarkTrainer.Settings(tiny(), 16, 2, 1000, steps, 3, 0, 1000, 7, 1e-2, 20, 0, distortions,
-                BatchNorm2d.Mode.BATCH_STATISTICS);
+        return TinyWatermark.settings(steps, distortions);
     }
 
     static WatermarkTrainer trainer(WatermarkTrainer.Settings s, Path data, PrintStream log) {
-        AudioDataset ds = AudioDataset.load(data, "train", 8000);
-        return new WatermarkTrainer(s, ds, null, new Ffmpeg(Path.of("/nonexistent/ffmpeg")), log);
+        return TinyWatermark.trainer(s, data, log);
     }
 
     static PrintStream quiet() {
-        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        return TinyWatermark.quiet();
     }
 
     @Test
@@ -122,18 +110,23 @@ class WatermarkTrainerTest {
     }
 
     @Test
+    @Tag("slow")
     void messageCrossEntropyFallsInATinyRun(@TempDir Path tmp) {
-        Path data = syntheticData(tmp);
-        WatermarkTrainer t = trainer(settings(40, List.of(WatermarkTrainer.GAUS)), data, quiet());
+        // batch 8 and lr 5e-3 with a 16 x 2 decoder: measured CE ~1.55 -> ~1.2 within 40 steps
+        WatermarkTrainer.Settings s = new WatermarkTrainer.Settings(tiny().withMsgDecoder(16, 2), 16, 8, CROP, 40, 100, 0,
+                1000, 7, 5e-3, 20, 0, List.of(WatermarkTrainer.NONE), BatchNorm2d.Mode.BATCH_STATISTICS);
+        WatermarkTrainer t = trainer(s, syntheticData(tmp), quiet());
         t.run(tmp.resolve("run"), false);
         List<WatermarkTrainer.StepLog> h = t.history();
         assertEquals(40, h.size());
-        double first = (h.get(0).ce() + h.get(1).ce() + h.get(2).ce()) / 3;
-        double last = (h.get(37).ce() + h.get(38).ce() + h.get(39).ce()) / 3;
+        double first = h.subList(0, 5).stream().mapToDouble(WatermarkTrainer.StepLog::ce).average().orElseThrow();
+        double last = h.subList(35, 40).stream().mapToDouble(WatermarkTrainer.StepLog::ce).average().orElseThrow();
         System.out.printf("[train] tiny run: CE %.3f -> %.3f, frame bit accuracy %.3f -> %.3f%n", first, last,
                 h.get(0).bitAccuracy(), h.get(39).bitAccuracy());
-        assertTrue(Math.abs(first - Math.log(5)) < 0.5, "starts near chance, ln 5 = 1.609: " + first);
-        assertTrue(last < 0.6 * first, "CE falls clearly: " + first + " -> " + last);
+        assertTrue(Math.abs(first - Math.log(5)) < 0.3, "starts near chance, ln 5 = 1.609: " + first);
+        // 1.58 nats is the entropy of the class prior (end token 1/9, symbols 2/9 each): below it the
+        // decoder reads the message, not only the frequencies of the classes
+        assertTrue(last < 1.4 && last < first - 0.2, "CE falls clearly: " + first + " -> " + last);
     }
 
     @Test
@@ -216,7 +209,7 @@ class WatermarkTrainerTest {
     @Test
     void settingsAndRunDirectoryErrorsAreClear(@TempDir Path tmp) {
         LockeyException shortCrop = assertThrows(LockeyException.class, () -> new WatermarkTrainer.Settings(tiny(), 16, 2,
-                100, 1, 1, 0, 1, 1, 1e-3, 20, 0, List.of("gaus"), BatchNorm2d.Mode.BATCH_STATISTICS));
+                50, 1, 1, 0, 1, 1, 1e-3, 20, 0, List.of("gaus"), BatchNorm2d.Mode.BATCH_STATISTICS)); // 5 frames
         assertTrue(shortCrop.getMessage().contains("fewer than one message period"), shortCrop.getMessage());
         LockeyException unknown = assertThrows(LockeyException.class, () -> settings(1, List.of("reverb")));
         assertTrue(unknown.getMessage().contains("unknown training distortion 'reverb'"), unknown.getMessage());
