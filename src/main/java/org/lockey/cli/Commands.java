@@ -15,7 +15,8 @@ public final class Commands {
             new KeysCommands.List(),
             new HifiGanCommands.Import(),
             new HifiGanCommands.Vocode(),
-            new HifiGanCommands.Bench());
+            new HifiGanCommands.Bench(),
+            new TrainVocoderCommand());
 
     private Commands() {
     }
