@@ -30,7 +30,8 @@ public final class Commands {
             new LockeyCommands.Trace(),
             new EvalCommands.SdrCommand(),
             new EvalCommands.Table1Command(),
-            new EvalCommands.Table2Command());
+            new EvalCommands.Table2Command(),
+            new TrainVocoderCommand());
 
     private Commands() {
     }

@@ -2,10 +2,14 @@ package org.lockey.nn;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Graph functions built from primitives whose gradients are known to be right in SameDiff
- * 1.0.0-M2.1, where the built-in op is not.
+ * 1.0.0-M2.1, where the built-in op is not (or does not exist).
  */
 public final class Functional {
     private Functional() {
@@ -22,5 +26,81 @@ public final class Functional {
         SDVariable z = x.sub(shift);
         SDVariable lse = sd.math().log(sd.math().exp(z).sum(true, dim));
         return z.sub(lse);
+    }
+
+    /**
+     * {@code torch.nn.functional.conv1d(x, weight, bias, stride, padding, groups=groups)}: the input
+     * channels are cut into {@code groups} consecutive blocks of {@code Cg = in/groups}, the output
+     * channels into blocks of {@code M = out/groups}, and output block j sees only input block j through
+     * {@code weight[j*M:(j+1)*M]}.
+     *
+     * <p>SameDiff's conv1d has no groups argument. A block-diagonal dense weight would be exact but
+     * costs {@code groups} times the multiplications (16x for HiFi-GAN's MSD). Splitting into one conv
+     * per group and concatenating is exact too, but SameDiff 1.0.0-M2.1 cannot execute such graphs:
+     * its subgraph set-up before every execution grows exponentially with stacked fan-out/fan-in
+     * blocks (measured: five stacked split -> 16 ops -> concat blocks take 7 s per call, six take
+     * 2 minutes, while the ops themselves take milliseconds). So this is one straight chain, the
+     * im2col form of a convolution with a batched matrix product per group:
+     * <pre>
+     *   x [B, C, T] -> [B, C, 1, T] -> im2col (kernel 1 x k, stride 1 x s, pad 0 x p)
+     *     -> [B, C, 1, k, 1, T'] = [B, g, Cg*k, T']     (row c*k + j holds x_pad[c, t*s + j])
+     *     -> [g, Cg*k, B*T']  -> W [g, M, Cg*k] @  -> [g, M, B*T'] -> [B, g*M, T']
+     * </pre>
+     * which is also how libnd4j computes a dense conv (im2col + gemm), so the cost per group matches.
+     *
+     * @param x       {@code [B, in, T]}
+     * @param length  T (static)
+     * @param weight  PyTorch layout {@code [out, in/groups, k]}
+     * @param bias    {@code [out]} or null
+     * @param in      input channels
+     * @param out     output channels
+     * @param kernel  k
+     * @param groups  divides both in and out
+     * @param stride  s
+     * @param padding p zeros on each side
+     * @return {@code [B, out, (T + 2p - k) / s + 1]}
+     */
+    public static SDVariable groupedConv1d(SameDiff sd, SDVariable x, int length, SDVariable weight, SDVariable bias,
+            int in, int out, int kernel, int groups, int stride, int padding) {
+        if (groups == 1) {
+            Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(stride).p(padding).d(1)
+                    .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID).build();
+            return bias == null ? sd.cnn().conv1d(x, Layouts.conv1d(weight), cfg)
+                    : sd.cnn().conv1d(x, Layouts.conv1d(weight), bias, cfg);
+        }
+        if (in % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException("grouped conv: groups " + groups + " must divide " + in + " and " + out);
+        }
+        int cg = in / groups;
+        int m = out / groups;
+        long tOut = (length + 2L * padding - kernel) / stride + 1;
+        Conv2DConfig cfg = Conv2DConfig.builder().kH(1).kW(kernel).sH(1).sW(stride).pH(0).pW(padding).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).build();
+        SDVariable cols = sd.cnn().im2Col(sd.expandDims(x, 2), cfg);                        // [B, C, 1, k, 1, T']
+        SDVariable p = sd.reshape(cols, -1, groups, (long) cg * kernel, tOut);              // [B, g, Cg*k, T']
+        p = sd.reshape(sd.permute(p, 1, 2, 0, 3), groups, (long) cg * kernel, -1);          // [g, Cg*k, B*T']
+        SDVariable w = sd.reshape(weight, groups, m, (long) cg * kernel);                   // [g, M, Cg*k]
+        SDVariable y = sd.reshape(sd.mmul(w, p), groups, m, -1, tOut);                      // [g, M, B, T']
+        y = sd.reshape(sd.permute(y, 2, 0, 1, 3), -1, out, tOut);                           // [B, out, T']
+        return bias == null ? y : y.add(sd.reshape(bias, 1, -1, 1));
+    }
+
+    /**
+     * {@code torch.nn.AvgPool1d(kernel, stride, padding)} with its defaults ({@code
+     * count_include_pad=True}, {@code ceil_mode=False}) on one channel: the mean of {@code kernel}
+     * samples of the zero-padded input, always divided by {@code kernel} (padding counts). Written as
+     * a conv1d with a constant {@code 1/kernel} kernel, an op whose forward and gradient are known to
+     * be right.
+     *
+     * @param name unique name of the constant kernel
+     * @param x    {@code [B, 1, T]}
+     * @return {@code [B, 1, (T + 2 padding - kernel) / stride + 1]}
+     */
+    public static SDVariable avgPool1d(SameDiff sd, String name, SDVariable x, int kernel, int stride, int padding) {
+        SDVariable box = sd.constant(name, Nd4j.valueArrayOf(new long[] {kernel, 1, 1}, 1.0 / kernel)
+                .castTo(x.dataType()));                                                     // [k, in 1, out 1]
+        Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(stride).p(padding).d(1)
+                .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID).build();
+        return sd.cnn().conv1d(x, box, cfg);
     }
 }

@@ -3,6 +3,7 @@ package org.lockey.nn;
 import java.util.Arrays;
 
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Weight normalisation as {@code torch.nn.utils.weight_norm(module, dim=0)} stores it: the
@@ -24,6 +25,16 @@ public final class WeightNorm {
      * {@code init} and {@code g} starts at {@code ||v||} (so w = v), as weight_norm does on wrap.
      */
     public static SDVariable weight(Scope scope, Init init, long... shape) {
+        SDVariable[] gv = params(scope, init, shape);
+        return apply(gv[0], gv[1]);
+    }
+
+    /**
+     * Creates {@code weight_v} (from {@code init}) and then {@code weight_g} (defaulting to
+     * {@code ||v||}) in {@code scope} without using them: returns {@code {g, v}}. For callers that
+     * compute the effective weight outside the graph ({@link NormedWeight}).
+     */
+    public static SDVariable[] params(Scope scope, Init init, long... shape) {
         long[] gShape = new long[shape.length];
         Arrays.fill(gShape, 1);
         gShape[0] = shape[0];
@@ -43,7 +54,7 @@ public final class WeightNorm {
             return g;
         };
         SDVariable g = scope.param("weight_g", gInit, gShape);
-        return apply(g, v);
+        return new SDVariable[] {g, v};
     }
 
     /** {@code g * v / sqrt(sum(v^2 over all dims but 0))}. */
@@ -55,5 +66,35 @@ public final class WeightNorm {
         }
         SDVariable norm = v.getSameDiff().math().sqrt(v.mul(v).sum(true, dims));
         return g.mul(v.div(norm));
+    }
+
+    /**
+     * The effective weight computed eagerly, {@code g * v / ||v||} (norm over all dims but 0), in
+     * v's type and shape.
+     */
+    public static INDArray effective(INDArray g, INDArray v) {
+        long n0 = v.size(0);
+        INDArray rows = v.reshape(n0, v.length() / n0);                                     // [n0, rest]
+        INDArray scale = g.reshape(n0, 1).div(rows.norm2(1).reshape(n0, 1));                // [n0, 1]
+        return rows.mulColumnVector(scale).reshape(v.shape());
+    }
+
+    /**
+     * The chain rule of {@link #effective} (Salimans &amp; Kingma 2016, Eq. 3): with {@code G = dL/dw}
+     * and per row {@code n = ||v||}, {@code dL/dg = <G, v> / n} and
+     * {@code dL/dv = (g / n) (G - (dL/dg / n) v)}.
+     *
+     * @return {@code {dL/dg (g's shape), dL/dv (v's shape)}}
+     */
+    public static INDArray[] backward(INDArray g, INDArray v, INDArray gradW) {
+        long n0 = v.size(0);
+        long rest = v.length() / n0;
+        INDArray rows = v.reshape(n0, rest);                                                 // [n0, rest]
+        INDArray grad = gradW.castTo(v.dataType()).reshape(n0, rest);
+        INDArray norm = rows.norm2(1).reshape(n0, 1);                                       // [n0, 1]
+        INDArray gradG = grad.mul(rows).sum(1).reshape(n0, 1).divi(norm);                   // [n0, 1]
+        INDArray gradV = grad.sub(rows.mulColumnVector(gradG.div(norm)))
+                .muliColumnVector(g.reshape(n0, 1).div(norm));                              // [n0, rest]
+        return new INDArray[] {gradG.reshape(g.shape()), gradV.reshape(v.shape())};
     }
 }

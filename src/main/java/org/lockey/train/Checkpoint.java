@@ -76,4 +76,53 @@ public record Checkpoint(long step, String kind, Map<String, Tensor> params, Map
         st.tensors().forEach((k, t) -> (k.startsWith("adam.") ? opt : params).put(k, t));
         return Optional.of(new Checkpoint(step, kind, params, opt, adamSteps, meta));
     }
+
+    /**
+     * Writes a checkpoint of a run with several optimisers (a GAN's generator and discriminator)
+     * atomically: optimiser {@code name}'s moments as {@code adam.<name>.m.*} / {@code adam.<name>.v.*},
+     * its update count as metadata {@code adam_steps.<name>}. Read back with {@link #optimiser(String)}
+     * and {@link #adamSteps(String)}.
+     */
+    public static void save(Path runDir, String kind, long step, Map<String, Tensor> params, Map<String, Adam> optimisers,
+            Map<String, String> extraMetadata) {
+        Map<String, Tensor> all = new LinkedHashMap<>(params);
+        Map<String, String> meta = new LinkedHashMap<>(extraMetadata);
+        optimisers.forEach((name, adam) -> {
+            if (name.isEmpty() || name.contains(".") || name.equals("m") || name.equals("v")) {
+                throw new IllegalArgumentException("optimiser name '" + name + "' must be non-empty, dot-free, not m or v");
+            }
+            adam.state().forEach((k, t) -> {
+                String key = "adam." + name + k.substring("adam".length());             // adam.<name>.m.<param>
+                if (all.put(key, new Tensor(key, t.dtype(), t.shape(), t.data())) != null) {
+                    throw new IllegalStateException("checkpoint key collides: " + key);
+                }
+            });
+            meta.put("adam_steps." + name, Long.toString(adam.steps()));
+        });
+        meta.put("kind", kind);
+        meta.put("step", Long.toString(step));
+        SafeTensors.write(file(runDir), all, meta);
+    }
+
+    /** Optimiser {@code name}'s state in the keys {@link Adam#restore} reads ({@code adam.m.*}, {@code adam.v.*}). */
+    public Map<String, Tensor> optimiser(String name) {
+        String prefix = "adam." + name + ".";
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        optimiser.forEach((k, t) -> {
+            if (k.startsWith(prefix)) {
+                String key = "adam." + k.substring(prefix.length());
+                out.put(key, new Tensor(key, t.dtype(), t.shape(), t.data()));
+            }
+        });
+        return out;
+    }
+
+    /** Optimiser {@code name}'s update count (0 when the checkpoint has none). */
+    public long adamSteps(String name) {
+        try {
+            return Long.parseLong(metadata.getOrDefault("adam_steps." + name, "0"));
+        } catch (NumberFormatException e) {
+            throw new LockeyException("checkpoint metadata 'adam_steps." + name + "' is not a number");
+        }
+    }
 }

@@ -1,0 +1,726 @@
+package org.lockey.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import org.lockey.LockeyException;
+import org.lockey.audio.MelSpectrogram;
+import org.lockey.data.AudioDataset;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.DiscriminatorOutputs;
+import org.lockey.model.hifigan.Generator;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.hifigan.MultiPeriodDiscriminator;
+import org.lockey.model.hifigan.MultiScaleDiscriminator;
+import org.lockey.nn.NormedWeight;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * HiFi-GAN training as upstream {@code train.py} (jik876/hifi-gan) does it: Kong, Kim &amp; Bae,
+ * "HiFi-GAN" (NeurIPS 2020), §2.4 and §3. Per step, on a batch of random {@code segment_size} crops of
+ * the training clips (peak-normalised to 0.95, the input log-mel and the loss log-mel computed from
+ * the crop, upstream {@code MelDataset}):
+ * <ol>
+ *   <li>y_hat = G(mel);</li>
+ *   <li>discriminator step: {@code L_D = L_Adv(D; G)} over MPD and MSD (Eq. 6) on (y, y_hat as
+ *       data), AdamW update of D;</li>
+ *   <li>generator step, with the updated D: {@code L_G = L_Adv(G; D) + L_FM (x2) + 45 L_Mel} (Eq. 5),
+ *       AdamW update of G;</li>
+ * </ol>
+ * and both learning rates follow ExponentialLR, {@code lr = learning_rate * lr_decay^epoch}, an epoch
+ * being one pass over the training clips (examples {@code [e N, (e+1) N)} of the seeded order).
+ *
+ * <p><b>Graphs.</b> Two SameDiff graphs, so that each optimiser sees only its own parameters and
+ * each gradient pass computes only what it needs. The <em>discriminator graph</em> holds MPD and MSD
+ * with y and y_hat as placeholders: y_hat enters as data, which is upstream's {@code .detach()}. The
+ * <em>generator graph</em> holds G, the mel loss, and a frozen mirror of MPD and MSD (constants)
+ * whose effective weights are refreshed from the discriminator graph after every D update, so the G
+ * step sees the updated D as upstream's does. The reparametrisations (weight norm, spectral norm) run
+ * outside both graphs ({@link NormedWeight}); spectral norm's power iterations follow upstream's
+ * order (real, generated in the D step; real, generated again in the G step). Cost of this choice:
+ * G's forward runs twice per step (once for y_hat, once inside the G step's gradient pass), and the
+ * mirror copies the discriminators' effective weights (measured in {@code docs/hifigan.md}).
+ *
+ * <p><b>Exact resume.</b> The checkpoint ({@link Checkpoint}, atomic) holds G's parameters under
+ * {@code generator.*}, D's parameters and spectral-norm buffers under upstream's {@code mpd.*} and
+ * {@code msd.*} keys, both optimisers' moments and update counts, the step and the run's settings.
+ * Data order ({@link AudioDataset#index}), crop offsets ({@link AudioDataset#rng}) and learning rates
+ * are functions of (seed, step), so a resumed run continues exactly where the checkpoint was taken.
+ *
+ * <p><b>Not upstream</b> (both off by default): {@code discriminatorChannelDivisor} narrows MPD and
+ * MSD, and {@code adversarialStart} trains G on the mel loss alone for that many steps before the
+ * discriminators join (as ParallelWaveGAN's {@code discriminator_train_start_steps}); both exist so
+ * that a small model can be trained on two CPU cores in an hour.
+ */
+public final class VocoderTrainer {
+    /** Checkpoint kind. */
+    public static final String KIND = "vocoder";
+    /** Key prefix of G's parameters in the run checkpoint (upstream keeps them in a separate file). */
+    public static final String GENERATOR_PREFIX = "generator.";
+    /** Upstream {@code MelDataset}: {@code normalize(audio) * 0.95}, a peak of 0.95 per clip. */
+    public static final double PEAK = 0.95;
+    /** The model directory written at checkpoints and at the end. */
+    public static final String MODEL_DIR = "model";
+    /** Per-step losses. */
+    public static final String METRICS_FILE = "metrics.tsv";
+    /** Validation mel error at checkpoints. */
+    public static final String VALIDATION_FILE = "validation.tsv";
+
+    /** Loss names as upstream {@code train.py} calls them. */
+    static final String LOSS_GEN_ALL = "loss_gen_all";
+    static final String LOSS_GEN_F = "loss_gen_f";
+    static final String LOSS_GEN_S = "loss_gen_s";
+    static final String LOSS_FM_F = "loss_fm_f";
+    static final String LOSS_FM_S = "loss_fm_s";
+    static final String LOSS_MEL = "loss_mel";
+    static final String MEL_L1 = "mel_error";
+    static final String LOSS_DISC_ALL = "loss_disc_all";
+    static final String LOSS_DISC_F = "loss_disc_f";
+    static final String LOSS_DISC_S = "loss_disc_s";
+
+    private static final List<String> METRIC_COLUMNS = List.of(LOSS_DISC_ALL, LOSS_DISC_F, LOSS_DISC_S, LOSS_GEN_ALL,
+            LOSS_GEN_F, LOSS_GEN_S, LOSS_FM_F, LOSS_FM_S, LOSS_MEL, MEL_L1);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What to train and where.
+     *
+     * @param data                         training data directory (its {@code train} split; see
+     *                                     {@link AudioDataset#load})
+     * @param runDir                       run directory (checkpoint, model, metrics)
+     * @param config                       model and training fields; null on resume (the run's own)
+     * @param steps                        total updates to reach
+     * @param checkpointEvery              updates between checkpoints (the last step always writes one)
+     * @param resume                       continue the run in {@code runDir}
+     * @param discriminatorChannelDivisor  1 = upstream MPD/MSD; null on resume
+     * @param adversarialStart             updates trained on the mel loss alone (0 = upstream); null on resume
+     * @param initGenerator                a model directory to start G from (fresh runs only), or null
+     * @param initDiscriminator            a safetensors file with upstream {@code mpd.*}/{@code msd.*} keys, or null
+     */
+    public record Options(Path data, Path runDir, HifiGanConfig config, long steps, int checkpointEvery, boolean resume,
+            Integer discriminatorChannelDivisor, Long adversarialStart, Path initGenerator, Path initDiscriminator) {
+        public Options {
+            if (steps < 1) {
+                throw new LockeyException("--steps must be at least 1");
+            }
+            if (checkpointEvery < 1) {
+                throw new LockeyException("--checkpoint-every must be at least 1");
+            }
+            if (resume && (initGenerator != null || initDiscriminator != null)) {
+                throw new LockeyException("--init-generator / --init-discriminator start a new run; they cannot be"
+                        + " combined with --resume");
+            }
+        }
+    }
+
+    /**
+     * The outcome of {@link #train}.
+     *
+     * @param startStep     updates done before this call (0, or the checkpoint's step)
+     * @param step          updates done now
+     * @param seconds       wall time of the steps of this call
+     * @param lastLosses    the last step's loss terms
+     * @param meanLosses    the loss terms averaged over the last min(100, steps) updates of this call
+     * @param validMelError validation mel L1 at the end (NaN without validation clips)
+     * @param modelDir      the generator model directory (for {@code ./lockey vocode})
+     */
+    public record Summary(long startStep, long step, double seconds, Map<String, Double> lastLosses,
+            Map<String, Double> meanLosses, double validMelError, Path modelDir) {
+    }
+
+    private final HifiGanConfig config;
+    private final int divisor;
+    private final long adversarialStart;
+    private final int segment;
+    private final int batch;
+    private final long seed;
+    private final AudioDataset train;
+    private final float[] trainScale;
+    private final AudioDataset valid;
+    private final MelSpectrogram inputMel;
+    private final MelSpectrogram lossMel;
+    private final DiscriminatorGraph disc;
+    private GeneratorGraph gen;
+    private final Adam adamG;
+    private final Adam adamD;
+    private long step;
+    private double lastValid = Double.NaN;
+
+    private VocoderTrainer(HifiGanConfig config, int divisor, long adversarialStart, AudioDataset train,
+            AudioDataset valid, Map<String, Tensor> genWeights, String genSource, Map<String, Tensor> discWeights,
+            String discSource, long step) {
+        this.config = config;
+        this.divisor = divisor;
+        this.adversarialStart = adversarialStart;
+        this.segment = config.training().segmentSize();
+        this.batch = config.training().batchSize();
+        this.seed = config.training().seed();
+        this.train = train;
+        this.valid = valid;
+        this.trainScale = peakScales(train);
+        this.inputMel = new MelSpectrogram(config.melConfig());
+        this.lossMel = new MelSpectrogram(config.lossMelConfig());
+        this.step = step;
+        this.disc = new DiscriminatorGraph(config, divisor, discWeights, discSource, seed);
+        this.gen = new GeneratorGraph(config, genWeights, genSource, seed, step >= adversarialStart ? disc : null);
+        HifiGanConfig.Training t = config.training();
+        this.adamG = new Adam(Adam.Config.adamW(t.learningRate(), t.adamB1(), t.adamB2()));
+        this.adamD = new Adam(Adam.Config.adamW(t.learningRate(), t.adamB1(), t.adamB2()));
+    }
+
+    /**
+     * Trains (or resumes) a run to {@code options.steps()} updates, printing a progress line to
+     * {@code log} and writing checkpoints, the model directory and the metrics files.
+     */
+    public static Summary train(Options options, PrintStream log) {
+        Path run = options.runDir();
+        Checkpoint ck = Checkpoint.load(run, KIND).orElse(null);
+        if (options.resume() && ck == null) {
+            throw new LockeyException(run + ": no checkpoint to resume (" + Checkpoint.file(run).getFileName()
+                    + " is missing); drop --resume to start a new run");
+        }
+        if (!options.resume() && ck != null) {
+            throw new LockeyException(run + ": already holds a training run; add --resume to continue it or choose"
+                    + " another --out");
+        }
+        VocoderTrainer t = options.resume() ? resumed(options, ck) : fresh(options);
+        return t.run(run, options.steps(), options.checkpointEvery(), log);
+    }
+
+    private static VocoderTrainer fresh(Options o) {
+        HifiGanConfig config = o.config();
+        Map<String, Tensor> genWeights = null;
+        String genSource = "(initialised)";
+        if (o.initGenerator() != null) {
+            HifiGan init = HifiGan.load(o.initGenerator());
+            if (config == null) {
+                config = init.config();
+            }
+            genWeights = init.stateDict();
+            genSource = o.initGenerator().resolve(HifiGan.MODEL_FILE).toString();
+        }
+        if (config == null) {
+            throw new LockeyException("a new run needs --config (or --init-generator)");
+        }
+        Map<String, Tensor> discWeights = null;
+        String discSource = "(initialised)";
+        if (o.initDiscriminator() != null) {
+            discWeights = SafeTensors.read(o.initDiscriminator()).tensors();
+            discSource = o.initDiscriminator().toString();
+        }
+        int divisor = o.discriminatorChannelDivisor() == null ? 1 : o.discriminatorChannelDivisor();
+        long advStart = o.adversarialStart() == null ? 0 : o.adversarialStart();
+        if (advStart < 0) {
+            throw new LockeyException("--adversarial-start must not be negative");
+        }
+        checkTrainable(config);
+        AudioDataset train = AudioDataset.load(o.data(), "train", config.mel().samplingRate());
+        try {
+            Files.createDirectories(o.runDir());
+        } catch (IOException e) {
+            throw new LockeyException(o.runDir() + ": cannot create the run directory (" + e.getMessage() + ")");
+        }
+        return new VocoderTrainer(config, divisor, advStart, train, validation(o.data(), config), genWeights, genSource,
+                discWeights, discSource, 0);
+    }
+
+    private static VocoderTrainer resumed(Options o, Checkpoint ck) {
+        Map<String, String> meta = ck.metadata();
+        HifiGanConfig config;
+        try {
+            config = HifiGanConfig.fromJson(JSON.readTree(meta.getOrDefault("config", "")), "checkpoint config");
+        } catch (IOException e) {
+            throw new LockeyException(Checkpoint.file(o.runDir()) + ": the stored config is not valid JSON");
+        }
+        int divisor = Integer.parseInt(meta.getOrDefault("discriminator_channel_divisor", "1"));
+        long advStart = Long.parseLong(meta.getOrDefault("adversarial_start", "0"));
+        if (o.config() != null && !o.config().equals(config)) {
+            throw new LockeyException("the run in " + o.runDir() + " was started with another config (segment size,"
+                    + " batch size, seed or model); resume with the run's own settings");
+        }
+        if (o.discriminatorChannelDivisor() != null && o.discriminatorChannelDivisor() != divisor) {
+            throw new LockeyException("the run uses discriminator channel divisor " + divisor);
+        }
+        if (o.adversarialStart() != null && o.adversarialStart() != advStart) {
+            throw new LockeyException("the run uses adversarial start " + advStart);
+        }
+        Map<String, Tensor> gen = new LinkedHashMap<>();
+        Map<String, Tensor> dsc = new LinkedHashMap<>();
+        ck.params().forEach((k, t) -> {
+            if (k.startsWith(GENERATOR_PREFIX)) {
+                String key = k.substring(GENERATOR_PREFIX.length());
+                gen.put(key, new Tensor(key, t.dtype(), t.shape(), t.data()));
+            } else {
+                dsc.put(k, t);
+            }
+        });
+        AudioDataset train = AudioDataset.load(o.data(), "train", config.mel().samplingRate());
+        String src = Checkpoint.file(o.runDir()).toString();
+        VocoderTrainer t = new VocoderTrainer(config, divisor, advStart, train, validation(o.data(), config), gen, src, dsc,
+                src, ck.step());
+        t.adamG.restore(ck.optimiser("g"), ck.adamSteps("g"), DataType.FLOAT);
+        t.adamD.restore(ck.optimiser("d"), ck.adamSteps("d"), DataType.FLOAT);
+        return t;
+    }
+
+    /** Rejects configs the recipe cannot run: mel frames must map to exactly one crop. */
+    static void checkTrainable(HifiGanConfig config) {
+        int hop = config.mel().hopSize();
+        if (config.samplesPerFrame() != hop) {
+            throw new LockeyException("'hop_size' (" + hop + ") must equal the product of 'upsample_rates' ("
+                    + config.samplesPerFrame() + ") to train: G must turn the crop's mel frames back into the crop");
+        }
+        int seg = config.training().segmentSize();
+        if (seg % hop != 0 || seg / hop < 2) {
+            throw new LockeyException("'segment_size' (" + seg + ") must be a multiple of 'hop_size' (" + hop
+                    + ") and hold at least 2 frames");
+        }
+        if (seg <= config.mel().nFft() / 2) {
+            throw new LockeyException("'segment_size' (" + seg + ") must exceed n_fft / 2 for the reflect padding");
+        }
+    }
+
+    private static AudioDataset validation(Path data, HifiGanConfig config) {
+        try {
+            return AudioDataset.load(data, "valid", config.mel().samplingRate());
+        } catch (LockeyException e) {
+            return null; // no validation clips: the run reports no validation error
+        }
+    }
+
+    private static float[] peakScales(AudioDataset d) {
+        float[] s = new float[d.size()];
+        for (int i = 0; i < s.length; i++) {
+            double peak = 0;
+            for (float v : d.clip(i)) {
+                peak = Math.max(peak, Math.abs(v));
+            }
+            // librosa.util.normalize leaves an all-zero clip as it is.
+            s[i] = peak > 0 ? (float) (PEAK / peak) : 1f;
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    private Summary run(Path runDir, long steps, int checkpointEvery, PrintStream log) {
+        long start = step;
+        truncateLog(runDir.resolve(METRICS_FILE), start);
+        truncateLog(runDir.resolve(VALIDATION_FILE), start);
+        log.printf(Locale.ROOT, "train vocoder: %d clips (%.1f s) in %s, segment %d, batch %d, seed %d, %s;"
+                + " steps %d -> %d%n", train.size(), train.seconds(), train.root(), segment, batch, seed,
+                adversarialStart > 0 ? "mel loss alone for " + adversarialStart + " steps" : "adversarial from step 0",
+                start, steps);
+        if (start == 0) {
+            // Upstream validates at step 0 too: the untrained model's error is the baseline of the curve.
+            logValidation(runDir, validate(generatorModel()));
+        }
+        Progress progress = new Progress(log, "train vocoder", start, steps, System.console() != null);
+        Map<String, Double> last = Map.of();
+        List<Map<String, Double>> recent = new ArrayList<>();
+        long t0 = System.nanoTime();
+        while (step < steps) {
+            long s0 = System.nanoTime();
+            last = step();
+            // ND4J frees native arrays when their Java objects are collected; a step allocates several GB
+            // of short-lived arrays (weight gradients) while using little Java heap, so without a
+            // collection per step the process grows far beyond its working set (measured 7 GB vs 1.8 GB).
+            System.gc();
+            double secs = (System.nanoTime() - s0) / 1e9;
+            recent.add(last);
+            if (recent.size() > 100) {
+                recent.remove(0);
+            }
+            appendMetrics(runDir, last, secs);
+            Map<String, Double> fig = new LinkedHashMap<>();
+            fig.put("D", last.getOrDefault(LOSS_DISC_ALL, Double.NaN));
+            fig.put("G", last.get(LOSS_GEN_ALL));
+            fig.put("mel", last.get(MEL_L1));
+            progress.update(step, fig);
+            if (step % checkpointEvery == 0 || step == steps) {
+                checkpoint(runDir);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> mean = new LinkedHashMap<>();
+        for (Map<String, Double> m : recent) {
+            m.forEach((k, v) -> mean.merge(k, v / recent.size(), Double::sum));
+        }
+        double validErr = start == steps ? validate(generatorModel()) : lastValid;
+        return new Summary(start, step, seconds, last, mean, validErr, runDir.resolve(MODEL_DIR));
+    }
+
+    /** One training step (one D update and one G update, or one G update during the mel-only phase). */
+    Map<String, Double> step() {
+        double lr = learningRate(step);
+        adamG.setLr(lr);
+        adamD.setLr(lr);
+        Batch b = batch(step);
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (step >= adversarialStart) {
+            if (gen.mirror == null) {
+                // The mel-only phase is over: the generator graph gains the discriminators' mirror.
+                gen = new GeneratorGraph(config, gen.stateDict(), "(mel-only phase)", seed, disc);
+            }
+            INDArray yHat = gen.generate(b.mel);
+            out.putAll(disc.step(b.audio, yHat, adamD));
+        }
+        out.putAll(gen.step(b, adamG, disc));
+        step++;
+        return out;
+    }
+
+    /** ExponentialLR per epoch: {@code learning_rate * lr_decay^floor(step * batch / clips)}. */
+    double learningRate(long s) {
+        long epoch = s * batch / train.size();
+        return config.training().learningRate() * Math.pow(config.training().lrDecay(), epoch);
+    }
+
+    /** A batch: audio crops, their input log-mels and loss log-mels. */
+    record Batch(INDArray audio, INDArray mel, INDArray lossMel) {
+    }
+
+    /**
+     * The batch of step {@code s}: clip {@link AudioDataset#index}(seed, s, B, b), crop offset from
+     * {@link AudioDataset#rng}(seed, s, b), scaled to upstream's 0.95 peak of the whole clip.
+     */
+    Batch batch(long s) {
+        int frames = segment / config.mel().hopSize();
+        int mels = config.numMels();
+        float[] audio = new float[batch * segment];
+        float[] mel = new float[batch * mels * frames];
+        float[] lmel = new float[batch * mels * frames];
+        for (int b = 0; b < batch; b++) {
+            int clip = train.index(seed, s, batch, b);
+            SplittableRandom rng = AudioDataset.rng(seed, s, b);
+            float[] crop = train.crop(clip, segment, rng);
+            for (int i = 0; i < crop.length; i++) {
+                crop[i] *= trainScale[clip];
+            }
+            System.arraycopy(crop, 0, audio, b * segment, segment);
+            copyMel(inputMel.apply(crop), mel, b, frames);
+            copyMel(lossMel.apply(crop), lmel, b, frames);
+        }
+        return new Batch(Nd4j.createFromArray(audio).reshape(batch, 1, segment),
+                Nd4j.createFromArray(mel).reshape(batch, mels, frames), Nd4j.createFromArray(lmel).reshape(batch, mels, frames));
+    }
+
+    private static void copyMel(float[][] m, float[] dst, int b, int frames) {
+        if (m[0].length != frames) {
+            throw new IllegalStateException("mel has " + m[0].length + " frames, expected " + frames);
+        }
+        for (int k = 0; k < m.length; k++) {
+            System.arraycopy(m[k], 0, dst, (b * m.length + k) * frames, frames);
+        }
+    }
+
+    // ------------------------------------------------------------------ checkpoints, model, logs
+
+    private void checkpoint(Path runDir) {
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        gen.stateDict().forEach((k, t) -> params.put(GENERATOR_PREFIX + k,
+                new Tensor(GENERATOR_PREFIX + k, t.dtype(), t.shape(), t.data())));
+        params.putAll(disc.stateDict());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", config.toJson().toString());
+        meta.put("discriminator_channel_divisor", Integer.toString(divisor));
+        meta.put("adversarial_start", Long.toString(adversarialStart));
+        Map<String, Adam> opts = new LinkedHashMap<>();
+        opts.put("g", adamG);
+        opts.put("d", adamD);
+        Checkpoint.save(runDir, KIND, step, params, opts, meta);
+        HifiGan model = generatorModel();
+        model.save(runDir.resolve(MODEL_DIR));
+        lastValid = validate(model);
+        logValidation(runDir, lastValid);
+    }
+
+    private void logValidation(Path runDir, double error) {
+        if (!Double.isNaN(error)) {
+            append(runDir.resolve(VALIDATION_FILE), "step\tvalid_mel_error", String.format(Locale.ROOT, "%d\t%.6f", step, error));
+        }
+    }
+
+    /** G's current weights as an inference model. */
+    HifiGan generatorModel() {
+        return HifiGan.fromWeights(config, gen.stateDict(), "(training)");
+    }
+
+    /**
+     * Mean L1 between the loss log-mels of each validation clip (peak 0.95) and of G's output for
+     * its input log-mel, over the frames both have (upstream {@code train.py}'s validation error).
+     */
+    double validate(HifiGan model) {
+        if (valid == null) {
+            return Double.NaN;
+        }
+        float[] scales = peakScales(valid);
+        double sum = 0;
+        long n = 0;
+        for (int i = 0; i < valid.size(); i++) {
+            float[] x = valid.clip(i).clone();
+            if (x.length < config.mel().nFft()) {
+                continue;
+            }
+            for (int j = 0; j < x.length; j++) {
+                x[j] *= scales[i];
+            }
+            float[][] want = lossMel.apply(x);
+            float[][] got = lossMel.apply(model.vocode(inputMel.apply(x)));
+            int frames = Math.min(want[0].length, got[0].length);
+            for (int m = 0; m < want.length; m++) {
+                for (int t = 0; t < frames; t++) {
+                    sum += Math.abs(want[m][t] - got[m][t]);
+                }
+            }
+            n += (long) want.length * frames;
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private void appendMetrics(Path runDir, Map<String, Double> losses, double secs) {
+        StringBuilder header = new StringBuilder("step\tepoch\tlr");
+        StringBuilder row = new StringBuilder();
+        row.append(step).append('\t').append((step - 1) * batch / train.size()).append('\t')
+                .append(String.format(Locale.ROOT, "%.6e", learningRate(step - 1)));
+        for (String c : METRIC_COLUMNS) {
+            header.append('\t').append(c);
+            Double v = losses.get(c);
+            row.append('\t').append(v == null ? "" : String.format(Locale.ROOT, "%.6f", v));
+        }
+        header.append("\tseconds");
+        row.append(String.format(Locale.ROOT, "\t%.3f", secs));
+        append(runDir.resolve(METRICS_FILE), header.toString(), row.toString());
+    }
+
+    private static void append(Path file, String header, String row) {
+        try {
+            if (!Files.exists(file)) {
+                Files.writeString(file, header + "\n", StandardCharsets.UTF_8);
+            }
+            Files.writeString(file, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new LockeyException(file + ": cannot write (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Drops rows of steps after {@code step} (written by a run killed after its last checkpoint). */
+    private static void truncateLog(Path file, long step) {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            List<String> keep = new ArrayList<>();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String first = line.split("\t", 2)[0];
+                if (!first.matches("\\d+") || Long.parseLong(first) <= step) {
+                    keep.add(line);
+                }
+            }
+            Files.write(file, keep, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LockeyException(file + ": cannot rewrite (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Updates done. */
+    long stepsDone() {
+        return step;
+    }
+
+    // ------------------------------------------------------------------ the two graphs
+
+    /** Arrays of a graph by key, for {@link NormedWeight#refresh} and {@link NormedWeight#backward}. */
+    private static Function<String, INDArray> arrays(SameDiff sd) {
+        return key -> sd.getVariable(key).getArr();
+    }
+
+    /**
+     * The discriminator graph: MPD and MSD on placeholders {@code y} and {@code y_hat}
+     * ({@code [B, 1, segment]}), loss {@code L_D}. Trainable: the effective conv weights and biases;
+     * the state-dict parameters are updated from them through {@link NormedWeight#backward}.
+     */
+    static final class DiscriminatorGraph {
+        final SameDiff sd = SameDiff.create();
+        final Scope root;
+        final int divisor;
+        final List<NormedWeight> weights = new ArrayList<>();
+        final List<String> params = new ArrayList<>();
+        final List<String> buffers = new ArrayList<>();
+        final List<String> biases = new ArrayList<>();
+        final List<String> gradNames = new ArrayList<>();
+
+        DiscriminatorGraph(HifiGanConfig config, int divisor, Map<String, Tensor> weightsIn, String source, long seed) {
+            int len = config.training().segmentSize();
+            this.divisor = divisor;
+            root = Scope.root(sd, weightsIn, source, DataType.FLOAT, false, seed + 1);
+            SDVariable y = sd.placeHolder("y", DataType.FLOAT, -1, 1, len);
+            SDVariable yHat = sd.placeHolder("y_hat", DataType.FLOAT, -1, 1, len);
+            DiscriminatorOutputs f = new MultiPeriodDiscriminator(divisor).build(root.child("mpd"), y, yHat, len);
+            DiscriminatorOutputs s = new MultiScaleDiscriminator(divisor).build(root.child("msd"), y, yHat, len);
+            root.build().checkLoaded("mpd.", "msd.");
+            SDVariable lf = sd.identity(LOSS_DISC_F, AdversarialLoss.discriminator(sd, f.realScores(), f.generatedScores()));
+            SDVariable ls = sd.identity(LOSS_DISC_S, AdversarialLoss.discriminator(sd, s.realScores(), s.generatedScores()));
+            sd.setLossVariables(sd.identity(LOSS_DISC_ALL, ls.add(lf)));
+            weights.addAll(f.weights());
+            weights.addAll(s.weights());
+            for (String key : root.build().created().keySet()) {
+                SDVariable v = sd.getVariable(key);
+                if (v.getVariableType() == VariableType.VARIABLE) {
+                    params.add(key);
+                    if (key.endsWith(".bias")) {
+                        biases.add(key);
+                    }
+                } else {
+                    buffers.add(key);
+                }
+            }
+            weights.forEach(w -> gradNames.addAll(w.graphNames()));
+            gradNames.addAll(biases);
+        }
+
+        /** One AdamW update of D on (y, y_hat); returns the loss terms. */
+        Map<String, Double> step(INDArray y, INDArray yHat, Adam adam) {
+            Function<String, INDArray> state = arrays(sd);
+            weights.forEach(w -> w.refresh(state, true));
+            OutAndGrad og = sd.calculateGradientsAndOutputs(Map.of("y", y, "y_hat", yHat),
+                    List.of(LOSS_DISC_ALL, LOSS_DISC_F, LOSS_DISC_S), gradNames);
+            Map<String, INDArray> grads = new TreeMap<>();
+            for (String b : biases) {
+                grads.put(b, og.getGradients().get(b));
+            }
+            weights.forEach(w -> w.backward(state, og.getGradients(), grads));
+            adam.step(paramArrays(), grads);
+            return scalars(og.getOutputs());
+        }
+
+        Map<String, INDArray> paramArrays() {
+            Map<String, INDArray> m = new LinkedHashMap<>();
+            params.forEach(k -> m.put(k, sd.getVariable(k).getArr()));
+            return m;
+        }
+
+        /** Parameters and buffers by upstream key ({@code mpd.*}, {@code msd.*}). */
+        Map<String, Tensor> stateDict() {
+            Map<String, Tensor> m = new TreeMap<>();
+            for (String k : root.build().created().keySet()) {
+                m.put(k, Tensor.of(k, sd.getVariable(k).getArr()));
+            }
+            return m;
+        }
+    }
+
+    /**
+     * The generator graph: G on {@code mel}, the mel loss against {@code y_mel}, and (adversarial
+     * phase) a frozen mirror of MPD and MSD judging {@code y} and G's output, with the adversarial and
+     * feature-matching losses. Trainable: G's parameters only.
+     */
+    static final class GeneratorGraph {
+        final SameDiff sd = SameDiff.create();
+        final Scope root;
+        final List<String> params;
+        final String yHat;
+        final List<NormedWeight> mirror;
+        final List<String> mirrorBiases = new ArrayList<>();
+        final List<String> lossNames = new ArrayList<>();
+
+        GeneratorGraph(HifiGanConfig config, Map<String, Tensor> weightsIn, String source, long seed,
+                DiscriminatorGraph disc) {
+            int len = config.training().segmentSize();
+            int frames = len / config.mel().hopSize();
+            root = Scope.root(sd, weightsIn, source, DataType.FLOAT, false, seed);
+            SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, -1, Generator.CONV_PRE_IN_CHANNELS, frames);
+            SDVariable yMel = sd.placeHolder("y_mel", DataType.FLOAT, -1, config.numMels(), frames);
+            SDVariable out = sd.identity("y_g_hat", new Generator(config).build(root, mel));   // [B, 1, len]
+            root.build().checkLoaded();
+            params = List.copyOf(root.build().created().keySet());
+            yHat = out.name();
+            SDVariable melErr = sd.identity(MEL_L1, new MelLoss(config.lossMelConfig()).l1(sd, "loss_mel_graph", yMel, out, len));
+            SDVariable lossMel = sd.identity(LOSS_MEL, melErr.mul(MelLoss.WEIGHT));
+            lossNames.add(MEL_L1);
+            lossNames.add(LOSS_MEL);
+            if (disc == null) {
+                mirror = null;
+                sd.setLossVariables(sd.identity(LOSS_GEN_ALL, lossMel));
+            } else {
+                // The discriminators as constants, loaded from D's current state; refreshed every step.
+                Scope frozen = Scope.root(sd, disc.stateDict(), "(discriminator mirror)", DataType.FLOAT, true, seed + 1);
+                SDVariable y = sd.placeHolder("y", DataType.FLOAT, -1, 1, len);
+                DiscriminatorOutputs f = new MultiPeriodDiscriminator(disc.divisor).build(frozen.child("mpd"), y, out, len);
+                DiscriminatorOutputs s = new MultiScaleDiscriminator(disc.divisor).build(frozen.child("msd"), y, out, len);
+                mirror = new ArrayList<>(f.weights());
+                mirror.addAll(s.weights());
+                mirrorBiases.addAll(disc.biases);
+                SDVariable fmF = sd.identity(LOSS_FM_F, FeatureMatchingLoss.of(sd, f.realFeatureMaps(), f.generatedFeatureMaps()));
+                SDVariable fmS = sd.identity(LOSS_FM_S, FeatureMatchingLoss.of(sd, s.realFeatureMaps(), s.generatedFeatureMaps()));
+                SDVariable genF = sd.identity(LOSS_GEN_F, AdversarialLoss.generator(sd, f.generatedScores()));
+                SDVariable genS = sd.identity(LOSS_GEN_S, AdversarialLoss.generator(sd, s.generatedScores()));
+                // Upstream's order: loss_gen_s + loss_gen_f + loss_fm_s + loss_fm_f + loss_mel.
+                sd.setLossVariables(sd.identity(LOSS_GEN_ALL, genS.add(genF).add(fmS).add(fmF).add(lossMel)));
+                lossNames.addAll(List.of(LOSS_FM_F, LOSS_FM_S, LOSS_GEN_F, LOSS_GEN_S));
+            }
+            lossNames.add(LOSS_GEN_ALL);
+        }
+
+        /** y_hat = G(mel), {@code [B, 1, segment]} (no gradient). */
+        INDArray generate(INDArray mel) {
+            return sd.output(Map.of("mel", mel), yHat).get(yHat);
+        }
+
+        /** One AdamW update of G; the mirror is refreshed from {@code disc} first. */
+        Map<String, Double> step(Batch b, Adam adam, DiscriminatorGraph disc) {
+            Map<String, INDArray> feeds = new LinkedHashMap<>();
+            feeds.put("mel", b.mel());
+            feeds.put("y_mel", b.lossMel());
+            if (mirror != null) {
+                Function<String, INDArray> state = arrays(disc.sd);
+                mirror.forEach(w -> w.refresh(state, true));
+                for (String k : mirrorBiases) {
+                    sd.getVariable(k).getArr().assign(disc.sd.getVariable(k).getArr());
+                }
+                feeds.put("y", b.audio());
+            }
+            OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, lossNames, params);
+            Map<String, INDArray> arrays = new LinkedHashMap<>();
+            params.forEach(k -> arrays.put(k, sd.getVariable(k).getArr()));
+            adam.step(arrays, og.getGradients());
+            return scalars(og.getOutputs());
+        }
+
+        /** G's parameters by upstream key. */
+        Map<String, Tensor> stateDict() {
+            Map<String, Tensor> m = new TreeMap<>();
+            params.forEach(k -> m.put(k, Tensor.of(k, sd.getVariable(k).getArr())));
+            return m;
+        }
+    }
+
+    private static Map<String, Double> scalars(Map<String, INDArray> outputs) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        outputs.forEach((k, v) -> m.put(k, v.getDouble(0)));
+        return m;
+    }
+}
