@@ -168,9 +168,10 @@ public final class Codebooks {
 
     /**
      * For each row of {@code r} the index of the nearest codebook entry: argmin_j |e_j|^2 - 2 r.e_j
-     * (|r|^2 is common to all j), in double precision; on an exact tie the lowest j.
+     * (|r|^2 is common to all j), in double precision; on an exact tie the lowest j. Shared with
+     * {@link KMeansCodebooks}, so that the fit assigns vectors exactly as encoding later does.
      */
-    private static int[] nearest(float[][] r, float[][] book) {
+    static int[] nearest(float[][] r, float[][] book) {
         int rows = r.length;
         int bins = book.length;
         int d = book[0].length;
