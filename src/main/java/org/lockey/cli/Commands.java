@@ -19,7 +19,8 @@ public final class Commands {
             new EncodecCommands.Import(),
             new EncodecCommands.Encode(),
             new EncodecCommands.Decode(),
-            new EncodecCommands.Bench());
+            new EncodecCommands.Bench(),
+            new TrainCodecDecoderCommand());
 
     private Commands() {
     }

@@ -15,6 +15,7 @@ import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.encodec.KMeansCodebooks;
+import org.lockey.model.encodec.RvqConfig;
 import org.lockey.model.encodec.SEANetDecoder;
 import org.lockey.model.encodec.SeanetConfig;
 import org.lockey.nn.Reduce;
@@ -71,6 +72,46 @@ public final class CodecDecoderTrainer {
     static final long DECODER_SEED = 2;
     /** {@link #seededCodec}: the encoder is drawn with {@code seed}, the k-means with {@code seed + KMEANS_SEED}. */
     static final long KMEANS_SEED = 1;
+
+    /**
+     * The frozen codec's architecture when no model is given ({@code --preset}).
+     */
+    public enum Preset {
+        /**
+         * For a fit of about half an hour on two cores: MusicGen's 32 kHz SEANet (ratios [8, 5, 4, 4],
+         * hop 640, 50 frames/s, ELU, weight norm, constant padding) narrowed to n_filters 8 (decoder
+         * widths 128 -> 64 -> 32 -> 16 -> 8 after the first conv) and dimension 32, one LSTM layer, one
+         * residual layer per stage; RVQ with 4 codebooks of 1024 entries (40 bits per frame, 2.0 kbps,
+         * next to MusicGen's 2.2 kbps). Step times are in {@code docs/encodec.md}.
+         */
+        SMALL,
+        /** MusicGen's 32 kHz compression model at full size ({@link CompressionConfig#musicgen32k()}). */
+        MUSICGEN32K;
+
+        /** The compression model config. */
+        public CompressionConfig config() {
+            if (this == MUSICGEN32K) {
+                return CompressionConfig.musicgen32k();
+            }
+            SeanetConfig s = SeanetConfig.musicgen32k().withSize(32, 8).withDepth(1, 1);
+            return new CompressionConfig(32_000, s, new RvqConfig(4, 1024, 32));
+        }
+
+        /** The option spelling: {@code small}, {@code musicgen32k}. */
+        public String optionName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses {@link #optionName()}. */
+        public static Preset parse(String name) {
+            for (Preset p : values()) {
+                if (p.optionName().equals(name)) {
+                    return p;
+                }
+            }
+            throw new LockeyException("--preset: '" + name + "' is not one of small, musicgen32k");
+        }
+    }
 
     /**
      * Hyper-parameters.

@@ -186,12 +186,15 @@ public final class Codebooks {
             }
             norms[j] = s;
         }
-        double[][] dot = dots.toDoubleMatrix();
+        // One bulk copy of the row-major products: toDoubleMatrix() reads element by element and took
+        // ~0.4 s for 4096 x 256 here, ten times the product itself.
+        double[] dot = dots.dup('c').data().asDouble();
         int[] best = new int[rows];
         for (int i = 0; i < rows; i++) {
             double bestScore = Double.POSITIVE_INFINITY;
+            int row = i * bins;
             for (int j = 0; j < bins; j++) {
-                double score = norms[j] - 2 * dot[i][j];
+                double score = norms[j] - 2 * dot[row + j];
                 if (score < bestScore) {
                     bestScore = score;
                     best[i] = j;
