@@ -31,7 +31,8 @@ public final class Commands {
             new EvalCommands.SdrCommand(),
             new EvalCommands.Table1Command(),
             new EvalCommands.Table2Command(),
-            new TrainVocoderCommand());
+            new TrainVocoderCommand(),
+            new TrainCodecDecoderCommand());
 
     private Commands() {
     }

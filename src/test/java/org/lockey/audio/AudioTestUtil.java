@@ -100,4 +100,26 @@ public final class AudioTestUtil {
         }
         return m;
     }
+
+    /**
+     * Writes {@code count} mono 32 kHz clips {@code 00.wav, 01.wav, ...} of {@code seconds}: a note of four
+     * harmonics (clip c at 110 * 2^(c/3) Hz) decaying as e^(-2t), plus a little seeded noise.
+     */
+    public static void writeNotes(Path where, int count, double seconds) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+        for (int c = 0; c < count; c++) {
+            int n = (int) (seconds * 32000);
+            float[] x = new float[n];
+            double f0 = 110 * Math.pow(2, c / 3.0);
+            for (int i = 0; i < n; i++) {
+                double t = i / 32000.0;
+                double v = 0;
+                for (int h = 1; h <= 4; h++) {
+                    v += Math.sin(2 * Math.PI * f0 * h * t) / h;
+                }
+                x[i] = (float) (0.3 * Math.exp(-2 * t) * v + 0.01 * (2 * r.nextDouble() - 1));
+            }
+            Wav.writePcm16(where.resolve(String.format("%02d.wav", c)), Audio.mono(x, 32000));
+        }
+    }
 }

@@ -168,9 +168,10 @@ public final class Codebooks {
 
     /**
      * For each row of {@code r} the index of the nearest codebook entry: argmin_j |e_j|^2 - 2 r.e_j
-     * (|r|^2 is common to all j), in double precision; on an exact tie the lowest j.
+     * (|r|^2 is common to all j), in double precision; on an exact tie the lowest j. Shared with
+     * {@link KMeansCodebooks}, so that the fit assigns vectors exactly as encoding later does.
      */
-    private static int[] nearest(float[][] r, float[][] book) {
+    static int[] nearest(float[][] r, float[][] book) {
         int rows = r.length;
         int bins = book.length;
         int d = book[0].length;
@@ -185,12 +186,15 @@ public final class Codebooks {
             }
             norms[j] = s;
         }
-        double[][] dot = dots.toDoubleMatrix();
+        // One bulk copy of the row-major products: toDoubleMatrix() reads element by element and took
+        // ~0.4 s for 4096 x 256 here, ten times the product itself.
+        double[] dot = dots.dup('c').data().asDouble();
         int[] best = new int[rows];
         for (int i = 0; i < rows; i++) {
             double bestScore = Double.POSITIVE_INFINITY;
+            int row = i * bins;
             for (int j = 0; j < bins; j++) {
-                double score = norms[j] - 2 * dot[i][j];
+                double score = norms[j] - 2 * dot[row + j];
                 if (score < bestScore) {
                     bestScore = score;
                     best[i] = j;

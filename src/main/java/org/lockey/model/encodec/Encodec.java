@@ -130,15 +130,30 @@ public final class Encodec {
             }
         }
         Encodec model = of(config, tensors, checkpoint.toString());
-        SafeTensors.write(outDir.resolve(WEIGHTS_FILE), model.weights,
-                Map.of("format", "lockey-encodec", "source", checkpoint.getFileName().toString()));
+        model.save(outDir, checkpoint.getFileName().toString());
+        return model;
+    }
+
+    /**
+     * Writes this model as a directory {@link #load} reads: {@code dir/encodec.safetensors} (audiocraft
+     * keys, metadata {@code format = lockey-encodec} and {@code source}) and {@code dir/encodec.json},
+     * each atomically.
+     *
+     * @param source where the weights came from (stored as metadata)
+     */
+    public void save(Path dir, String source) {
+        SafeTensors.write(dir.resolve(WEIGHTS_FILE), weights, Map.of("format", "lockey-encodec", "source", source));
         try {
             String json = JSON.writeValueAsString(config.toJson());
-            AtomicFiles.writeString(outDir.resolve(CONFIG_FILE), json + "\n");
+            AtomicFiles.writeString(dir.resolve(CONFIG_FILE), json + "\n");
         } catch (IOException e) {
-            throw new LockeyException(outDir + ": cannot write " + CONFIG_FILE + " (" + e.getMessage() + ")");
+            throw new LockeyException(dir + ": cannot write " + CONFIG_FILE + " (" + e.getMessage() + ")");
         }
-        return model;
+    }
+
+    /** Whether the model has an encoder ({@link #encode} works); a decode-only import has none. */
+    public boolean hasEncoder() {
+        return hasEncoder;
     }
 
     /** The same model with another chunk length (in latent frames, at least 1). */
@@ -236,7 +251,6 @@ public final class Encodec {
                 chunkFrames);
     }
 
-    /** Latent [D][T] from codes [1][k][T], with the checks of {@link Codebooks#checkCodes}. */
     /**
      * The quantised latent [D][T] of codes [1][k][T]: the sum of the codebook rows (RVQ decode), the
      * decoder's input. Codes are checked against the codebooks first.
