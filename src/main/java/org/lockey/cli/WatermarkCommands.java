@@ -17,6 +17,7 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.WatermarkEval;
 import org.lockey.eval.distortion.Distortion;
 import org.lockey.eval.distortion.Distortions;
 import org.lockey.eval.distortion.Ffmpeg;
@@ -344,7 +345,9 @@ final class WatermarkCommands {
                             + String.join(",", Distortions.names()) + ")").build())
                     .addOption(opt("max-seconds", "S", "cut clips to this length (default 10)").build())
                     .addOption(opt("bn-mode", "MODE", "override the model's BatchNorm mode: batch or running").build())
-                    .addOption(opt("seed", "S", "seed of payloads and distortions (default 1)").build());
+                    .addOption(opt("seed", "S", "seed of payloads and distortions (default 1)").build())
+                    .addOption(Option.builder().longOpt("detection").desc("also run the detect rule on the clips, "
+                            + "watermarked and unwatermarked (for choosing a threshold)").build());
         }
 
         @Override
@@ -365,8 +368,9 @@ final class WatermarkCommands {
             }
             String split = cl.getOptionValue("split", "test");
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), split, model.sampleRate());
-            Map<String, Double> acc = WatermarkTrainer.evaluate(model, data, ds, Options2.longValue(cl, "seed", 1),
-                    Options2.doubleValue(cl, "max-seconds", 10));
+            long seed = Options2.longValue(cl, "seed", 1);
+            double maxSeconds = Options2.doubleValue(cl, "max-seconds", 10);
+            Map<String, Double> acc = WatermarkEval.bitAccuracy(model, data, ds, seed, maxSeconds);
             System.out.printf(Locale.ROOT, "%s split '%s': %d clips, %.1f s, BatchNorm %s%n", cl.getOptionValue("data"),
                     split, data.size(), data.seconds(), model.bnMode().name().toLowerCase(Locale.ROOT));
             System.out.printf("%-10s %s%n", "distortion", "bit accuracy");
@@ -374,6 +378,17 @@ final class WatermarkCommands {
                 Double a = acc.get(d.name());
                 System.out.printf(Locale.ROOT, "%-10s %s%n", d.name(), a == null ? "skipped" : String.format(Locale.ROOT,
                         "%.4f", a));
+            }
+            if (cl.hasOption("detection")) {
+                double t = model.detectThreshold();
+                WatermarkEval.Detection marked = WatermarkEval.detection(model, data, true, seed, maxSeconds);
+                WatermarkEval.Detection plain = WatermarkEval.detection(model, data, false, seed, maxSeconds);
+                System.out.printf(Locale.ROOT, "detection (threshold %.3f): watermarked clips: message found in %d of %d, "
+                        + "right payload in %d, detected %d, confidences %s%n", t, marked.found(), marked.clips(),
+                        marked.correct(), marked.detected(t), Arrays.toString(marked.confidences()));
+                System.out.printf(Locale.ROOT, "detection (threshold %.3f): unwatermarked clips: message found in %d of %d, "
+                        + "detected %d, confidences where found %s%n", t, plain.found(), plain.clips(), plain.detected(t),
+                        Arrays.toString(plain.foundConfidences()));
             }
             return OK;
         }

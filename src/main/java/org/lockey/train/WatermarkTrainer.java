@@ -17,9 +17,9 @@ import org.lockey.audio.Spectrum;
 import org.lockey.audio.Stft;
 import org.lockey.audio.StftConfig;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.WatermarkEval;
 import org.lockey.eval.distortion.BandEq;
 import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.distortion.DistortionUnavailableException;
 import org.lockey.eval.distortion.Ffmpeg;
 import org.lockey.eval.distortion.GaussianNoise;
 import org.lockey.eval.distortion.Identity;
@@ -547,7 +547,8 @@ public final class WatermarkTrainer {
         }
         for (BatchNorm2d.Mode mode : BatchNorm2d.Mode.values()) {
             String tag = mode == BatchNorm2d.Mode.BATCH_STATISTICS ? "batch-bn" : "running-bn";
-            Map<String, Double> r = evaluate(m.withBnMode(mode), valid, conditions, settings.seed(), VALID_MAX_SECONDS);
+            Map<String, Double> r = WatermarkEval.bitAccuracy(m.withBnMode(mode), valid, conditions, settings.seed(),
+                    VALID_MAX_SECONDS);
             r.forEach((k, v) -> acc.put(k + "/" + tag, v));
         }
         validations.add(new Validation(state.step, acc));
@@ -557,49 +558,5 @@ public final class WatermarkTrainer {
             sb.append("  (").append(mp3.unavailable().get()).append(')');
         }
         log.println(sb);
-    }
-
-    /**
-     * The mean aligned bit accuracy ({@link BitAccuracy#aligned}) over the clips of {@code data}, per
-     * distortion: each clip (cut to {@code maxSeconds}) gets a random payload drawn from
-     * (seed, clip index), is embedded at the model's message_sdr, distorted (seeded per clip) and
-     * decoded.
-     */
-    public static Map<String, Double> evaluate(WatermarkModel model, AudioDataset data, List<Distortion> distortions,
-            long seed, double maxSeconds) {
-        SilentCipher sc = model.silentCipher();
-        PayloadCodec codec = model.codec();
-        int rate = model.sampleRate();
-        Map<String, Double> sum = new LinkedHashMap<>();
-        int counted = 0;
-        for (int c = 0; c < data.size(); c++) {
-            float[] clip = data.clip(c);
-            int n = (int) Math.min(clip.length, Math.round(maxSeconds * rate));
-            float[] x = java.util.Arrays.copyOf(clip, n);
-            if (model.config().frames(n) < model.config().messageLen()) {
-                continue;
-            }
-            SplittableRandom r = AudioDataset.rng(seed, c, 7);
-            boolean[] bits = new boolean[model.payloadBits()];
-            for (int k = 0; k < bits.length; k++) {
-                bits[k] = r.nextBoolean();
-            }
-            float[] y = sc.embed(x, codec.symbols(bits), model.config().messageSdr()).watermarked();
-            for (Distortion d : distortions) {
-                float[] z;
-                try {
-                    z = d.apply(y, rate, AudioDataset.rng(seed, c, 8));
-                } catch (DistortionUnavailableException e) {
-                    continue;
-                }
-                double acc = BitAccuracy.aligned(sc.decode(z).frameClasses(), bits, 0);
-                sum.merge(d.name(), acc, Double::sum);
-            }
-            counted++;
-        }
-        Map<String, Double> out = new LinkedHashMap<>();
-        final int total = counted;
-        sum.forEach((k, v) -> out.put(k, v / total));
-        return out;
     }
 }
