@@ -144,7 +144,8 @@ final class WatermarkCommands {
         public String details() {
             return "\nAudio at another rate is resampled to the model's; only the watermark (the difference the model "
                     + "makes) is resampled back and added to the original, so content above the model's band is kept. "
-                    + "Every channel receives the same watermark, computed on the channels' mean.";
+                    + "Every channel receives the same watermark, computed on the channels' mean. --sdr is the measured "
+                    + "SDR of the output (alpha found by a few embeddings); see docs/silentcipher.md.";
         }
 
         @Override
