@@ -33,11 +33,23 @@ public final class Ffmpeg {
     private static final Ffmpeg SYSTEM = new Ffmpeg(locate());
 
     private final Path executable;
+    private final Path tempDir;
     private final ConcurrentHashMap<String, Optional<String>> encoderProblems = new ConcurrentHashMap<>();
 
     /** An ffmpeg at a given path (tests point this at a missing file to exercise the notices). */
     public Ffmpeg(Path executable) {
+        this(executable, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** An ffmpeg at a given path whose temporary files go under {@code tempDir}. */
+    public Ffmpeg(Path executable, Path tempDir) {
         this.executable = executable;
+        this.tempDir = tempDir;
+    }
+
+    /** Where temporary files (codec round trips, ffmpeg's output) are created and deleted again. */
+    public Path tempDir() {
+        return tempDir;
     }
 
     /** The ffmpeg of this machine ({@value #ENV} or the PATH). */
@@ -106,7 +118,7 @@ public final class Ffmpeg {
         cmd.addAll(args);
         Path log = null;
         try {
-            log = Files.createTempFile("lockey-ffmpeg", ".log");
+            log = Files.createTempFile(tempDir, "lockey-ffmpeg", ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -103,7 +103,7 @@ public abstract class FfmpegCodec implements Distortion {
     private float[] roundTrip(float[] x) {
         Path dir = null;
         try {
-            dir = Files.createTempDirectory("lockey-codec");
+            dir = Files.createTempDirectory(ffmpeg.tempDir(), "lockey-codec");
             Path in = dir.resolve("in.wav");
             Path coded = dir.resolve("coded." + extension());
             Path out = dir.resolve("decoded.wav");

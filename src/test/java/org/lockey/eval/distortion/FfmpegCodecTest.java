@@ -17,36 +17,15 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * mp3_* and ogg_*: real encoders through ffmpeg (skipped with an assumption when ffmpeg or an
  * encoder is missing); the "ffmpeg not found" path always runs.
  */
 class FfmpegCodecTest {
-    private static List<FfmpegCodec> codecs() {
-        return List.of(new Mp3(64), new Mp3(128), new Mp3(256), new Ogg(64), new Ogg(128), new Ogg(256));
-    }
-
-    private static java.util.Set<Path> tempLeftovers() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("lockey-codec")
-                    || p.getFileName().toString().startsWith("lockey-ffmpeg")).collect(java.util.stream.Collectors.toSet());
-        }
-    }
-
-    /**
-     * Entries that appeared since {@code before} and are still there after a few seconds: another
-     * process running a codec at the same time (a parallel build) creates and removes its own
-     * entries quickly, a leak of ours never goes away.
-     */
-    private static java.util.Set<Path> leaked(java.util.Set<Path> before) throws Exception {
-        java.util.Set<Path> left = new java.util.HashSet<>(tempLeftovers());
-        left.removeAll(before);
-        for (int i = 0; i < 50 && !left.isEmpty(); i++) {
-            Thread.sleep(100);
-            left.removeIf(p -> !Files.exists(p));
-        }
-        return left;
+    private static List<FfmpegCodec> codecs(Ffmpeg f) {
+        return List.of(new Mp3(f, 64), new Mp3(f, 128), new Mp3(f, 256), new Ogg(f, 64), new Ogg(f, 128), new Ogg(f, 256));
     }
 
     /** The lag (within +-maxLag) of the largest cross-correlation, by the definition (no FFT). */
@@ -70,15 +49,15 @@ class FfmpegCodecTest {
     }
 
     @Test
-    void roundTripsKeepLengthAndAlignmentWithAPlausibleSnr() throws Exception {
+    void roundTripsKeepLengthAndAlignmentWithAPlausibleSnr(@TempDir Path tmp) throws IOException {
         FfmpegCodec probe = new Mp3(128);
         assumeTrue(probe.unavailable().isEmpty() && new Ogg(128).unavailable().isEmpty(),
                 () -> "codec test skipped: " + probe.unavailable().orElse("libvorbis missing"));
-        java.util.Set<Path> before = tempLeftovers();
+        Ffmpeg ffmpeg = new Ffmpeg(Ffmpeg.system().executable(), tmp);
         for (int rate : new int[] {22050, 32000}) {
             float[] x = Signals.speech(rate);
             Map<String, Double> snrs = new HashMap<>();
-            for (FfmpegCodec c : codecs()) {
+            for (FfmpegCodec c : codecs(ffmpeg)) {
                 float[] y = c.apply(x, rate, new SplittableRandom(1));
                 assertEquals(x.length, y.length, c.name());
                 double snr = Signals.snrDb(x, y);
@@ -94,7 +73,9 @@ class FfmpegCodecTest {
             assertTrue(snrs.get("mp3_64k") < snrs.get("mp3_256k") && snrs.get("ogg_64k") < snrs.get("ogg_256k"),
                     "more bits, less error: " + snrs);
         }
-        assertEquals(java.util.Set.of(), leaked(before), "temporary files are removed");
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "temporary files are removed");
+        }
     }
 
     @Test
