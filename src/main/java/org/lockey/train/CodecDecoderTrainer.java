@@ -35,9 +35,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Fits an EnCodec SEANet decoder to the codes of a frozen encoder and quantiser (the reconstruction
- * part of EnCodec's training, Défossez et al. 2022 §3.4, without the adversarial and feature losses):
- * {@code ./lockey train codec-decoder}.
+ * Fits an EnCodec SEANet decoder to the codes of a frozen encoder and quantiser:
+ * {@code ./lockey train codec-decoder}. Of EnCodec's training objective (Défossez et al. 2022: a
+ * time-domain L1, a multi-scale spectral reconstruction loss, adversarial and feature-matching losses)
+ * only the two reconstruction terms are used; there is no discriminator.
  *
  * <p><b>Frozen part.</b> The encoder and the RVQ codebooks come from a given model ({@code --codec},
  * e.g. an imported checkpoint) or from {@link #seededCodec}: a seeded random encoder whose codebooks
@@ -296,7 +297,7 @@ public final class CodecDecoderTrainer {
         report.accept(String.format(Locale.ROOT, "k-means codebooks on %d latent frames of %d clips: mean squared "
                 + "latent norm %.4g", vectors.length, train.size(), fit.energy()));
         for (int k = 0; k < fit.stageError().length; k++) {
-            report.accept(String.format(Locale.ROOT, "  with %d codebook(s): quantisation error %.4g (%.1f%% of the "
+            report.accept(String.format(Locale.ROOT, "  with %d codebook(s): quantisation error %.4g (%.3g%% of the "
                     + "latent energy)", k + 1, fit.stageError()[k], 100 * fit.stageError()[k] / fit.energy()));
         }
         return KMeansCodebooks.withCodebooks(random, fit, "(seeded codec, seed " + seed + ", k-means codebooks)");

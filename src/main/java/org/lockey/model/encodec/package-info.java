@@ -5,7 +5,9 @@
  * ({@link org.lockey.model.encodec.SConv1d}, {@link org.lockey.model.encodec.SConvTranspose1d}), residual
  * blocks and an LSTM, and the residual vector quantizer (paper §3.3;
  * {@link org.lockey.model.encodec.ResidualVectorQuantizer}, {@link org.lockey.model.encodec.Codebooks}).
- * In LOCKEY the decoder is the codec branch's generator G.
+ * In LOCKEY the decoder is the codec branch's generator G. {@link org.lockey.model.encodec.KMeansCodebooks}
+ * fits RVQ codebooks to an encoder's latents by greedy residual k-means (upstream's {@code kmeans_init}),
+ * which makes a frozen quantiser for a seeded encoder when no checkpoint is at hand.
  *
  * <p>Upstream: facebookresearch/encodec {@code encodec/modules/{seanet,conv,lstm}.py} and
  * {@code encodec/quantization/{vq,core_vq}.py} (the golden reference), audiocraft's identically keyed
