@@ -3,6 +3,9 @@
  * {@link org.lockey.train.PerceptualLoss}, {@link org.lockey.train.SpectralLoss}, {@link
  * org.lockey.train.InvalidKeyLoss}, {@link org.lockey.train.VerificationLoss}, the total {@link
  * org.lockey.train.LockeyLoss}), the {@link org.lockey.train.Curriculum} of the invalid-key bound,
- * and the training loops.
+ * and the training loops. HiFi-GAN's training (Kong, Kim &amp; Bae 2020, §2.4, Eq. 1-6): {@link
+ * org.lockey.train.AdversarialLoss} (LSGAN, Eq. 1), {@link org.lockey.train.MelLoss} (Eq. 2), {@link
+ * org.lockey.train.FeatureMatchingLoss} (Eq. 3), and the loop {@link org.lockey.train.VocoderTrainer}
+ * (Eq. 5-6, upstream {@code train.py}) with {@link org.lockey.train.VocoderTrainBench}.
  */
 package org.lockey.train;
