@@ -366,7 +366,9 @@ public final class VocoderTrainer {
             }
             appendMetrics(runDir, last, secs);
             Map<String, Double> fig = new LinkedHashMap<>();
-            fig.put("D", last.getOrDefault(LOSS_DISC_ALL, Double.NaN));
+            if (last.containsKey(LOSS_DISC_ALL)) {
+                fig.put("D", last.get(LOSS_DISC_ALL));
+            }
             fig.put("G", last.get(LOSS_GEN_ALL));
             fig.put("mel", last.get(MEL_L1));
             progress.update(step, fig);
