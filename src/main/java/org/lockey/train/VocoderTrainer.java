@@ -377,10 +377,16 @@ public final class VocoderTrainer {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        // Each term's mean over the recent steps that have it (the mel-only phase has no D terms).
         Map<String, Double> mean = new LinkedHashMap<>();
+        Map<String, Integer> count = new LinkedHashMap<>();
         for (Map<String, Double> m : recent) {
-            m.forEach((k, v) -> mean.merge(k, v / recent.size(), Double::sum));
+            m.forEach((k, v) -> {
+                mean.merge(k, v, Double::sum);
+                count.merge(k, 1, Integer::sum);
+            });
         }
+        mean.replaceAll((k, v) -> v / count.get(k));
         double validErr = start == steps ? validate(generatorModel()) : lastValid;
         return new Summary(start, step, seconds, last, mean, validErr, runDir.resolve(MODEL_DIR));
     }
