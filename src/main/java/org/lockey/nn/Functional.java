@@ -38,9 +38,10 @@ public final class Functional {
      * costs {@code groups} times the multiplications (16x for HiFi-GAN's MSD). Splitting into one conv
      * per group and concatenating is exact too, but SameDiff 1.0.0-M2.1 cannot execute such graphs:
      * its subgraph set-up before every execution grows exponentially with stacked fan-out/fan-in
-     * blocks (measured: five stacked split -> 16 ops -> concat blocks take 7 s per call, six take
-     * 2 minutes, while the ops themselves take milliseconds). So this is one straight chain, the
-     * im2col form of a convolution with a batched matrix product per group:
+     * blocks (measured on small arrays: five stacked slice -> 16 ops -> concat blocks took 7 s per call,
+     * six stacked split -> 16 ops -> concat blocks 2 minutes, while the ops themselves take
+     * milliseconds). So this is one straight chain, the im2col form of a convolution with a batched
+     * matrix product per group:
      * <pre>
      *   x [B, C, T] -> [B, C, 1, T] -> im2col (kernel 1 x k, stride 1 x s, pad 0 x p)
      *     -> [B, C, 1, k, 1, T'] = [B, g, Cg*k, T']     (row c*k + j holds x_pad[c, t*s + j])
