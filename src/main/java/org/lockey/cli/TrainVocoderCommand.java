@@ -29,16 +29,22 @@ final class TrainVocoderCommand implements Command {
 
     @Override
     public String details() {
-        return "\nThe recipe of jik876/hifi-gan train.py: random crops of the clips of the 'train' split (or of every"
-                + "\n.wav when there is no splits.tsv), D step then G step per batch, AdamW (learning_rate, adam_b1,"
-                + "\nadam_b2 of the config), ExponentialLR lr_decay per epoch (one pass over the clips). Losses:"
-                + "\nLSGAN over MPD+MSD, feature matching x2, mel L1 x45 (fmax_for_loss). Writes OUT/checkpoint"
-                + ".safetensors\n(atomic; every --checkpoint-every steps and at the end), OUT/model/ (the generator, for"
-                + "\n./lockey vocode), OUT/metrics.tsv (losses per step) and OUT/validation.tsv (mel L1 on the 'valid'"
-                + "\nclips at step 0 and at every checkpoint). A killed run loses at most the steps since its last"
-                + "\ncheckpoint; rerun the same command with --resume to continue exactly (same data order, optimiser"
-                + "\nstate and learning rate). See docs/hifigan.md (Training) for measured step times and a config"
-                + "\nthat trains on two CPU cores in about an hour.";
+        return String.join("\n",
+                "",
+                "The recipe of jik876/hifi-gan train.py: random crops of the clips of the 'train' split (or of",
+                "every .wav when there is no splits.tsv), a D step then a G step per batch, AdamW (learning_rate,",
+                "adam_b1, adam_b2 of the config), ExponentialLR lr_decay per epoch (one pass over the clips).",
+                "Losses: LSGAN over MPD + MSD, feature matching x2, mel L1 x45 (fmax_for_loss).",
+                "",
+                "Writes OUT/checkpoint.safetensors (atomic; every --checkpoint-every steps and at the end),",
+                "OUT/model/ (the generator, for ./lockey vocode), OUT/metrics.tsv (losses per step) and",
+                "OUT/validation.tsv (mel L1 of the 'valid' clips at step 0 and at every checkpoint). A killed run",
+                "loses at most the steps since its last checkpoint: rerun the same command with --resume to",
+                "continue exactly (same data order, optimiser state and learning rate).",
+                "",
+                "Memory: one step with the upstream-sized discriminators needs more than 8.5 GB; runs are leaner with",
+                "MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 LOCKEY_JAVA_OPTS=-Xmx1g. docs/hifigan.md",
+                "(Training) has measured step times and a config that trains on two CPU cores in about an hour.");
     }
 
     @Override

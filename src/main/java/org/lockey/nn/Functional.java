@@ -38,13 +38,14 @@ public final class Functional {
      * costs {@code groups} times the multiplications (16x for HiFi-GAN's MSD). Splitting into one conv
      * per group and concatenating is exact too, but SameDiff 1.0.0-M2.1 cannot execute such graphs:
      * its subgraph set-up before every execution grows exponentially with stacked fan-out/fan-in
-     * blocks (measured: five stacked split -> 16 ops -> concat blocks take 7 s per call, six take
-     * 2 minutes, while the ops themselves take milliseconds). So this is one straight chain, the
-     * im2col form of a convolution with a batched matrix product per group:
+     * blocks (measured on small arrays: five stacked slice -> 16 ops -> concat blocks took 7 s per call,
+     * six stacked split -> 16 ops -> concat blocks 2 minutes, while the ops themselves take
+     * milliseconds). So this is one straight chain, the im2col form of a convolution with a batched
+     * matrix product per group:
      * <pre>
      *   x [B, C, T] -> [B, C, 1, T] -> im2col (kernel 1 x k, stride 1 x s, pad 0 x p)
      *     -> [B, C, 1, k, 1, T'] = [B, g, Cg*k, T']     (row c*k + j holds x_pad[c, t*s + j])
-     *     -> [g, Cg*k, B*T']  -> W [g, M, Cg*k] @  -> [g, M, B*T'] -> [B, g*M, T']
+     *     -> W [B, g, M, Cg*k] @  -> [B, g, M, T'] = [B, g*M, T']    (W repeated over the batch)
      * </pre>
      * which is also how libnd4j computes a dense conv (im2col + gemm), so the cost per group matches.
      *
@@ -78,10 +79,13 @@ public final class Functional {
                 .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).build();
         SDVariable cols = sd.cnn().im2Col(sd.expandDims(x, 2), cfg);                        // [B, C, 1, k, 1, T']
         SDVariable p = sd.reshape(cols, -1, groups, (long) cg * kernel, tOut);              // [B, g, Cg*k, T']
-        p = sd.reshape(sd.permute(p, 1, 2, 0, 3), groups, (long) cg * kernel, -1);          // [g, Cg*k, B*T']
-        SDVariable w = sd.reshape(weight, groups, m, (long) cg * kernel);                   // [g, M, Cg*k]
-        SDVariable y = sd.reshape(sd.mmul(w, p), groups, m, -1, tOut);                      // [g, M, B, T']
-        y = sd.reshape(sd.permute(y, 2, 0, 1, 3), -1, out, tOut);                           // [B, out, T']
+        // The weight is repeated over the batch (it is small next to the patches), so that the batched
+        // product needs no permuted copy of the patches in either direction.
+        SDVariable w = sd.reshape(weight, 1, groups, m, (long) cg * kernel);                // [1, g, M, Cg*k]
+        SDVariable reps = sd.concat(0, sd.sizeAt(x, 0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).reshape(1),
+                sd.constant(Nd4j.createFromArray(1, 1, 1)));
+        SDVariable y = sd.mmul(sd.tile(w, reps), p);                                         // [B, g, M, T']
+        y = sd.reshape(y, -1, out, tOut);                                                    // [B, out, T']
         return bias == null ? y : y.add(sd.reshape(bias, 1, -1, 1));
     }
 

@@ -162,6 +162,7 @@ public final class NormedWeight {
             if (!passWeights.isEmpty()) {
                 INDArray w = WeightNorm.effective(state.apply(scope.key("weight_g")), state.apply(scope.key("weight_v")));
                 passWeights.get(0).getArr().assign(layout.toGraph(w));
+                w.close();
             }
             return;
         }
@@ -178,14 +179,17 @@ public final class NormedWeight {
             double sigma = SpectralNorm.sigma(mat, up, vp);
             passVectors.set(p, new INDArray[] {up, vp});
             passSigmas.set(p, sigma);
-            passWeights.get(p).getArr().assign(layout.toGraph(weight.div(sigma)));
+            INDArray w = weight.div(sigma);
+            passWeights.get(p).getArr().assign(layout.toGraph(w));
+            w.close();
         }
     }
 
     /**
      * Adds the masters' gradients to {@code out} (keyed by upstream key) from the graph gradients of
      * the pass weights ({@code graphGrads}, by graph name; missing passes contribute nothing), using
-     * the masters of {@code state} and the (u, v, sigma) of the last {@link #refresh}.
+     * the masters of {@code state} and the (u, v, sigma) of the last {@link #refresh}. The arrays put
+     * into {@code out} are new; the caller may {@code close()} them after use.
      */
     public void backward(Function<String, INDArray> state, Map<String, INDArray> graphGrads, Map<String, INDArray> out) {
         if (kind == Kind.WEIGHT) {
@@ -195,8 +199,8 @@ public final class NormedWeight {
             }
             INDArray[] gv = WeightNorm.backward(state.apply(scope.key("weight_g")), state.apply(scope.key("weight_v")),
                     layout.toTorch(g));
-            out.merge(scope.key("weight_g"), gv[0], INDArray::add);
-            out.merge(scope.key("weight_v"), gv[1], INDArray::add);
+            accumulate(out, scope.key("weight_g"), gv[0]);
+            accumulate(out, scope.key("weight_v"), gv[1]);
             return;
         }
         INDArray weight = state.apply(scope.key("weight_orig"));
@@ -207,7 +211,22 @@ public final class NormedWeight {
             }
             INDArray[] uv = passVectors.get(p);
             INDArray d = SpectralNorm.backward(weight, uv[0], uv[1], passSigmas.get(p), layout.toTorch(g));
-            out.merge(scope.key("weight_orig"), d, INDArray::add);
+            accumulate(out, scope.key("weight_orig"), d);
+        }
+    }
+
+    /**
+     * {@code out[key] += fresh}; a fresh array that is not kept is freed now. These arrays are as large
+     * as the discriminators' weights (70 M values in all), and waiting for the garbage collector to free
+     * them let the process grow by gigabytes within one step.
+     */
+    private static void accumulate(Map<String, INDArray> out, String key, INDArray fresh) {
+        INDArray prev = out.get(key);
+        if (prev == null) {
+            out.put(key, fresh);
+        } else {
+            prev.addi(fresh);
+            fresh.close();
         }
     }
 

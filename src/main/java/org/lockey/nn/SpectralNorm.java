@@ -3,6 +3,7 @@ package org.lockey.nn;
 import java.util.Arrays;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Spectral normalisation as {@code torch.nn.utils.spectral_norm(module)} computes it (defaults: one
@@ -80,14 +81,20 @@ public final class SpectralNorm {
      * @param u        {@code [h]} used for this sigma
      * @param v        {@code [w]} used for this sigma
      * @param sigma    {@code u . (W_mat v)}
-     * @param gradWsn  {@code G = dL/dW_SN}, W's shape
+     * @param gradWsn  {@code G = dL/dW_SN}, W's shape (any strides)
+     * @return a new array of W's shape
      */
     public static INDArray backward(INDArray weight, INDArray u, INDArray v, double sigma, INDArray gradWsn) {
         long h = u.length();
         long w = v.length();
-        INDArray g = gradWsn.castTo(weight.dataType()).reshape(h, w);
-        double inner = g.mul(weight.reshape(h, w)).sumNumber().doubleValue();               // <G, W>
+        INDArray out = Nd4j.createUninitialized(weight.dataType(), weight.shape()).assign(gradWsn);
+        INDArray g = out.reshape(h, w);                                                     // G as [h, w]
+        INDArray prod = g.mul(weight.reshape(h, w));
+        double inner = prod.sumNumber().doubleValue();                                      // <G, W>
+        prod.close();
         INDArray uvT = u.castTo(weight.dataType()).reshape(h, 1).mmul(v.castTo(weight.dataType()).reshape(1, w));
-        return g.div(sigma).subi(uvT.muli(inner / (sigma * sigma))).reshape(weight.shape());
+        g.divi(sigma).subi(uvT.muli(inner / (sigma * sigma)));
+        uvT.close();
+        return out;
     }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Weight normalisation as {@code torch.nn.utils.weight_norm(module, dim=0)} stores it: the
@@ -13,7 +14,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <em>input</em>-channel axis, so {@code g} has one entry per input channel (an upstream fact that
  * shapes HiFi-GAN's {@code ups.N.weight_g} as {@code [in, 1, 1]}).
  *
- * <p>Salimans &amp; Kingma 2016, Eq. 2.
+ * <p>Two forms: {@link #weight} / {@link #apply} build the reparametrisation into the graph (the
+ * generator); {@link #effective} / {@link #backward} compute it and its chain rule eagerly for
+ * weights kept outside the graph ({@link NormedWeight}, the discriminators).
+ *
+ * <p>Salimans &amp; Kingma 2016, Eq. 2 (the reparametrisation) and Eq. 3 (its gradient).
  */
 public final class WeightNorm {
     private WeightNorm() {
@@ -69,14 +74,18 @@ public final class WeightNorm {
     }
 
     /**
-     * The effective weight computed eagerly, {@code g * v / ||v||} (norm over all dims but 0), in
-     * v's type and shape.
+     * The effective weight computed eagerly, {@code g * v / ||v||} (norm over all dims but 0), a new
+     * array of v's type and shape (the caller may {@code close()} it).
      */
     public static INDArray effective(INDArray g, INDArray v) {
         long n0 = v.size(0);
-        INDArray rows = v.reshape(n0, v.length() / n0);                                     // [n0, rest]
-        INDArray scale = g.reshape(n0, 1).div(rows.norm2(1).reshape(n0, 1));                // [n0, 1]
-        return rows.mulColumnVector(scale).reshape(v.shape());
+        long rest = v.length() / n0;
+        INDArray rows = v.reshape(n0, rest);                                                 // [n0, rest]
+        INDArray norm = rows.norm2(1).reshape(n0, 1);                                       // [n0, 1]
+        INDArray scale = g.reshape(n0, 1).div(norm);                                        // [n0, 1]
+        INDArray out = Nd4j.createUninitialized(v.dataType(), v.shape());
+        out.reshape(n0, rest).assign(rows).muliColumnVector(scale);
+        return out;
     }
 
     /**
@@ -84,17 +93,23 @@ public final class WeightNorm {
      * and per row {@code n = ||v||}, {@code dL/dg = <G, v> / n} and
      * {@code dL/dv = (g / n) (G - (dL/dg / n) v)}.
      *
-     * @return {@code {dL/dg (g's shape), dL/dv (v's shape)}}
+     * @param gradW dL/dw in v's shape (any strides, e.g. a permuted view of a graph gradient)
+     * @return {@code {dL/dg, dL/dv}}, new arrays of g's and v's shapes
      */
     public static INDArray[] backward(INDArray g, INDArray v, INDArray gradW) {
         long n0 = v.size(0);
         long rest = v.length() / n0;
         INDArray rows = v.reshape(n0, rest);                                                 // [n0, rest]
-        INDArray grad = gradW.castTo(v.dataType()).reshape(n0, rest);
+        INDArray gradCopy = Nd4j.createUninitialized(v.dataType(), v.shape()).assign(gradW);
+        INDArray grad = gradCopy.reshape(n0, rest);                                         // [n0, rest]
         INDArray norm = rows.norm2(1).reshape(n0, 1);                                       // [n0, 1]
-        INDArray gradG = grad.mul(rows).sum(1).reshape(n0, 1).divi(norm);                   // [n0, 1]
-        INDArray gradV = grad.sub(rows.mulColumnVector(gradG.div(norm)))
-                .muliColumnVector(g.reshape(n0, 1).div(norm));                              // [n0, rest]
-        return new INDArray[] {gradG.reshape(g.shape()), gradV.reshape(v.shape())};
+        INDArray prod = grad.mul(rows);
+        INDArray gradG = prod.sum(1).reshape(n0, 1).divi(norm);                             // [n0, 1]
+        prod.close();
+        INDArray gradV = Nd4j.createUninitialized(v.dataType(), v.shape());
+        gradV.reshape(n0, rest).assign(rows).muliColumnVector(gradG.div(norm)).rsubi(grad)
+                .muliColumnVector(g.reshape(n0, 1).div(norm));
+        gradCopy.close();
+        return new INDArray[] {gradG.reshape(g.shape()).dup(), gradV};
     }
 }

@@ -14,6 +14,11 @@
  *   <li>{@link org.lockey.nn.Conv2d}, {@link org.lockey.nn.BatchNorm2d} (batch or running statistics) and
  *       {@link org.lockey.nn.GatedConv2d} (SilentCipher's {@code Layer}); {@link org.lockey.nn.Reduce}
  *       (means accumulated in double, as PyTorch's CPU kernels).</li>
+ *   <li>{@link org.lockey.nn.NormedWeight}, {@link org.lockey.nn.SpectralNorm} and
+ *       {@link org.lockey.nn.WeightNorm#effective}: weight and spectral normalisation computed outside
+ *       the graph, with their chain rules (HiFi-GAN's discriminators); {@link
+ *       org.lockey.nn.Functional#groupedConv1d} ({@code groups > 1}, which SameDiff's conv1d lacks)
+ *       and {@link org.lockey.nn.Functional#avgPool1d}.</li>
  * </ul>
  */
 package org.lockey.nn;

@@ -16,7 +16,9 @@ import org.lockey.io.Tensor;
  * {@code kind}, {@code step} (updates done), {@code adam_steps} and {@code config}. Written atomically
  * (temporary file + rename), so a killed run loses at most the steps since the last checkpoint and
  * never leaves a torn file. Data order and every random draw of the loops are functions of (seed,
- * step), so restoring the parameters, the moments and the step resumes a run exactly.
+ * step), so restoring the parameters, the moments and the step resumes a run exactly. A run with
+ * several optimisers (a GAN) stores each under its name ({@code adam.<name>.m.*}, metadata
+ * {@code adam_steps.<name>}; {@link #optimiser(String)}, {@link #adamSteps(String)}).
  *
  * @param step       updates done
  * @param kind       what trained it (vocoder, watermark, lockey, codec-decoder)

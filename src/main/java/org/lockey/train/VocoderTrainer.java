@@ -104,6 +104,13 @@ public final class VocoderTrainer {
     private static final List<String> METRIC_COLUMNS = List.of(LOSS_DISC_ALL, LOSS_DISC_F, LOSS_DISC_S, LOSS_GEN_ALL,
             LOSS_GEN_F, LOSS_GEN_S, LOSS_FM_F, LOSS_FM_S, LOSS_MEL, MEL_L1);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * SameDiff 1.0.0-M2.1 reads this system property (literally this name) when it creates a
+     * session's array cache; "false" turns the cache off. The cache keeps up to a quarter of JavaCPP's
+     * {@code maxBytes} (the JVM's -Xmx) of released arrays for reuse, memory a training process that
+     * frees its garbage every step does better to return.
+     */
+    static final String SAMEDIFF_ARRAY_CACHE_PROPERTY = "org.nd4j.autodiff.samediff";
 
     /**
      * What to train and where.
@@ -172,6 +179,9 @@ public final class VocoderTrainer {
     private VocoderTrainer(HifiGanConfig config, int divisor, long adversarialStart, AudioDataset train,
             AudioDataset valid, Map<String, Tensor> genWeights, String genSource, Map<String, Tensor> discWeights,
             String discSource, long step) {
+        if (System.getProperty(SAMEDIFF_ARRAY_CACHE_PROPERTY) == null) {
+            System.setProperty(SAMEDIFF_ARRAY_CACHE_PROPERTY, "false");
+        }
         this.config = config;
         this.divisor = divisor;
         this.adversarialStart = adversarialStart;
@@ -356,7 +366,9 @@ public final class VocoderTrainer {
             }
             appendMetrics(runDir, last, secs);
             Map<String, Double> fig = new LinkedHashMap<>();
-            fig.put("D", last.getOrDefault(LOSS_DISC_ALL, Double.NaN));
+            if (last.containsKey(LOSS_DISC_ALL)) {
+                fig.put("D", last.get(LOSS_DISC_ALL));
+            }
             fig.put("G", last.get(LOSS_GEN_ALL));
             fig.put("mel", last.get(MEL_L1));
             progress.update(step, fig);
@@ -365,10 +377,16 @@ public final class VocoderTrainer {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        // Each term's mean over the recent steps that have it (the mel-only phase has no D terms).
         Map<String, Double> mean = new LinkedHashMap<>();
+        Map<String, Integer> count = new LinkedHashMap<>();
         for (Map<String, Double> m : recent) {
-            m.forEach((k, v) -> mean.merge(k, v / recent.size(), Double::sum));
+            m.forEach((k, v) -> {
+                mean.merge(k, v, Double::sum);
+                count.merge(k, 1, Integer::sum);
+            });
         }
+        mean.replaceAll((k, v) -> v / count.get(k));
         double validErr = start == steps ? validate(generatorModel()) : lastValid;
         return new Summary(start, step, seconds, last, mean, validErr, runDir.resolve(MODEL_DIR));
     }
@@ -567,6 +585,7 @@ public final class VocoderTrainer {
         final SameDiff sd = SameDiff.create();
         final Scope root;
         final int divisor;
+        final DataType type;
         final List<NormedWeight> weights = new ArrayList<>();
         final List<String> params = new ArrayList<>();
         final List<String> buffers = new ArrayList<>();
@@ -574,11 +593,18 @@ public final class VocoderTrainer {
         final List<String> gradNames = new ArrayList<>();
 
         DiscriminatorGraph(HifiGanConfig config, int divisor, Map<String, Tensor> weightsIn, String source, long seed) {
+            this(config, divisor, weightsIn, source, seed, DataType.FLOAT);
+        }
+
+        /** With another float type (DOUBLE for gradient checks). */
+        DiscriminatorGraph(HifiGanConfig config, int divisor, Map<String, Tensor> weightsIn, String source, long seed,
+                DataType type) {
             int len = config.training().segmentSize();
             this.divisor = divisor;
-            root = Scope.root(sd, weightsIn, source, DataType.FLOAT, false, seed + 1);
-            SDVariable y = sd.placeHolder("y", DataType.FLOAT, -1, 1, len);
-            SDVariable yHat = sd.placeHolder("y_hat", DataType.FLOAT, -1, 1, len);
+            this.type = type;
+            root = Scope.root(sd, weightsIn, source, type, false, seed + 1);
+            SDVariable y = sd.placeHolder("y", type, -1, 1, len);
+            SDVariable yHat = sd.placeHolder("y_hat", type, -1, 1, len);
             DiscriminatorOutputs f = new MultiPeriodDiscriminator(divisor).build(root.child("mpd"), y, yHat, len);
             DiscriminatorOutputs s = new MultiScaleDiscriminator(divisor).build(root.child("msd"), y, yHat, len);
             root.build().checkLoaded("mpd.", "msd.");
@@ -604,16 +630,28 @@ public final class VocoderTrainer {
 
         /** One AdamW update of D on (y, y_hat); returns the loss terms. */
         Map<String, Double> step(INDArray y, INDArray yHat, Adam adam) {
+            Map<String, INDArray> grads = new TreeMap<>();
+            Map<String, Double> losses = gradients(y, yHat, true, grads);
+            adam.step(paramArrays(), grads);
+            // The masters' gradients are ours (NormedWeight.backward made them): free them now.
+            weights.forEach(w -> w.masterKeys().forEach(k -> Adam.release(grads.get(k))));
+            return losses;
+        }
+
+        /**
+         * The loss terms of (y, y_hat) and, in {@code grads}, the gradient of {@code L_D} for every
+         * parameter by upstream key. {@code training}: spectral norm's power iterations advance (the
+         * step); otherwise u and v stay (for finite-difference checks).
+         */
+        Map<String, Double> gradients(INDArray y, INDArray yHat, boolean training, Map<String, INDArray> grads) {
             Function<String, INDArray> state = arrays(sd);
-            weights.forEach(w -> w.refresh(state, true));
+            weights.forEach(w -> w.refresh(state, training));
             OutAndGrad og = sd.calculateGradientsAndOutputs(Map.of("y", y, "y_hat", yHat),
                     List.of(LOSS_DISC_ALL, LOSS_DISC_F, LOSS_DISC_S), gradNames);
-            Map<String, INDArray> grads = new TreeMap<>();
             for (String b : biases) {
                 grads.put(b, og.getGradients().get(b));
             }
             weights.forEach(w -> w.backward(state, og.getGradients(), grads));
-            adam.step(paramArrays(), grads);
             return scalars(og.getOutputs());
         }
 
@@ -649,11 +687,17 @@ public final class VocoderTrainer {
 
         GeneratorGraph(HifiGanConfig config, Map<String, Tensor> weightsIn, String source, long seed,
                 DiscriminatorGraph disc) {
+            this(config, weightsIn, source, seed, disc, DataType.FLOAT);
+        }
+
+        /** With another float type (DOUBLE for gradient checks; the mirror takes {@code disc}'s type). */
+        GeneratorGraph(HifiGanConfig config, Map<String, Tensor> weightsIn, String source, long seed,
+                DiscriminatorGraph disc, DataType type) {
             int len = config.training().segmentSize();
             int frames = len / config.mel().hopSize();
-            root = Scope.root(sd, weightsIn, source, DataType.FLOAT, false, seed);
-            SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, -1, Generator.CONV_PRE_IN_CHANNELS, frames);
-            SDVariable yMel = sd.placeHolder("y_mel", DataType.FLOAT, -1, config.numMels(), frames);
+            root = Scope.root(sd, weightsIn, source, type, false, seed);
+            SDVariable mel = sd.placeHolder("mel", type, -1, Generator.CONV_PRE_IN_CHANNELS, frames);
+            SDVariable yMel = sd.placeHolder("y_mel", type, -1, config.numMels(), frames);
             SDVariable out = sd.identity("y_g_hat", new Generator(config).build(root, mel));   // [B, 1, len]
             root.build().checkLoaded();
             params = List.copyOf(root.build().created().keySet());
@@ -667,8 +711,8 @@ public final class VocoderTrainer {
                 sd.setLossVariables(sd.identity(LOSS_GEN_ALL, lossMel));
             } else {
                 // The discriminators as constants, loaded from D's current state; refreshed every step.
-                Scope frozen = Scope.root(sd, disc.stateDict(), "(discriminator mirror)", DataType.FLOAT, true, seed + 1);
-                SDVariable y = sd.placeHolder("y", DataType.FLOAT, -1, 1, len);
+                Scope frozen = Scope.root(sd, disc.stateDict(), "(discriminator mirror)", type, true, seed + 1);
+                SDVariable y = sd.placeHolder("y", type, -1, 1, len);
                 DiscriminatorOutputs f = new MultiPeriodDiscriminator(disc.divisor).build(frozen.child("mpd"), y, out, len);
                 DiscriminatorOutputs s = new MultiScaleDiscriminator(disc.divisor).build(frozen.child("msd"), y, out, len);
                 mirror = new ArrayList<>(f.weights());
@@ -692,22 +736,30 @@ public final class VocoderTrainer {
 
         /** One AdamW update of G; the mirror is refreshed from {@code disc} first. */
         Map<String, Double> step(Batch b, Adam adam, DiscriminatorGraph disc) {
+            OutAndGrad og = sd.calculateGradientsAndOutputs(feeds(b, disc, true), lossNames, params);
+            Map<String, INDArray> arrays = new LinkedHashMap<>();
+            params.forEach(k -> arrays.put(k, sd.getVariable(k).getArr()));
+            adam.step(arrays, og.getGradients());
+            return scalars(og.getOutputs());
+        }
+
+        /**
+         * The placeholders of a G step; in the adversarial phase the mirror is refreshed from
+         * {@code disc} first ({@code training}: spectral norm's power iterations advance).
+         */
+        Map<String, INDArray> feeds(Batch b, DiscriminatorGraph disc, boolean training) {
             Map<String, INDArray> feeds = new LinkedHashMap<>();
             feeds.put("mel", b.mel());
             feeds.put("y_mel", b.lossMel());
             if (mirror != null) {
                 Function<String, INDArray> state = arrays(disc.sd);
-                mirror.forEach(w -> w.refresh(state, true));
+                mirror.forEach(w -> w.refresh(state, training));
                 for (String k : mirrorBiases) {
                     sd.getVariable(k).getArr().assign(disc.sd.getVariable(k).getArr());
                 }
                 feeds.put("y", b.audio());
             }
-            OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, lossNames, params);
-            Map<String, INDArray> arrays = new LinkedHashMap<>();
-            params.forEach(k -> arrays.put(k, sd.getVariable(k).getArr()));
-            adam.step(arrays, og.getGradients());
-            return scalars(og.getOutputs());
+            return feeds;
         }
 
         /** G's parameters by upstream key. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.LockeyException;
@@ -62,6 +63,7 @@ class VocoderTrainerTest {
     }
 
     @Test
+    @Tag("slow")
     void melErrorFallsOnAFewSecondsOfSpeech() {
         HifiGanConfig c = tiny(2, 2048, 2e-3);
         Path run = dir.resolve("run");
@@ -82,6 +84,7 @@ class VocoderTrainerTest {
     }
 
     @Test
+    @Tag("slow")
     void resumedRunEqualsAnUninterruptedOne() {
         HifiGanConfig c = tiny(1, 1024, 2e-4);
         Path a = dir.resolve("a");
@@ -120,6 +123,7 @@ class VocoderTrainerTest {
     }
 
     @Test
+    @Tag("slow")
     void runDirectoryRules() throws IOException {
         HifiGanConfig c = tiny(1, 1024, 2e-4);
         Path run = dir.resolve("r");

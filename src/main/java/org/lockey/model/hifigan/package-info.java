@@ -5,7 +5,10 @@
  * config ({@link org.lockey.model.hifigan.HifiGanConfig}, upstream {@code config_v*.json}), a
  * vocoder facade with chunked inference and upstream checkpoint import
  * ({@link org.lockey.model.hifigan.HifiGan}), the golden component {@code hifigan.generator} and a
- * benchmark. Paper §2.1 (generator, MRF) and Appendix A (V1-V3). Discriminators and GAN training
- * are not here.
+ * benchmark. Paper §2.1 (generator, MRF) and Appendix A (V1-V3). The discriminators of §2.2-2.3:
+ * {@link org.lockey.model.hifigan.MultiPeriodDiscriminator} ({@link org.lockey.model.hifigan.DiscriminatorP})
+ * and {@link org.lockey.model.hifigan.MultiScaleDiscriminator} ({@link org.lockey.model.hifigan.DiscriminatorS}),
+ * under upstream's {@code mpd.*} / {@code msd.*} keys; the training loop and the losses of §2.4 are in
+ * {@code org.lockey.train} ({@link org.lockey.train.VocoderTrainer}).
  */
 package org.lockey.model.hifigan;

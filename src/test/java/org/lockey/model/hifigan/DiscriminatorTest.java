@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Function;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.lockey.GradCheck;
 import org.lockey.LockeyException;
@@ -110,6 +111,7 @@ class DiscriminatorTest {
     }
 
     @Test
+    @Tag("slow")
     void upstreamSizedKeysShapesAndCountsMatchTheStateDict() {
         Built b = build(1, 1, 512, DataType.FLOAT, null, 1);
         Map<String, long[]> want = upstreamKeys(1);
@@ -296,6 +298,7 @@ class DiscriminatorTest {
     }
 
     @Test
+    @Tag("slow")
     void discriminatorLossGradientsReachTheStateDictParameters() {
         int len = 128;
         SameDiff sd = SameDiff.create();
