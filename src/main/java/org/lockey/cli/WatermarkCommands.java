@@ -71,6 +71,8 @@ final class WatermarkCommands {
                     .addOption(opt("seed", "S", "seed of the initialisation and every random draw (default 1)").build())
                     .addOption(opt("channels", "C", "message decoder channels (default 128, upstream)").build())
                     .addOption(opt("layers", "L", "message decoder gated blocks (default 10, upstream)").build())
+                    .addOption(opt("carrier-width", "W", "carrier encoder width w; the carrier decoder has 3w "
+                            + "channels (default 32, upstream; narrower is much faster on a CPU)").build())
                     .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3)").build())
                     .addOption(opt("msg-weight", "W", "weight of the message cross-entropy (default 20)").build())
                     .addOption(opt("carrier-weight", "W", "weight of the carrier MSE (default 0)").build())
@@ -93,7 +95,8 @@ final class WatermarkCommands {
             int channels = Options2.intValue(cl, "channels", config.msgDecoderChannels());
             int layers = Options2.intValue(cl, "layers", config.msgDecoderLayers());
             double sdr = Options2.doubleValue(cl, "sdr", config.messageSdr());
-            config = config.withMsgDecoder(channels, layers).withMessageSdr(sdr);
+            int width = Options2.intValue(cl, "carrier-width", config.carrierWidth());
+            config = config.withMsgDecoder(channels, layers).withMessageSdr(sdr).withCarrierWidth(width);
             double cropSeconds = Options2.doubleValue(cl, "crop-seconds", 1.0);
             if (!(cropSeconds > 0)) {
                 throw new LockeyException("--crop-seconds must be > 0");
@@ -428,6 +431,7 @@ final class WatermarkCommands {
                     .addOption(opt("crop-seconds", "S", "crop length (default 1.0)").build())
                     .addOption(opt("channels", "C", "message decoder channels (default 128)").build())
                     .addOption(opt("layers", "L", "message decoder gated blocks (default 10)").build())
+                    .addOption(opt("carrier-width", "W", "carrier encoder width (default 32, upstream)").build())
                     .addOption(opt("reps", "N", "timed steps after one untimed step (default 3)").build());
         }
 
@@ -436,7 +440,8 @@ final class WatermarkCommands {
             int rate = Options2.intValue(cl, "rate", 22050);
             SilentCipherConfig c = SilentCipherConfig.forRate(rate, 16);
             c = c.withMsgDecoder(Options2.intValue(cl, "channels", c.msgDecoderChannels()),
-                    Options2.intValue(cl, "layers", c.msgDecoderLayers()));
+                    Options2.intValue(cl, "layers", c.msgDecoderLayers()))
+                    .withCarrierWidth(Options2.intValue(cl, "carrier-width", c.carrierWidth()));
             int length = (int) Math.round(Options2.doubleValue(cl, "crop-seconds", 1.0) * rate);
             System.out.println(org.lockey.train.WatermarkBench.run(c, Options2.intValue(cl, "batch-size", 4), length,
                     Options2.intValue(cl, "reps", 3)).line());

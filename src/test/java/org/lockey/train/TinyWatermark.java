@@ -29,7 +29,7 @@ public final class TinyWatermark {
      * learn something). enc_c and dec_c keep their fixed upstream widths (32 and 96 channels).
      */
     public static SilentCipherConfig config() {
-        return new SilentCipherConfig(8000, 32, 16, 5, 9, 8, 0.0, 3, 4, true, false, false, true, false, 1, 8, 2);
+        return new SilentCipherConfig(8000, 32, 16, 5, 9, 8, 0.0, 3, 4, true, false, false, true, false, 1, 8, 2, SilentCipherConfig.UPSTREAM_CARRIER_WIDTH);
     }
 
     /** Four 1-s clips of tones and noise at 8 kHz in {@code dir} (no splits.tsv: every split is all of them). */

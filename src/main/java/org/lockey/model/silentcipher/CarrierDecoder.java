@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code dec_c.ckpt}): maps the merged encodings to the watermark's magnitude pattern, scaled so
  * that the spectral change has the requested SDR (SilentCipher paper Sec. 3.2, Eq. 2-3).
  *
- * <p>Forward (input H = cat(E(C), C x 32, Me x 32) = [B, 96, F, T]):
+ * <p>Forward (input H = cat(E(C), C x w, Me x w) = [B, 3w, F, T]; upstream w = 32, 3w = 96, which the
+ * channel counts below name):
  * <ol>
  * <li>{@code main.0} gated block 96 -> 96 (3x3, pad 1), {@code main.1 .. main.(n-2)} 96 -> 96, and
  * {@code main.(n-1)} 96 -> 1 with a <em>1x1</em> kernel and no padding -> h [B, 1, F, T];</li>
@@ -43,13 +44,15 @@ public final class CarrierDecoder {
     }
 
     /**
-     * Upstream's dec_c input: cat(E(C) [B, 32, F, T], C [B, 1, F, T] x 32, Me [B, 1, F, T] x 32)
-     * along the channels -> [B, 96, F, T].
+     * Upstream's dec_c input: cat(E(C) [B, w, F, T], C [B, 1, F, T] x w, Me [B, 1, F, T] x w)
+     * along the channels -> [B, 3w, F, T]; {@code copies} = w, the carrier width (upstream
+     * {@value #COPIES}).
      */
-    public static SDVariable merge(Scope scope, SDVariable encodedCarrier, SDVariable carrier, SDVariable me) {
-        SDVariable carriers = scope.sd().tile(carrier, 1, COPIES, 1, 1); // [B, 32, F, T]
-        SDVariable messages = scope.sd().tile(me, 1, COPIES, 1, 1); // [B, 32, F, T]
-        return scope.sd().concat(1, encodedCarrier, carriers, messages); // [B, 96, F, T]
+    public static SDVariable merge(Scope scope, SDVariable encodedCarrier, SDVariable carrier, SDVariable me,
+            int copies) {
+        SDVariable carriers = scope.sd().tile(carrier, 1, copies, 1, 1); // [B, w, F, T]
+        SDVariable messages = scope.sd().tile(me, 1, copies, 1, 1); // [B, w, F, T]
+        return scope.sd().concat(1, encodedCarrier, carriers, messages); // [B, 3w, F, T]
     }
 
     /**
@@ -59,11 +62,12 @@ public final class CarrierDecoder {
     public SDVariable decode(Scope scope, SDVariable merged, SDVariable messageScale) {
         Scope main = scope.child("main");
         int n = config.decCNLayers();
+        int hidden = 3 * config.carrierWidth(); // upstream: IN_DIM = HIDDEN = 96
         SDVariable h = merged;
         for (int i = 0; i < n - 1; i++) {
-            h = GatedConv2d.of(i == 0 ? IN_DIM : HIDDEN, HIDDEN, 3, 1, bnMode).build(main.child(i), h); // [B, 96, F, T]
+            h = GatedConv2d.of(hidden, hidden, 3, 1, bnMode).build(main.child(i), h); // [B, 3w, F, T]
         }
-        h = GatedConv2d.of(HIDDEN, 1, 1, 0, bnMode).build(main.child(n - 1), h); // [B, 1, F, T]
+        h = GatedConv2d.of(hidden, 1, 1, 0, bnMode).build(main.child(n - 1), h); // [B, 1, F, T]
         if (config.ensureNegativeMessage()) {
             h = scope.sd().math().abs(h);
         }

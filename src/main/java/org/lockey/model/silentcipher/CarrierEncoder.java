@@ -42,15 +42,16 @@ public final class CarrierEncoder {
         this.bnMode = bnMode;
     }
 
-    /** E(C): carrier [B, 1, F, T] -> [B, 32, F, T]. {@code scope} is the {@code enc_c} scope. */
+    /** E(C): carrier [B, 1, F, T] -> [B, w, F, T] (w = the config's carrier width, upstream 32). {@code scope} is the {@code enc_c} scope. */
     public SDVariable encode(Scope scope, SDVariable carrier) {
         Scope main = scope.child("main");
         int n = config.encNLayers();
-        SDVariable h = GatedConv2d.of(1, HIDDEN, 3, 1, bnMode).build(main.child(0), carrier);
+        int w = config.carrierWidth(); // upstream: HIDDEN = OUT_DIM = 32
+        SDVariable h = GatedConv2d.of(1, w, 3, 1, bnMode).build(main.child(0), carrier);
         for (int i = 1; i < n - 1; i++) {
-            h = GatedConv2d.of(HIDDEN, HIDDEN, 3, 1, bnMode).build(main.child(i), h); // [B, 32, F, T]
+            h = GatedConv2d.of(w, w, 3, 1, bnMode).build(main.child(i), h); // [B, w, F, T]
         }
-        return GatedConv2d.of(HIDDEN, OUT_DIM, 3, 1, bnMode).build(main.child(n - 1), h); // [B, 32, F, T]
+        return GatedConv2d.of(w, w, 3, 1, bnMode).build(main.child(n - 1), h); // [B, w, F, T]
     }
 
     /**

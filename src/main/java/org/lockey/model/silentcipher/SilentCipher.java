@@ -180,10 +180,10 @@ public final class SilentCipher {
     public EmbedGraph buildEmbed(Scope root, SDVariable carrier, SDVariable message, SDVariable messageScale) {
         CarrierEncoder enc = new CarrierEncoder(config, bnMode);
         Scope encScope = root.child(CarrierEncoder.PREFIX);
-        SDVariable encoded = enc.encode(encScope, carrier); // [B, 32, F, T]
+        SDVariable encoded = enc.encode(encScope, carrier); // [B, w, F, T], upstream w = 32
         SDVariable me = enc.transformMessage(encScope, message); // [B, 1, F, T]
         Scope decScope = root.child(CarrierDecoder.PREFIX);
-        SDVariable merged = CarrierDecoder.merge(decScope, encoded, carrier, me); // [B, 96, F, T]
+        SDVariable merged = CarrierDecoder.merge(decScope, encoded, carrier, me, config.carrierWidth()); // [B, 3w, F, T]
         SDVariable h = new CarrierDecoder(config, bnMode).decode(decScope, merged, messageScale); // [B, 1, F, T]
         SameDiff g = root.sd();
         SDVariable w = h; // the watermark magnitude W, [B, 1, F, T]

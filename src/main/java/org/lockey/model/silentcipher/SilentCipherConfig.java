@@ -55,16 +55,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                                    not in hparams.yaml, upstream default 128
  * @param msgDecoderLayers            {@code MsgDecoder(num_layers)}: gated blocks of {@code dec_m_0};
  *                                    not in hparams.yaml, upstream default 10
+ * @param carrierWidth                the carrier networks' width w: {@code enc_c} has w hidden and w output
+ *                                    channels, {@code dec_c} takes w copies of C and of Me (3w input
+ *                                    channels) and has 3w hidden channels. Upstream fixes w = 32 in code
+ *                                    ({@value #UPSTREAM_CARRIER_WIDTH}); a narrower w is this project's
+ *                                    option for CPU-sized models (dec_c's cost grows with w^2)
  */
 public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int messageDim, int messageLen,
         int messageBandSize, double messageSdr, int encNLayers, int decCNLayers, boolean ensureNegativeMessage,
         boolean ensureConstrainedMessage, boolean frameLevelNormalization, boolean utteranceLevelNormalization,
-        boolean noNormalization, int nMessages, int msgDecoderChannels, int msgDecoderLayers) {
+        boolean noNormalization, int nMessages, int msgDecoderChannels, int msgDecoderLayers, int carrierWidth) {
 
     /** Upstream {@code MsgDecoder} default {@code channel_dim}. */
     public static final int DEFAULT_MSG_DECODER_CHANNELS = 128;
     /** Upstream {@code MsgDecoder} default {@code num_layers}. */
     public static final int DEFAULT_MSG_DECODER_LAYERS = 10;
+    /** Upstream's carrier width: {@code encoder_out_dim = 32}, {@code dec_c_conv_dim = 32*3} in server.py. */
+    public static final int UPSTREAM_CARRIER_WIDTH = 32;
     /** Classes of the payload format: end token 0 plus the four 2-bit symbols 1..4. */
     public static final int PAYLOAD_MESSAGE_DIM = PayloadCodec.MESSAGE_DIM;
 
@@ -109,6 +116,9 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
         }
         if (msgDecoderLayers < 2) {
             bad.append(" MsgDecoder num_layers ").append(msgDecoderLayers).append(" < 2;");
+        }
+        if (carrierWidth < 1) {
+            bad.append(" carrier width ").append(carrierWidth).append(" < 1;");
         }
         if (bad.length() > 0) {
             bad.setLength(bad.length() - 1);
@@ -201,14 +211,23 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
 
     private static SilentCipherConfig released(int sr, int nFft, int dim, int len, int band) {
         return new SilentCipherConfig(sr, nFft, nFft / 2, dim, len, band, 47, 3, 4, true, false, false, true, false,
-                1, DEFAULT_MSG_DECODER_CHANNELS, DEFAULT_MSG_DECODER_LAYERS);
+                1, DEFAULT_MSG_DECODER_CHANNELS, DEFAULT_MSG_DECODER_LAYERS, UPSTREAM_CARRIER_WIDTH);
     }
 
     /** This config with another message decoder size. */
     public SilentCipherConfig withMsgDecoder(int channels, int layers) {
         return new SilentCipherConfig(sampleRate, nFft, hopLength, messageDim, messageLen, messageBandSize,
                 messageSdr, encNLayers, decCNLayers, ensureNegativeMessage, ensureConstrainedMessage,
-                frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, channels, layers);
+                frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, channels, layers,
+                carrierWidth);
+    }
+
+    /** This config with another carrier width (see {@link #carrierWidth}). */
+    public SilentCipherConfig withCarrierWidth(int width) {
+        return new SilentCipherConfig(sampleRate, nFft, hopLength, messageDim, messageLen, messageBandSize,
+                messageSdr, encNLayers, decCNLayers, ensureNegativeMessage, ensureConstrainedMessage,
+                frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, msgDecoderChannels,
+                msgDecoderLayers, width);
     }
 
     /** This config with another default SDR alpha (message_sdr) in dB. */
@@ -216,7 +235,7 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
         return new SilentCipherConfig(sampleRate, nFft, hopLength, messageDim, messageLen, messageBandSize,
                 sdrDb, encNLayers, decCNLayers, ensureNegativeMessage, ensureConstrainedMessage,
                 frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, msgDecoderChannels,
-                msgDecoderLayers);
+                msgDecoderLayers, carrierWidth);
     }
 
     /**
@@ -249,6 +268,8 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
     public static final String MSG_DECODER_CHANNELS_KEY = "msg_decoder_channels";
     /** JSON name of {@link #msgDecoderLayers} (not an upstream hparams key: written by {@link #toJson}). */
     public static final String MSG_DECODER_LAYERS_KEY = "msg_decoder_layers";
+    /** JSON name of {@link #carrierWidth} (ours; written only when it differs from upstream's 32). */
+    public static final String CARRIER_WIDTH_KEY = "carrier_width";
 
     /**
      * This config as a JSON object under the upstream hparams names, plus
@@ -266,6 +287,9 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
                 .put("utterance_level_normalization", utteranceLevelNormalization)
                 .put("no_normalization", noNormalization).put("n_messages", nMessages)
                 .put(MSG_DECODER_CHANNELS_KEY, msgDecoderChannels).put(MSG_DECODER_LAYERS_KEY, msgDecoderLayers);
+        if (carrierWidth != UPSTREAM_CARRIER_WIDTH) {
+            n.put(CARRIER_WIDTH_KEY, carrierWidth);
+        }
         return n;
     }
 
@@ -294,6 +318,13 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
             }
         }
         SilentCipherConfig c = fromMap(values, "JSON config");
+        JsonNode width = config.get(CARRIER_WIDTH_KEY);
+        if (width != null) {
+            if (!width.canConvertToExactIntegral()) {
+                throw new LockeyException("JSON config: " + CARRIER_WIDTH_KEY + " must be a whole number");
+            }
+            c = c.withCarrierWidth(width.intValue());
+        }
         JsonNode ch = config.get(MSG_DECODER_CHANNELS_KEY);
         JsonNode layers = config.get(MSG_DECODER_LAYERS_KEY);
         if (ch == null && layers == null) {
@@ -341,7 +372,8 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
                 integer(v, "dec_c_n_layers", source), bool(v, "ensure_negative_message", source),
                 bool(v, "ensure_constrained_message", source), bool(v, "frame_level_normalization", source),
                 bool(v, "utterance_level_normalization", source), bool(v, "no_normalization", source),
-                integer(v, "n_messages", source), DEFAULT_MSG_DECODER_CHANNELS, DEFAULT_MSG_DECODER_LAYERS);
+                integer(v, "n_messages", source), DEFAULT_MSG_DECODER_CHANNELS, DEFAULT_MSG_DECODER_LAYERS,
+                UPSTREAM_CARRIER_WIDTH);
     }
 
     private static double number(Map<String, Object> v, String key, String source) {

@@ -214,7 +214,7 @@ class SilentCipherTest {
 
     /** A config small enough for finite differences: 8 bins, a 6-bin band, 3-channel message decoder. */
     static SilentCipherConfig tiny() {
-        return new SilentCipherConfig(8000, 14, 7, 5, 3, 6, 20, 2, 2, true, false, false, true, false, 1, 3, 3);
+        return new SilentCipherConfig(8000, 14, 7, 5, 3, 6, 20, 2, 2, true, false, false, true, false, 1, 3, 3, SilentCipherConfig.UPSTREAM_CARRIER_WIDTH);
     }
 
     @Test
