@@ -101,6 +101,9 @@ final class LockeyCommands {
                     .addOption(opt("key-hidden", "H", "key encoder hidden channels (default 256)"))
                     .addOption(opt("injection", "I", "add the key after ups.I (HiFi-GAN, default 0) or decoder.model.I "
                             + "(Encodec, default 1)"))
+                    .addOption(opt("payload-clock", null, "also lay the key's symbols out on the watermark's frame clock "
+                            + "(ours, not the paper's; without it a convolutional generator cannot place the periodic "
+                            + "payload: docs/lockey.md, Payload clock)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(opt("resume", null, "continue the run in --out from its checkpoint"));
         }
@@ -147,7 +150,8 @@ final class LockeyCommands {
                             Double.POSITIVE_INFINITY),
                     new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
                             Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
-                    Options2.doubleValue(cl, "sdr", 47), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3);
+                    Options2.doubleValue(cl, "sdr", 47), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3,
+                    cl.hasOption("payload-clock"));
             LockeyTrainer trainer = new LockeyTrainer(cfg, branch, wm.silentCipher(), registry, train, valid);
             if (resume) {
                 trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow());

@@ -13,6 +13,7 @@ import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
 import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyClock;
 import org.lockey.eval.metric.BitAccuracy;
 import org.lockey.eval.metric.Sdr;
 import org.lockey.model.lockey.KeyConfig;
@@ -70,10 +71,11 @@ public final class LockeyTrainer {
      * @param keyHidden       h, the key encoder's hidden channels
      * @param validationClips held-out clips per validation pass
      * @param validationKeys  valid and invalid keys per validation pass (each)
+     * @param payloadClock    add the payload clock ({@link KeyClock}, ours) to the paper's broadcast key vector
      */
     public record Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
             Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
-            int validationClips, int validationKeys) {
+            int validationClips, int validationKeys, boolean payloadClock) {
         public Config {
             if (batchSize < 1 || steps < 1 || checkpointEvery < 1 || validateEvery < 0
                     || validationClips < 1 || validationKeys < 1 || keyDim < 1 || keyHidden < 1) {
@@ -88,7 +90,8 @@ public final class LockeyTrainer {
                     .put("checkpoint_every", checkpointEvery).put("validate_every", validateEvery).put("seed", seed)
                     .put("lr", lr).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
                     .put("lambda_wm", lambdas.wm()).put("lambda_p", lambdas.p()).put("lambda_s", lambdas.s())
-                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim).put("key_hidden", keyHidden);
+                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim).put("key_hidden", keyHidden)
+                    .put("payload_clock", payloadClock);
             return o;
         }
     }
@@ -124,7 +127,9 @@ public final class LockeyTrainer {
 
     private SameDiff sd;
     private LockeyLoss.Terms terms;
+    private KeyedGenerator keyed;
     private KeyedGenerator.Outputs outputs;
+    private Map<String, INDArray> clock;
     private List<String> trainable;
     private final Adam adam;
     private long step;
@@ -154,7 +159,8 @@ public final class LockeyTrainer {
         if (train.sampleRate() != rate || valid.sampleRate() != rate) {
             throw new LockeyException("training data must be loaded at the generator rate " + rate + " Hz");
         }
-        this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(), branch.injectionChannels());
+        this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(), branch.injectionChannels(),
+                cfg.payloadClock() ? watermark.config().hopLength() : 0);
         this.codec = new PayloadCodec(registry.bits());
         if (codec.period() != watermark.config().messageLen()) {
             throw new LockeyException("the watermark model's message period is " + watermark.config().messageLen()
@@ -184,7 +190,7 @@ public final class LockeyTrainer {
         build(baseWeights, "base generator");
         for (String k : trainable) {
             if (!baseWeights.containsKey(k) && !(k.startsWith("key_embedding.") || k.startsWith("key_encoder.")
-                    || k.startsWith("verifier."))) {
+                    || k.startsWith("verifier.") || k.startsWith(KeyClock.PREFIX + "."))) {
                 throw new LockeyException("base generator lacks " + k);
             }
         }
@@ -208,7 +214,10 @@ public final class LockeyTrainer {
         SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
         SDVariable validFlag = sd.placeHolder("valid", DataType.INT64, b);
         SDVariable tau = sd.placeHolder("tau", DataType.FLOAT, 1);
-        outputs = branch.keyed(keyCfg).build(student, input, keyBits);
+        keyed = branch.keyed(keyCfg);
+        outputs = keyed.build(student, input, keyBits);
+        long[] inShape = branch.inputShape(b);
+        clock = keyed.clockFeed(0, inShape[inShape.length - 1]);   // every crop starts at its frame 0
         // D_m: frozen (graph constants), one set of weights applied to each example separately so that
         // batch-statistics BatchNorm sees one utterance at a time, as upstream's decoder does.
         Scope decoder = Scope.root(sd, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
@@ -339,6 +348,7 @@ public final class LockeyTrainer {
         feed.put("symbols", bt.symbols());
         feed.put("valid", Nd4j.createFromArray(validFlags));
         feed.put("tau", Nd4j.createFromArray(new float[] {(float) tau}));
+        feed.putAll(clock);
         List<String> outs = List.of(terms.total().name(), terms.ceWm().name(), terms.mse().name(),
                 terms.mseLogmag().name(), terms.ceVerify().name());
         OutAndGrad og = sd.calculateGradientsAndOutputs(feed, outs, trainable);
@@ -413,8 +423,10 @@ public final class LockeyTrainer {
                 in.get(NDArrayIndex.point(j)).assign(inputs.get(NDArrayIndex.point(src)));
                 ks[j] = keys[src];
             }
-            INDArray y = sd.output(Map.of("input", in, "key_bits", bitMatrix(ks)), outputs.audio().name())
-                    .get(outputs.audio().name());
+            Map<String, INDArray> feed = new LinkedHashMap<>(clock);
+            feed.put("input", in);
+            feed.put("key_bits", bitMatrix(ks));
+            INDArray y = sd.output(feed, outputs.audio().name()).get(outputs.audio().name());
             for (int j = 0; j < b && from + j < n; j++) {
                 out.get(NDArrayIndex.point(from + j)).assign(y.get(NDArrayIndex.point(j)));
             }

@@ -41,8 +41,35 @@ class LockeyTrainerTest {
     }
 
     static LockeyTrainer.Config config(long steps) {
+        return config(steps, false);
+    }
+
+    static LockeyTrainer.Config config(long steps, boolean clock) {
         return new LockeyTrainer.Config(2, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                LockeyLoss.Lambdas.ones(), 30, 8, 16, 1, 2);
+                LockeyLoss.Lambdas.ones(), 30, 8, 16, 1, 2, clock);
+    }
+
+    @Test
+    void thePayloadClockTrainsItsEndTokenVectorAndResumesExactly() {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        LockeyTrainer t = new LockeyTrainer(config(2, true), new HifiGanBranch(base, 48, 0), wm,
+                KeyRegistry.create("t", 16, 12, 1), train, valid);
+        assertEquals(wm.config().hopLength(), t.keyConfig().clockHop(), "the clock runs at the watermark's hop");
+        t.start();
+        assertTrue(t.trainableNames().contains("key_clock.end"), "key_clock.end is trained");
+        float[] before = t.weights().get("key_clock.end").toFloatArray();
+        for (float v : before) {
+            assertEquals(0f, v, "key_clock.end starts at zero");
+        }
+        t.trainStep();
+        t.trainStep();
+        float[] after = t.weights().get("key_clock.end").toFloatArray();
+        double moved = 0;
+        for (float v : after) {
+            moved = Math.max(moved, Math.abs(v));
+        }
+        assertTrue(moved > 0, "key_clock.end received a gradient");
     }
 
     static LockeyTrainer trainer(long steps) {

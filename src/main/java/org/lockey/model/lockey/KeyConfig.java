@@ -14,9 +14,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param keyHidden h, the key encoder's hidden channels ({@code key_hidden}; default 256)
  * @param channels  C, the channels at the injection point ({@code channels}; HiFi-GAN V1 after
  *                  {@code ups.0}: 256; Encodec 32 kHz after {@code decoder.model.1}: 1024)
+ * @param clockHop  0 (the paper: the key vector alone, broadcast over time), or the watermark's STFT hop in
+ *                  samples to add the payload clock as well ({@code clock_hop}; {@link KeyClock}, ours)
  */
-public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels) {
+public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, int clockHop) {
+    /** The paper's conditioning: no payload clock. */
+    public KeyConfig(int keyBits, int keyDim, int keyHidden, int channels) {
+        this(keyBits, keyDim, keyHidden, channels, 0);
+    }
+
     public KeyConfig {
+        if (clockHop < 0) {
+            throw new LockeyException("clock_hop must be 0 (off) or a positive hop in samples, got " + clockHop);
+        }
         if (keyBits < 1 || keyBits > 64) {
             throw new LockeyException("key_bits must be between 1 and 64, got " + keyBits);
         }
@@ -31,13 +41,26 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels) {
         return new KeyConfig(16, 64, 256, channels);
     }
 
-    /** Reads {@code key_bits}, {@code key_dim}, {@code key_hidden}, {@code channels}; absent fields take the defaults. */
+    /** Whether the payload clock is on. */
+    public boolean clocked() {
+        return clockHop > 0;
+    }
+
+    /** This config with the payload clock at a watermark hop of {@code hop} samples (0 = off). */
+    public KeyConfig withClockHop(int hop) {
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, hop);
+    }
+
+    /**
+     * Reads {@code key_bits}, {@code key_dim}, {@code key_hidden}, {@code channels}, {@code clock_hop};
+     * absent fields take the defaults (clock off).
+     */
     public static KeyConfig fromJson(JsonNode n) {
         if (n == null || !n.has("channels")) {
             throw new LockeyException("key config: 'channels' (width at the injection point) is required");
         }
         return new KeyConfig(n.path("key_bits").asInt(16), n.path("key_dim").asInt(64), n.path("key_hidden").asInt(256),
-                n.get("channels").asInt());
+                n.get("channels").asInt(), n.path("clock_hop").asInt(0));
     }
 
     /** The JSON form read by {@link #fromJson}. */
@@ -47,6 +70,9 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels) {
         o.put("key_dim", keyDim);
         o.put("key_hidden", keyHidden);
         o.put("channels", channels);
+        if (clocked()) {
+            o.put("clock_hop", clockHop);
+        }
         return o;
     }
 }

@@ -17,13 +17,17 @@ public record KeyEncoder(KeyConfig config) {
 
     /** Adds the three convs under {@code scope} (usually {@code key_encoder}) and returns [B, C]. */
     public SDVariable build(Scope scope, SDVariable embedded) {
+        return features(scope, embedded).mean(2);                                                         // [B, C]
+    }
+
+    /** The three convs before the pooling: [B, d, K] -> [B, C, K] (one feature vector per bit position). */
+    public SDVariable features(Scope scope, SDVariable embedded) {
         Scope layers = scope.child("layers");
         int h = config.keyHidden();
         SDVariable x = Conv1d.of(config.keyDim(), h, 3).withPadding(1).build(layers.child(0), embedded); // [B, h, K]
         x = scope.sd().nn().relu(x, 0);
         x = Conv1d.of(h, h, 3).withPadding(1).build(layers.child(2), x);                               // [B, h, K]
         x = scope.sd().nn().relu(x, 0);
-        x = Conv1d.of(h, config.channels(), 3).withPadding(1).build(layers.child(4), x);                // [B, C, K]
-        return x.mean(2);                                                                               // [B, C]
+        return Conv1d.of(h, config.channels(), 3).withPadding(1).build(layers.child(4), x);             // [B, C, K]
     }
 }

@@ -51,7 +51,7 @@ public final class KeyedEncodec {
     private final Encodec base;
     private final Map<Long, Graph> graphs = new LinkedHashMap<>();
 
-    private record Graph(SameDiff sd, KeyedGenerator.Outputs outputs) {
+    private record Graph(SameDiff sd, KeyedGenerator.Outputs outputs, KeyedGenerator generator) {
     }
 
     private KeyedEncodec(CompressionConfig codecConfig, KeyConfig key, int layer, Map<String, Tensor> weights,
@@ -134,8 +134,10 @@ public final class KeyedEncodec {
         Graph g = graph(frames, "model");
         INDArray z = Nd4j.create(latent).reshape(1, latent.length, frames).castTo(DataType.FLOAT);
         INDArray bits = Nd4j.createFromArray(new long[][] {k.bitArray()});
-        INDArray y = g.sd().output(Map.of("latent", z, "key_bits", bits), g.outputs().audio().name())
-                .get(g.outputs().audio().name());
+        Map<String, INDArray> feed = new java.util.HashMap<>(g.generator().clockFeed(0, frames));
+        feed.put("latent", z);
+        feed.put("key_bits", bits);
+        INDArray y = g.sd().output(feed, g.outputs().audio().name()).get(g.outputs().audio().name());
         return y.reshape(-1).toFloatVector();
     }
 
@@ -148,10 +150,10 @@ public final class KeyedEncodec {
             Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
             SDVariable latent = sd.placeHolder("latent", DataType.FLOAT, 1, codecConfig.seanet().dimension(), t);
             SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, 1, key.keyBits());
-            KeyedGenerator.Outputs o = KeyedGenerator.encodecDecoder(codecConfig.seanet(), key, layer, t)
-                    .build(root, latent, bits);
-            root.build().checkLoaded("decoder.", "key_embedding.", "key_encoder.", "verifier.");
-            return new Graph(sd, o);
+            KeyedGenerator gen = KeyedGenerator.encodecDecoder(codecConfig.seanet(), key, layer, t);
+            KeyedGenerator.Outputs o = gen.build(root, latent, bits);
+            root.build().checkLoaded("decoder.", "key_embedding.", "key_encoder.", "verifier.", KeyClock.PREFIX + ".");
+            return new Graph(sd, o, gen);
         });
     }
 }

@@ -1,5 +1,6 @@
 package org.lockey.model.lockey;
 
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import org.lockey.LockeyException;
@@ -7,6 +8,7 @@ import org.lockey.model.hifigan.Generator;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A generator conditioned on a key (paper §III, Fig. 1; decisions.md "Key conditioning"): the key's
@@ -42,10 +44,29 @@ public final class KeyedGenerator {
 
     private final KeyConfig key;
     private final Backbone backbone;
+    private final int samplesPerPosition;
+    private final int positionsPerFrame;
 
-    public KeyedGenerator(KeyConfig key, Backbone backbone) {
+    /**
+     * @param samplesPerPosition output samples per time step at the injection point
+     * @param positionsPerFrame  time steps at the injection point per input frame
+     */
+    public KeyedGenerator(KeyConfig key, Backbone backbone, int samplesPerPosition, int positionsPerFrame) {
         this.key = key;
         this.backbone = backbone;
+        this.samplesPerPosition = samplesPerPosition;
+        this.positionsPerFrame = positionsPerFrame;
+    }
+
+    /**
+     * The payload clock's placeholders ({@link KeyClock}) for an input of {@code inputFrames} frames
+     * whose first frame starts at output sample {@code startSample}; empty when the clock is off.
+     */
+    public Map<String, INDArray> clockFeed(long startSample, long inputFrames) {
+        if (!key.clocked()) {
+            return Map.of();
+        }
+        return KeyClock.feed(key, samplesPerPosition, startSample, inputFrames * positionsPerFrame);
     }
 
     public KeyConfig keyConfig() {
@@ -67,7 +88,12 @@ public final class KeyedGenerator {
             throw new LockeyException("key 'channels' is " + key.channels() + " but ups." + stage + " outputs " + c
                     + " channels");
         }
-        return new KeyedGenerator(key, (root, mel, hook) -> g.build(root, mel, stage, hook));
+        int positionsPerFrame = 1;
+        for (int i = 0; i <= stage; i++) {
+            positionsPerFrame *= config.upsampleRates().get(i);
+        }
+        return new KeyedGenerator(key, (root, mel, hook) -> g.build(root, mel, stage, hook),
+                config.samplesPerFrame() / positionsPerFrame, positionsPerFrame);
     }
 
     /**
@@ -91,11 +117,21 @@ public final class KeyedGenerator {
             throw new LockeyException("key 'channels' is " + key.channels() + " but decoder.model." + layer + " outputs "
                     + channels + " channels");
         }
+        long positions = head.outputLength(frames);
+        if (positions % frames != 0) {
+            throw new LockeyException("decoder.model." + layer + " gives " + positions + " steps for " + frames
+                    + " frames, not a whole number per frame");
+        }
+        int positionsPerFrame = Math.toIntExact(positions / frames);
+        int hop = 1;
+        for (int r : config.ratios()) {
+            hop *= r;
+        }
         return new KeyedGenerator(key, (root, latent, hook) -> {
             Scope model = root.child("decoder").child("model");
             SDVariable h = hook.apply(head.build(model, latent, frames));                    // [B, C, T_l]
             return tail.build(model, h, head.outputLength(frames));                          // [B, 1, frames * hop]
-        });
+        }, hop / positionsPerFrame, positionsPerFrame);
     }
 
     /**
@@ -107,10 +143,14 @@ public final class KeyedGenerator {
      */
     public Outputs build(Scope root, SDVariable input, SDVariable keyBits) {
         SDVariable embedded = new KeyEmbedding(key).build(root.child("key_embedding"), keyBits); // [B, d, K]
-        SDVariable vector = new KeyEncoder(key).build(root.child("key_encoder"), embedded);     // [B, C]
+        SDVariable features = new KeyEncoder(key).features(root.child("key_encoder"), embedded); // [B, C, K]
+        SDVariable vector = features.mean(2);                                                   // [B, C]
         SDVariable logits = new KeyVerifier(key).build(root.child("verifier"), vector);         // [B, 2]
         SDVariable column = root.sd().expandDims(vector, 2);                                    // [B, C, 1]
-        SDVariable audio = backbone.build(root, input, x -> x.add(column));                     // broadcast over time
+        SDVariable injected = key.clocked()
+                ? column.add(KeyClock.track(root.child(KeyClock.PREFIX), key, features))        // + [B, C, T']
+                : column;
+        SDVariable audio = backbone.build(root, input, x -> x.add(injected));                   // broadcast over time
         return new Outputs(audio, vector, logits);
     }
 }

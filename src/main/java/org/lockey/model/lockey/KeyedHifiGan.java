@@ -50,6 +50,7 @@ public final class KeyedHifiGan {
     private final KeyConfig key;
     private final int injectionStage;
     private final SameDiff sd;
+    private final KeyedGenerator keyed;
     private final KeyedGenerator.Outputs outputs;
     private final Map<String, long[]> shapes;
 
@@ -62,7 +63,8 @@ public final class KeyedHifiGan {
         Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
         SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, -1, generator.numMels(), -1);
         SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, key.keyBits());
-        this.outputs = KeyedGenerator.hifiGan(generator, key, injectionStage).build(root, mel, bits);
+        this.keyed = KeyedGenerator.hifiGan(generator, key, injectionStage);
+        this.outputs = keyed.build(root, mel, bits);
         root.build().checkLoaded();
         this.shapes = root.build().created();
     }
@@ -141,7 +143,15 @@ public final class KeyedHifiGan {
      * @return audio {@code [B, 1, T * hop]}
      */
     public synchronized INDArray generate(INDArray mel, Key[] keys) {
-        return run(mel, keys).get(outputs.audio().name());
+        return run(mel, keys, 0).get(outputs.audio().name());
+    }
+
+    /**
+     * As {@link #generate(INDArray, Key[])} for a mel whose first frame is frame {@code startFrame} of
+     * the clip (matters only for the payload clock, {@link KeyClock}).
+     */
+    public synchronized INDArray generate(INDArray mel, Key[] keys, long startFrame) {
+        return run(mel, keys, startFrame).get(outputs.audio().name());
     }
 
     /** The verification head's probability that each key is valid (class 0), {@code [B]}. */
@@ -158,11 +168,15 @@ public final class KeyedHifiGan {
         return p;
     }
 
-    private Map<String, INDArray> run(INDArray mel, Key[] keys) {
+    private Map<String, INDArray> run(INDArray mel, Key[] keys, long startFrame) {
         if (mel.size(0) != keys.length) {
             throw new IllegalArgumentException(mel.size(0) + " mels but " + keys.length + " keys");
         }
-        return sd.output(Map.of("mel", mel.castTo(DataType.FLOAT), "key_bits", bits(keys)), outputs.audio().name());
+        Map<String, INDArray> feed = new java.util.HashMap<>(
+                keyed.clockFeed(startFrame * generator.samplesPerFrame(), mel.size(2)));
+        feed.put("mel", mel.castTo(DataType.FLOAT));
+        feed.put("key_bits", bits(keys));
+        return sd.output(feed, outputs.audio().name());
     }
 
     private INDArray bits(Key[] keys) {
@@ -196,7 +210,7 @@ public final class KeyedHifiGan {
                     chunk.putScalar(new long[] {0, m, t - from}, mel[m][t]);
                 }
             }
-            INDArray y = generate(chunk, new Key[] {k});
+            INDArray y = generate(chunk, new Key[] {k}, from);
             float[] ys = y.reshape(-1).toFloatVector();
             System.arraycopy(ys, (start - from) * hop, out, start * hop, (end - start) * hop);
         }

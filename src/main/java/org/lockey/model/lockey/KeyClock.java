@@ -1,0 +1,102 @@
+package org.lockey.model.lockey;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.nn.Init;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The payload clock: <b>ours, not in the paper</b>, off by default ({@link KeyConfig#clockHop} 0).
+ *
+ * <p><b>Why.</b> The paper adds one key vector, constant over time, after the generator's second layer.
+ * The watermark it must carry is periodic: SilentCipher's payload is one class per STFT frame, tiled
+ * with a period of P frames from the first frame of the clip (decisions.md; P = 9 for 16-bit keys). A
+ * convolutional generator is shift-equivariant, and its receptive field (a few thousand samples for
+ * HiFi-GAN) is much shorter than a period (9 x 1024 samples at 22.05 kHz), so from a constant vector it
+ * cannot know which position of the period a frame holds: every frame looks alike and the decoded
+ * per-position modes are all the same class, which is chance-level bit accuracy.
+ *
+ * <p><b>What.</b> The key encoder's features before its mean pooling ({@link KeyEncoder#features},
+ * one vector per bit position, {@code [B, C, K]}) are averaged per 2-bit symbol ({@code [B, C, S]});
+ * together with a learnable end-token vector ({@code key_clock.end} {@code [C]}) they are laid out along
+ * time on the watermark's frame clock, position t' of the injection point taking the vector of the
+ * period position of the watermark frame nearest to its centre. The result {@code [B, C, T']} is added
+ * at the injection point together with the paper's broadcast vector. The layout is two constant
+ * matrices fed per call ({@link #feed}): {@value #SYMBOLS} {@code [S, T']} and {@value #END} {@code [1, T']},
+ * one-hot along the first axis, so one graph serves every input length and every chunk offset.
+ */
+public final class KeyClock {
+    /** Placeholder: which symbol each injection position carries, {@code [S, T']} one-hot. */
+    public static final String SYMBOLS = "key_clock";
+    /** Placeholder: which injection positions carry the end token, {@code [1, T']}. */
+    public static final String END = "key_clock_end";
+    /** Scope of the learnable end-token vector {@code key_clock.end [C]}. */
+    public static final String PREFIX = "key_clock";
+
+    private KeyClock() {
+    }
+
+    /**
+     * The clock track {@code [B, C, T']} for the key encoder's {@code features} {@code [B, C, K]}.
+     *
+     * @param scope the {@value #PREFIX} scope
+     */
+    static SDVariable track(Scope scope, KeyConfig key, SDVariable features) {
+        SameDiff sd = scope.sd();
+        PayloadCodec codec = new PayloadCodec(key.keyBits());
+        int k = key.keyBits();
+        int s = codec.symbolCount();
+        INDArray pairing = Nd4j.zeros(scope.dtype(), k, s);                // [K, S]: mean over a symbol's bits
+        for (int i = 0; i < k; i++) {
+            int sym = i / PayloadCodec.BITS_PER_SYMBOL;
+            int bitsHere = Math.min(PayloadCodec.BITS_PER_SYMBOL, k - PayloadCodec.BITS_PER_SYMBOL * sym);
+            pairing.putScalar(i, sym, 1.0 / bitsHere);
+        }
+        // tensorMmul's gradient fails in SameDiff M2.1 (tensormmul_bp: "the dimensions at given axes for
+        // both input arrays must be the same"), so both products are rank-2 mmuls around reshapes.
+        long c = key.channels();
+        SDVariable perSymbol = features.reshape(-1, k).mmul(scope.constant("pairing", pairing)); // [B*C, S]
+        SDVariable symbolClock = sd.placeHolder(SYMBOLS, scope.dtype(), s, -1);
+        SDVariable endClock = sd.placeHolder(END, scope.dtype(), 1, -1);
+        SDVariable flat = perSymbol.mmul(symbolClock);                                           // [B*C, T']
+        SDVariable shape = sd.concat(0, sd.sizeAt(features, 0).castTo(DataType.INT64),
+                sd.constant(Nd4j.createFromArray(c)), sd.sizeAt(symbolClock, 1).castTo(DataType.INT64));
+        SDVariable symbols = flat.reshape(shape);                                                // [B, C, T']
+        SDVariable end = scope.param("end", Init.zeros(), c).reshape(c, 1);                      // [C, 1]
+        return symbols.add(end.mmul(endClock));                              // [B, C, T'] + [C, T']
+    }
+
+    /**
+     * The two clock matrices for {@code positions} injection positions of {@code samplesPerPosition}
+     * samples each, the first one starting at sample {@code startSample} of the clip.
+     */
+    public static Map<String, INDArray> feed(KeyConfig key, int samplesPerPosition, long startSample, long positions) {
+        PayloadCodec codec = new PayloadCodec(key.keyBits());
+        int s = codec.symbolCount();
+        int p = codec.period();
+        long hop = key.clockHop();
+        float[][] symbols = new float[s][Math.toIntExact(positions)];
+        float[][] end = new float[1][Math.toIntExact(positions)];
+        for (int t = 0; t < positions; t++) {
+            long centre = startSample + (long) t * samplesPerPosition + samplesPerPosition / 2;
+            long frame = Math.floorDiv(centre + hop / 2, hop);               // frames are centred on f * hop
+            int position = (int) Math.floorMod(frame, p);
+            if (position < s) {
+                symbols[position][t] = 1;
+            } else {
+                end[0][t] = 1;
+            }
+        }
+        Map<String, INDArray> feed = new LinkedHashMap<>();
+        feed.put(SYMBOLS, Nd4j.create(symbols).castTo(DataType.FLOAT));
+        feed.put(END, Nd4j.create(end).castTo(DataType.FLOAT));
+        return feed;
+    }
+}

@@ -1,0 +1,144 @@
+package org.lockey.model.lockey;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The payload clock: its layout, its chunk offsets, and a keyed HiFi-GAN that uses it. */
+class KeyClockTest {
+    private static final KeyConfig KEY = new KeyConfig(16, 4, 6, 16, 1024);
+
+    /** Period position of every injection position, read back from the two one-hot matrices (-1: none or several). */
+    private static int[] positions(Map<String, INDArray> feed) {
+        INDArray sym = feed.get(KeyClock.SYMBOLS);
+        INDArray end = feed.get(KeyClock.END);
+        int s = (int) sym.size(0);
+        int[] out = new int[(int) sym.size(1)];
+        for (int t = 0; t < out.length; t++) {
+            int found = end.getDouble(0, t) == 1 ? s : -1;
+            double total = end.getDouble(0, t);
+            for (int i = 0; i < s; i++) {
+                total += sym.getDouble(i, t);
+                if (sym.getDouble(i, t) == 1) {
+                    found = i;
+                }
+            }
+            out[t] = total == 1 ? found : -1;
+        }
+        return out;
+    }
+
+    @Test
+    void everyPositionCarriesThePeriodPositionOfItsNearestWatermarkFrame() {
+        int spp = 32;                                   // HiFi-GAN after ups.0: 256 / 8
+        int[] pos = positions(KeyClock.feed(KEY, spp, 0, 400));
+        int period = new PayloadCodec(16).period();
+        assertEquals(9, period);
+        for (int t = 0; t < pos.length; t++) {
+            double centre = t * spp + spp / 2.0;
+            long frame = Math.round(centre / 1024.0);   // frames are centred at multiples of the hop
+            assertEquals(Math.floorMod(frame, period), pos[t], "position " + t);
+        }
+        // The first 16 positions (512 samples) belong to frame 0, the next 32 to frame 1, ...
+        assertEquals(0, pos[15]);
+        assertEquals(1, pos[16]);
+        assertEquals(1, pos[47]);
+        assertEquals(2, pos[48]);
+        // Frame 8 is the end token (row S of the layout).
+        assertEquals(8, pos[16 + 7 * 32]);
+    }
+
+    @Test
+    void aChunkStartingAtAnOffsetSeesTheSameClockAsTheWholeClip() {
+        qt().forAll(integers().between(0, 600), integers().between(1, 300), integers().between(0, 2))
+                .checkAssert((start, length, which) -> {
+                    int spp = new int[] {32, 8, 640}[which];
+                    int[] whole = positions(KeyClock.feed(KEY, spp, 0, start + length));
+                    int[] chunk = positions(KeyClock.feed(KEY, spp, (long) start * spp, length));
+                    int[] expected = java.util.Arrays.copyOfRange(whole, start, start + length);
+                    assertArrayEquals(expected, chunk);
+                });
+    }
+
+    private static HifiGanConfig tinyGenerator() {
+        return HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2), List.of(16, 16, 4, 4), 32,
+                List.of(3), List.of(List.of(1, 2)));
+    }
+
+    private static Map<String, Tensor> freshWeights(HifiGanConfig g, KeyConfig key, long seed) {
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.fresh(sd, seed);
+        SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, -1, g.numMels(), -1);
+        SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, key.keyBits());
+        KeyedGenerator.hifiGan(g, key, 0).build(root, mel, bits);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .forEach(v -> w.put(v.name(), Tensor.of(v.name(), v.getArr())));
+        w.put("key_clock.end", Tensor.of("key_clock.end", Nd4j.rand(DataType.FLOAT, key.channels())));
+        return w;
+    }
+
+    @Test
+    void clockedKeyedHifiGanGeneratesChunkedAsWholeAndTheClockChangesTheOutput() {
+        HifiGanConfig g = tinyGenerator();
+        KeyConfig clocked = new KeyConfig(16, 4, 6, 16, 1024);
+        Map<String, Tensor> w = freshWeights(g, clocked, 7);
+        assertTrue(w.containsKey("key_clock.end"));
+        KeyedHifiGan model = KeyedHifiGan.of(g, clocked, 0, w, "test");
+        Key k = Key.parseHex("BEEF", 16);
+        int frames = 150;
+        float[][] mel = new float[g.numMels()][frames];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (float[] row : mel) {
+            for (int t = 0; t < frames; t++) {
+                row[t] = (float) (r.nextDouble() * 4 - 6);
+            }
+        }
+        INDArray m = Nd4j.create(mel).reshape(1, g.numMels(), frames).castTo(DataType.FLOAT);
+        float[] whole = model.generate(m, new Key[] {k}).reshape(-1).toFloatVector();
+        float[] chunked = model.generateChunked(mel, k, 40);
+        double maxDiff = 0;
+        double peak = 0;
+        for (int i = 0; i < whole.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(whole[i] - chunked[i]));
+            peak = Math.max(peak, Math.abs(whole[i]));
+        }
+        assertTrue(maxDiff <= 1e-5 * Math.max(1, peak), "chunked differs from whole by " + maxDiff);
+        // The same weights without the clock (the paper's conditioning) give other audio: the clock is used.
+        Map<String, Tensor> plain = new LinkedHashMap<>(w);
+        plain.remove("key_clock.end");
+        KeyedHifiGan paper = KeyedHifiGan.of(g, new KeyConfig(16, 4, 6, 16), 0, plain, "test");
+        float[] unclocked = paper.generate(m, new Key[] {k}).reshape(-1).toFloatVector();
+        double diff = 0;
+        for (int i = 0; i < whole.length; i++) {
+            diff = Math.max(diff, Math.abs(whole[i] - unclocked[i]));
+        }
+        assertTrue(diff > 1e-4 * Math.max(1, peak), "the clock changed nothing (" + diff + ")");
+    }
+
+    @Test
+    void configRoundTripsTheClockAndKeepsThePapersFormWithout() {
+        assertEquals(KEY, KeyConfig.fromJson(KEY.toJson()));
+        KeyConfig paper = new KeyConfig(16, 4, 6, 16);
+        assertEquals(false, paper.toJson().has("clock_hop"));
+        assertEquals(paper, KeyConfig.fromJson(paper.toJson()));
+    }
+}
