@@ -109,7 +109,7 @@ final class EvalCommands {
                     .addOption(opt("base", "DIR", "generator for the reconstructed row (HiFi-GAN or Encodec model)"))
                     .addOption(opt("split", "NAME", "split (default test)"))
                     .addOption(opt("clips", "N", "clips (default all of the split)"))
-                    .addOption(opt("sdr", "DB", "watermark SDR (default 47)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(distortionsOption())
                     .addOption(opt("out", "DIR", "write table1.md/.csv/.json there (default: print)"));
@@ -121,7 +121,7 @@ final class EvalCommands {
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
                     wm.sampleRate());
             int clips = Options2.intValue(cl, "clips", data.size());
-            double sdr = Options2.doubleValue(cl, "sdr", 47);
+            double sdr = Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr());
             long seed = Options2.longValue(cl, "seed", 1);
             List<Distortion> ds = distortions(cl);
             String dataset = Path.of(cl.getOptionValue("data")).getFileName().toString();
@@ -174,7 +174,7 @@ final class EvalCommands {
                     .addOption(opt("split", "NAME", "split (default test)"))
                     .addOption(opt("clips", "N", "clips (default all of the split)"))
                     .addOption(opt("keys", "N", "valid keys (issued first) and as many invalid keys (default 3)"))
-                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default 47)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(distortionsOption())
                     .addOption(opt("out", "DIR", "write table2.md/.csv/.json there (default: print)"));
@@ -188,7 +188,7 @@ final class EvalCommands {
                     sys.sampleRate());
             List<Distortion> ds = distortions(cl);
             Table2.Result r = Table2.run(sys, registry, data, Options2.intValue(cl, "clips", data.size()),
-                    Options2.intValue(cl, "keys", 3), ds, Options2.doubleValue(cl, "sdr", 47),
+                    Options2.intValue(cl, "keys", 3), ds, Options2.doubleValue(cl, "sdr", sys.watermark().silentCipher().config().messageSdr()),
                     Options2.longValue(cl, "seed", 1));
             ResultTable t = Table2.table(List.of(sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec"), List.of(r),
                     ds);

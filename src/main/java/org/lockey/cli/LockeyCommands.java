@@ -96,7 +96,7 @@ final class LockeyCommands {
                     .addOption(opt("lambda-p", "L", "weight of the waveform MSE (default 1)"))
                     .addOption(opt("lambda-s", "L", "weight of the log-magnitude MSE (default 1)"))
                     .addOption(opt("lambda-v", "L", "weight of the verification CE (default 1)"))
-                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default 47)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("key-dim", "D", "key embedding size (default 64)"))
                     .addOption(opt("key-hidden", "H", "key encoder hidden channels (default 256)"))
                     .addOption(opt("injection", "I", "add the key after ups.I (HiFi-GAN, default 0) or decoder.model.I "
@@ -150,7 +150,7 @@ final class LockeyCommands {
                             Double.POSITIVE_INFINITY),
                     new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
                             Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
-                    Options2.doubleValue(cl, "sdr", 47), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3,
+                    Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3,
                     cl.hasOption("payload-clock"));
             LockeyTrainer trainer = new LockeyTrainer(cfg, branch, wm.silentCipher(), registry, train, valid);
             if (resume) {

@@ -103,7 +103,7 @@ public final class Demo {
                 Trace t = trace(y, sys, registry, maxDistance);
                 boolean ok = USERS.get(u).equals(t.user());
                 traced += ok ? 1 : 0;
-                float[] yt = sys.watermark().silentCipher().embed(teacher, bits(keys.get(u)), 47).watermarked();
+                float[] yt = sys.watermark().silentCipher().embed(teacher, bits(keys.get(u)), sys.watermark().silentCipher().config().messageSdr()).watermarked();
                 rows.append(String.format(Locale.ROOT, "| %s | %s's key | %s | %d | %.2f | %.1f |%n", name, USERS.get(u),
                         t.user().isEmpty() ? "no issued key" : t.user(), t.hamming(), t.confidence(), Sdr.db(yt, y)));
                 log.accept(String.format(Locale.ROOT, "%s with %s's key -> traced to %s%s", name, USERS.get(u),
@@ -119,7 +119,8 @@ public final class Demo {
                         Sdr.db(teacher, yi)));
             }
             log.accept("Table II on the test split (" + test.size() + " clips)...");
-            Table2.Result t2 = Table2.run(sys, registry, test, test.size(), USERS.size(), distortions, 47, 1);
+            Table2.Result t2 = Table2.run(sys, registry, test, test.size(), USERS.size(), distortions,
+                    sys.watermark().silentCipher().config().messageSdr(), 1);
             ResultTable table = Table2.table(List.of(b.title()), List.of(t2), distortions);
             table.write(dir, "table2");
             plotAccuracy(dir.resolve("accuracy.png"), b.title(), t2, distortions);
