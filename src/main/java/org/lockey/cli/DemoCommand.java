@@ -40,7 +40,13 @@ final class DemoCommand implements Command {
                 .addOption(Option.builder().longOpt("golden").hasArg().argName("DIR")
                         .desc("golden directory (default golden)").build())
                 .addOption(Option.builder().longOpt("distortions").hasArg().argName("LIST")
-                        .desc("Table II columns (default all of Table I)").build());
+                        .desc("Table II columns (default all of Table I)").build())
+                .addOption(Option.builder().longOpt("from-scratch")
+                        .desc("first rebuild every shipped model with the project's own commands (about 2 hours on"
+                                + " 2 cores) into --models (default OUT/models, the shipped ones stay untouched), runs in"
+                                + " OUT/runs; a killed rebuild continues where it stopped").build())
+                .addOption(Option.builder().longOpt("dry-run")
+                        .desc("with --from-scratch: print the recipe's commands and stop").build());
     }
 
     static List<Demo.Branch> branches(Path models) {
@@ -56,7 +62,25 @@ final class DemoCommand implements Command {
         long t0 = System.nanoTime();
         Path golden = Path.of(cl.getOptionValue("golden", "golden"));
         Path out = Path.of(cl.getOptionValue("out", "demo-out"));
-        Path models = Path.of(cl.getOptionValue("models", "reference-data/models"));
+        Path models = Path.of(cl.getOptionValue("models",
+                cl.hasOption("from-scratch") ? out.resolve("models").toString() : "reference-data/models"));
+        if (cl.hasOption("dry-run") && !cl.hasOption("from-scratch")) {
+            throw new org.lockey.LockeyException("--dry-run goes with --from-scratch");
+        }
+        if (cl.hasOption("from-scratch")) {
+            Path runs = out.resolve("runs");
+            System.out.println("0. Rebuilding the shipped models (" + DemoRecipe.HIFIGAN.size() + " steps) into " + models
+                    + ", runs in " + runs + ":");
+            if (cl.hasOption("dry-run")) {
+                for (DemoRecipe.Step s : DemoRecipe.HIFIGAN) {
+                    System.out.println("   " + DemoRecipe.commandLine(s, runs.toString(), models.toString()));
+                }
+                return OK;
+            }
+            List<Double> times = DemoRecipe.run(DemoRecipe.HIFIGAN, runs, models, line -> System.out.println("   " + line));
+            System.out.printf(Locale.ROOT, "   models rebuilt in %.1f min%n%n",
+                    times.stream().mapToDouble(Double::doubleValue).sum() / 60);
+        }
         System.out.println("1. The port against the golden files of the upstream PyTorch code (" + golden + "):");
         int failed = 0;
         int passed = 0;

@@ -197,6 +197,51 @@ final class EvalCommands {
         }
     }
 
+    /** {@code ./lockey eval key-capacity}: can the key path alone learn a valid set (no generator)? */
+    static final class KeyCapacityCommand implements Command {
+        @Override
+        public String name() {
+            return "eval key-capacity";
+        }
+
+        @Override
+        public String summary() {
+            return "train the key path alone (embedding, E_k, verifier) on a registry's valid set; verifier accuracy";
+        }
+
+        @Override
+        public Options options() {
+            return new Options().addOption(required("registry", "FILE", "key registry (its valid keys are the valid set)"))
+                    .addOption(opt("steps", "N", "Adam steps (default 2000)"))
+                    .addOption(opt("batch-size", "N", "keys per step, half valid on average (default 64)"))
+                    .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3)"))
+                    .addOption(opt("key-dim", "D", "key embedding size (default 64)"))
+                    .addOption(opt("key-hidden", "H", "key encoder hidden channels (default 256)"))
+                    .addOption(opt("channels", "C", "width of E_k's output (default 256, HiFi-GAN V1 after ups.0)"))
+                    .addOption(opt("seed", "S", "seed of initialisation and key draws (default 1)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            org.lockey.model.lockey.KeyConfig cfg = new org.lockey.model.lockey.KeyConfig(registry.bits(),
+                    Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
+                    Options2.intValue(cl, "channels", 256));
+            int steps = Options2.intValue(cl, "steps", 2000);
+            long t0 = System.nanoTime();
+            var r = org.lockey.train.KeyWarmup.train(registry, cfg, steps, Options2.intValue(cl, "batch-size", 64),
+                    Options2.doubleValue(cl, "lr", 1e-3), Options2.longValue(cl, "seed", 1),
+                    line -> System.err.println(line)).result();
+            System.out.printf(Locale.ROOT, "%d valid keys of %d bits, d %d, h %d, C %d, %d steps (%.0f s)%n",
+                    registry.validKeys().size(), registry.bits(), cfg.keyDim(), cfg.keyHidden(), cfg.channels(), steps,
+                    (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "verifier accuracy: valid keys %.4f, invalid keys %.4f (%d evaluated), "
+                    + "balanced %.4f; final CE %.4f%n", r.validAccuracy(), r.invalidAccuracy(), r.invalidEvaluated(),
+                    r.balanced(), r.finalLoss());
+            return OK;
+        }
+    }
+
     static void emit(CommandLine cl, ResultTable t, String stem) {
         if (cl.hasOption("out")) {
             Path out = Path.of(cl.getOptionValue("out"));

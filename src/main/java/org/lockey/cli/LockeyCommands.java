@@ -104,6 +104,8 @@ final class LockeyCommands {
                     .addOption(opt("payload-clock", null, "also lay the key's symbols out on the watermark's frame clock "
                             + "(ours, not the paper's; without it a convolutional generator cannot place the periodic "
                             + "payload: docs/lockey.md, Payload clock)"))
+                    .addOption(opt("key-warmup", "N", "first train the key path alone on the verification CE for N "
+                            + "steps of " + LockeyTrainer.WARMUP_BATCH + " keys (ours, default 0 = the paper: docs/lockey.md, Key warm-up)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(opt("resume", null, "continue the run in --out from its checkpoint"));
         }
@@ -151,13 +153,13 @@ final class LockeyCommands {
                     new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
                             Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
                     Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3,
-                    cl.hasOption("payload-clock"));
+                    cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0));
             LockeyTrainer trainer = new LockeyTrainer(cfg, branch, wm.silentCipher(), registry, train, valid);
             if (resume) {
                 trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow());
                 System.err.printf("resuming %s at step %d of %d%n", out, trainer.step(), cfg.steps());
             } else {
-                trainer.start();
+                trainer.start(System.err::println);
                 System.err.printf(Locale.ROOT, "fine-tuning %s: %d train clips (%.1f s), %d valid keys of %d bits, "
                         + "%d steps%n", baseDir, train.size(), train.seconds(), registry.validKeys().size(),
                         registry.bits(), cfg.steps());

@@ -72,11 +72,24 @@ public final class LockeyTrainer {
      * @param validationClips held-out clips per validation pass
      * @param validationKeys  valid and invalid keys per validation pass (each)
      * @param payloadClock    add the payload clock ({@link KeyClock}, ours) to the paper's broadcast key vector
+     * @param keyWarmup       steps of {@link KeyWarmup} (the key path alone on the verification CE, batch
+     *                        {@link #WARMUP_BATCH}) before fine-tuning starts; 0 = none (the paper)
      */
     public record Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
             Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
-            int validationClips, int validationKeys, boolean payloadClock) {
+            int validationClips, int validationKeys, boolean payloadClock, int keyWarmup) {
+        /** The paper's schedule: no key warm-up. */
+        public Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
+                Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
+                int validationClips, int validationKeys, boolean payloadClock) {
+            this(batchSize, steps, checkpointEvery, validateEvery, seed, lr, curriculum, lambdas, sdrDb, keyDim, keyHidden,
+                    validationClips, validationKeys, payloadClock, 0);
+        }
+
         public Config {
+            if (keyWarmup < 0) {
+                throw new LockeyException("invalid fine-tuning settings: key warm-up steps must be 0 or more");
+            }
             if (batchSize < 1 || steps < 1 || checkpointEvery < 1 || validateEvery < 0
                     || validationClips < 1 || validationKeys < 1 || keyDim < 1 || keyHidden < 1) {
                 throw new LockeyException("invalid fine-tuning settings: sizes and counts must be positive");
@@ -91,7 +104,7 @@ public final class LockeyTrainer {
                     .put("lr", lr).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
                     .put("lambda_wm", lambdas.wm()).put("lambda_p", lambdas.p()).put("lambda_s", lambdas.s())
                     .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim).put("key_hidden", keyHidden)
-                    .put("payload_clock", payloadClock);
+                    .put("payload_clock", payloadClock).put("key_warmup", keyWarmup);
             return o;
         }
     }
@@ -184,8 +197,19 @@ public final class LockeyTrainer {
         return step;
     }
 
-    /** Starts from the base generator with fresh key modules. */
+    /** Keys per step of the key warm-up (half valid on average). */
+    public static final int WARMUP_BATCH = 64;
+
+    /** Starts from the base generator with fresh key modules (no log). */
     public void start() {
+        start(line -> { });
+    }
+
+    /**
+     * Starts from the base generator with fresh key modules, first warmed up by {@link KeyWarmup} when
+     * {@code keyWarmup > 0} (its progress and result go to {@code log}).
+     */
+    public void start(java.util.function.Consumer<String> log) {
         Map<String, Tensor> baseWeights = branch.baseWeights();
         build(baseWeights, "base generator");
         for (String k : trainable) {
@@ -193,6 +217,18 @@ public final class LockeyTrainer {
                     || k.startsWith("verifier.") || k.startsWith(KeyClock.PREFIX + "."))) {
                 throw new LockeyException("base generator lacks " + k);
             }
+        }
+        if (cfg.keyWarmup() > 0) {
+            KeyWarmup.Trained w = KeyWarmup.train(registry, keyCfg, cfg.keyWarmup(), WARMUP_BATCH, 1e-3, cfg.seed(),
+                    line -> log.accept("key warm-up " + line));
+            w.weights().forEach((k, a) -> {
+                if (!trainable.contains(k)) {
+                    throw new LockeyException("key warm-up produced " + k + ", which the keyed generator lacks");
+                }
+                sd.getVariable(k).getArr().assign(a);
+            });
+            log.accept(String.format(Locale.ROOT, "key warm-up: %d steps, verifier accuracy valid %.3f, invalid %.3f",
+                    cfg.keyWarmup(), w.result().validAccuracy(), w.result().invalidAccuracy()));
         }
         step = 0;
     }
@@ -405,6 +441,12 @@ public final class LockeyTrainer {
             }
         }
         return history;
+    }
+
+    /** The verification head's logits {@code [B, 2]} for key bits {@code [B, K]} (B = the batch size). */
+    public INDArray verifierLogits(INDArray keyBits) {
+        String name = outputs.verifierLogits().name();
+        return sd.output(Map.of("key_bits", keyBits), name).get(name);
     }
 
     /**

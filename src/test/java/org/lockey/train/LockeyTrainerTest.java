@@ -97,6 +97,59 @@ class LockeyTrainerTest {
     }
 
     @Test
+    void theKeyWarmupTeachesTheVerifierBeforeTheFirstStep() {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        KeyRegistry registry = KeyRegistry.create("t", 16, 4, 1);
+        LockeyTrainer.Config paper = config(1);
+        LockeyTrainer.Config warm = new LockeyTrainer.Config(paper.batchSize(), 1, 2, 0, 5, 1e-3, paper.curriculum(),
+                paper.lambdas(), 30, 8, 16, 1, 2, false, 300);
+        List<String> log = new java.util.ArrayList<>();
+        LockeyTrainer cold = new LockeyTrainer(paper, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+        cold.start();
+        LockeyTrainer t = new LockeyTrainer(warm, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+        t.start(log::add);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("key warm-up: 300 steps")), log.toString());
+        // the verifier now tells the valid keys from invalid ones; without the warm-up it is at chance
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        double warmAcc = verifierAccuracy(t, registry, r);
+        double coldAcc = verifierAccuracy(cold, registry, new java.util.SplittableRandom(9));
+        assertTrue(warmAcc >= 0.9, "verifier accuracy after the warm-up " + warmAcc);
+        assertTrue(coldAcc < 0.75, "verifier accuracy of a fresh key path " + coldAcc);
+        // the generator's own weights are untouched by it
+        for (String k : t.trainableNames()) {
+            if (k.startsWith("ups.") || k.startsWith("conv_pre.")) {
+                assertEquals(cold.weights().get(k).toFloatArray()[0], t.weights().get(k).toFloatArray()[0], k);
+            }
+        }
+    }
+
+    /** Balanced accuracy (mean of the shares right among valid and among invalid keys) over the valid keys and random invalid ones, fed two at a time (the graph's batch). */
+    private static double verifierAccuracy(LockeyTrainer t, KeyRegistry registry, java.util.SplittableRandom r) {
+        List<org.lockey.model.lockey.Key> keys = new java.util.ArrayList<>(registry.validKeys());
+        int nValid = keys.size();
+        while (keys.size() < 2 * nValid + 16) {
+            var k = new org.lockey.model.lockey.Key(16, r.nextLong() & 0xFFFF);
+            if (!registry.isValid(k)) {
+                keys.add(k);
+            }
+        }
+        int[] right = new int[2];
+        int[] total = new int[2];
+        for (int i = 0; i < keys.size(); i += 2) {
+            long[][] bits = {keys.get(i).bitArray(), keys.get(i + 1).bitArray()};
+            var out = t.verifierLogits(org.nd4j.linalg.factory.Nd4j.createFromArray(bits));
+            for (int j = 0; j < 2; j++) {
+                int cls = out.getDouble(j, 0) >= out.getDouble(j, 1) ? 0 : 1;
+                int want = registry.isValid(keys.get(i + j)) ? 0 : 1;
+                right[want] += cls == want ? 1 : 0;
+                total[want]++;
+            }
+        }
+        return (right[0] / (double) total[0] + right[1] / (double) total[1]) / 2;
+    }
+
+    @Test
     void teacherAndMessageDecoderStayFrozen() {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);

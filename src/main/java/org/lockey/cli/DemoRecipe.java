@@ -1,0 +1,170 @@
+package org.lockey.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import org.lockey.LockeyException;
+
+/**
+ * The recipe of the shipped models in {@code reference-data/models/}: the exact project commands (with
+ * their seeds and step counts) that produced them, in order. {@code ./lockey demo --from-scratch} runs it;
+ * {@code reference-data/models/README.md} lists the same commands (a test keeps the two equal).
+ *
+ * <p>Each step trains into {@code RUNS/<name>} and then copies its product (without checkpoints) into
+ * {@code MODELS/<ship-as>}, through a temporary directory and a rename. A step whose product is already
+ * in MODELS is skipped, and a step whose run directory holds a checkpoint resumes it, so a killed rebuild
+ * continues where it stopped.
+ */
+final class DemoRecipe {
+    /** Where the run directories go, in the arguments below. */
+    static final String RUNS = "{runs}";
+    /** Where the shipped models go, in the arguments below. */
+    static final String MODELS = "{models}";
+
+    /**
+     * One command of the recipe.
+     *
+     * @param title   what it builds
+     * @param args    the command line (placeholders {@link #RUNS}, {@link #MODELS})
+     * @param product the directory (under RUNS) holding the finished model, or null when the command
+     *                writes straight into MODELS
+     * @param shipAs  the name of the product (directory or file) in MODELS
+     */
+    record Step(String title, List<String> args, String product, String shipAs) {
+        /** The arguments with the placeholders resolved. */
+        List<String> resolved(Path runs, Path models) {
+            return args.stream().map(a -> a.replace(RUNS, runs.toString()).replace(MODELS, models.toString())).toList();
+        }
+
+        /** The run directory ({@code --out}) of a training step, or null. */
+        Path runDir(Path runs, Path models) {
+            List<String> r = resolved(runs, models);
+            int i = r.indexOf("--out");
+            return product == null || i < 0 ? null : Path.of(r.get(i + 1));
+        }
+    }
+
+    /** The HiFi-GAN branch: registry, base vocoder, 22.05 kHz watermark, keyed fine-tune. */
+    static final List<Step> HIFIGAN = List.of(
+            new Step("demo key registry (16 valid 16-bit keys: docs/results.md, why not 655)",
+                    List.of("keys", "init", "--bits", "16", "--valid", "16", "--seed", "2024",
+                            "--model-id", "lockey-hifigan-demo", "--out", MODELS + "/registry-hifigan.json"),
+                    null, "registry-hifigan.json"),
+            new Step("base HiFi-GAN (64 channels, mel loss, 650 steps)",
+                    List.of("train", "vocoder", "--data", "reference-data/speech", "--config",
+                            "docs/configs/hifigan_demo.json", "--out", RUNS + "/hifigan", "--steps", "650",
+                            "--adversarial-start", "100000", "--checkpoint-every", "50"),
+                    "hifigan/model", "hifigan"),
+            new Step("22.05 kHz SilentCipher watermark (carrier width 4, decoder 16 x 3, 400 steps)",
+                    List.of("train", "watermark", "--rate", "22050", "--data", "reference-data/speech",
+                            "--out", RUNS + "/watermark-22k", "--carrier-width", "4", "--channels", "16",
+                            "--layers", "3", "--batch-size", "8", "--crop-seconds", "0.5", "--lr", "5e-3",
+                            "--sdr", "10", "--steps", "400", "--checkpoint-every", "25", "--validate-every", "100",
+                            "--seed", "1"),
+                    "watermark-22k", "watermark-22k"),
+            new Step("keyed HiFi-GAN (LOCKEY fine-tune: key warm-up, payload clock, 1000 steps)",
+                    List.of("finetune", "--base", MODELS + "/hifigan", "--watermark", MODELS + "/watermark-22k",
+                            "--registry", MODELS + "/registry-hifigan.json", "--data", "reference-data/speech",
+                            "--out", RUNS + "/lockey-hifigan", "--batch-size", "2", "--crop-frames", "64",
+                            "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock", "--key-warmup", "1000",
+                            "--steps", "1000", "--validate-every", "100", "--checkpoint-every", "50",
+                            "--lambda-wm", "0.01", "--lambda-p", "10", "--lambda-s", "0.01", "--lambda-v", "0.1",
+                            "--tau-period", "200", "--seed", "1"),
+                    "lockey-hifigan/model", "lockey-hifigan"));
+
+    private DemoRecipe() {
+    }
+
+    /** The command line of a step as a user types it (for the README and {@code --dry-run}). */
+    static String commandLine(Step s, String runs, String models) {
+        StringBuilder b = new StringBuilder("./lockey");
+        for (String a : s.args()) {
+            String v = a.replace(RUNS, runs).replace(MODELS, models);
+            b.append(' ').append(v.isEmpty() || v.contains(" ") ? "'" + v + "'" : v);
+        }
+        return b.toString();
+    }
+
+    /**
+     * Runs the recipe: each step whose product is not yet in {@code models}, then its copy.
+     *
+     * @return the wall time of every step run, in seconds (skipped steps have none)
+     */
+    static List<Double> run(List<Step> steps, Path runs, Path models, Consumer<String> log) throws IOException {
+        Files.createDirectories(runs);
+        Files.createDirectories(models);
+        List<Double> times = new ArrayList<>();
+        int n = 0;
+        for (Step s : steps) {
+            n++;
+            Path shipped = models.resolve(s.shipAs());
+            if (Files.exists(shipped)) {
+                log.accept(String.format(Locale.ROOT, "[%d/%d] %s: already in %s, skipped", n, steps.size(), s.title(), shipped));
+                continue;
+            }
+            List<String> args = new ArrayList<>(s.resolved(runs, models));
+            Path runDir = s.runDir(runs, models);
+            if (runDir != null && Files.exists(runDir.resolve("checkpoint.safetensors"))) {
+                args.add("--resume");
+            } else if (runDir != null && Files.exists(runDir)) {
+                throw new LockeyException(runDir + ": a run directory without a checkpoint is in the way; remove it");
+            }
+            log.accept(String.format(Locale.ROOT, "[%d/%d] %s%n      %s", n, steps.size(), s.title(),
+                    commandLine(s, runs.toString(), models.toString()) + (args.contains("--resume") ? " --resume" : "")));
+            long t0 = System.nanoTime();
+            int code = Main.run(args.toArray(new String[0]));
+            if (code != Command.OK) {
+                throw new LockeyException("step " + n + " (" + s.title() + ") failed with exit code " + code);
+            }
+            if (s.product() != null) {
+                ship(runs.resolve(s.product()), shipped);
+            }
+            double sec = (System.nanoTime() - t0) / 1e9;
+            times.add(sec);
+            log.accept(String.format(Locale.ROOT, "      done in %.1f min", sec / 60));
+        }
+        return times;
+    }
+
+    /** Copies a model directory without its checkpoints, through a temporary sibling and a rename. */
+    static void ship(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            throw new LockeyException(from + ": the step did not produce a model directory");
+        }
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (Files.isRegularFile(f) && !name.startsWith("checkpoint")) {
+                    Files.copy(f, tmp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.delete(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

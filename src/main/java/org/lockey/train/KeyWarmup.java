@@ -1,0 +1,171 @@
+package org.lockey.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyConfig;
+import org.lockey.model.lockey.KeyEmbedding;
+import org.lockey.model.lockey.KeyEncoder;
+import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyVerifier;
+import org.lockey.nn.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The key path alone (embedding, E_k, verification head; no generator), trained on the verification CE.
+ * Two uses: {@code ./lockey eval key-capacity} (how well the key path can learn a valid set: it
+ * trains the verification CE of paper §III-C, with valid and invalid keys drawn with probability 1/2
+ * as in fine-tuning, and measures the verifier's accuracy on the valid set and on every invalid key of
+ * the space (K &lt;= 20) or a seeded sample of them. This separates two causes of a keyed generator that
+ * does not tell valid from invalid keys: too few steps, or a key path that cannot represent the set),
+ * and the key warm-up of {@code finetune --key-warmup} (ours): a short run of it before fine-tuning
+ * gives the key path the many thousands of key draws that a CPU-sized fine-tune (batch 2, a thousand
+ * steps) cannot, so that E_k's output already differs between valid and invalid keys when the
+ * generator starts to learn from it.
+ *
+ * <p>Measured ({@code docs/lockey.md}, "Key warm-up"): with 655 valid keys the key path needs many
+ * thousands of steps of 64 keys to approach a clean split; with 16 it needs a few hundred.
+ */
+public final class KeyWarmup {
+    /**
+     * The outcome of one training.
+     *
+     * @param validAccuracy   share of valid keys classified valid
+     * @param invalidAccuracy share of the invalid keys evaluated classified invalid
+     * @param invalidEvaluated how many invalid keys were evaluated
+     * @param finalLoss       mean verification CE of the last 50 steps
+     */
+    public record Result(double validAccuracy, double invalidAccuracy, int invalidEvaluated, double finalLoss) {
+        /** The balanced accuracy, the mean of the two. */
+        public double balanced() {
+            return (validAccuracy + invalidAccuracy) / 2;
+        }
+    }
+
+    private KeyWarmup() {
+    }
+
+    /**
+     * A trained key path.
+     *
+     * @param result  its verifier accuracy
+     * @param weights its parameters under their keyed-model keys ({@code key_embedding.*},
+     *                {@code key_encoder.*}, {@code verifier.*})
+     */
+    public record Trained(Result result, Map<String, INDArray> weights) {
+    }
+
+    /**
+     * Trains a fresh key path for {@code steps} Adam steps on batches of {@code batch} keys.
+     *
+     * @param registry  the valid set
+     * @param cfg       key path sizes ({@code channels} = the width of E_k's output)
+     * @param progress  receives a line every tenth of the run
+     */
+    public static Trained train(KeyRegistry registry, KeyConfig cfg, int steps, int batch, double lr, long seed,
+            Consumer<String> progress) {
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.fresh(sd, seed);
+        SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, cfg.keyBits());
+        SDVariable valid = sd.placeHolder("valid", DataType.INT64, -1);
+        SDVariable e = new KeyEmbedding(cfg).build(root.child("key_embedding"), bits);
+        SDVariable k = new KeyEncoder(cfg).build(root.child("key_encoder"), e);
+        SDVariable logits = new KeyVerifier(cfg).build(root.child("verifier"), k);
+        SDVariable loss = VerificationLoss.perExample(sd, logits, valid).mean();
+        List<String> trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .map(SDVariable::name).toList();
+        Adam adam = new Adam(Adam.Config.adam(lr));
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Key> validKeys = registry.validKeys();
+        double tail = 0;
+        int tailCount = 0;
+        for (int s = 1; s <= steps; s++) {
+            Key[] keys = new Key[batch];
+            long[] flags = new long[batch];
+            for (int i = 0; i < batch; i++) {
+                boolean v = r.nextBoolean();
+                keys[i] = v ? validKeys.get(r.nextInt(validKeys.size())) : invalid(registry, r);
+                flags[i] = v ? 1 : 0;
+            }
+            Map<String, INDArray> feed = Map.of("key_bits", bitMatrix(keys), "valid", Nd4j.createFromArray(flags));
+            var og = sd.calculateGradientsAndOutputs(feed, List.of(loss.name()), trainable);
+            Map<String, INDArray> params = new LinkedHashMap<>();
+            for (String t : trainable) {
+                params.put(t, sd.getVariable(t).getArr());
+            }
+            adam.step(params, og.getGradients());
+            double l = og.getOutputs().get(loss.name()).getDouble(0);
+            if (s > steps - 50) {
+                tail += l;
+                tailCount++;
+            }
+            if (s % Math.max(1, steps / 10) == 0) {
+                progress.accept(String.format(java.util.Locale.ROOT, "step %d/%d  ce_v %.4f", s, steps, l));
+            }
+        }
+        double accValid = accuracy(sd, logits, validKeys, 0);
+        List<Key> invalids = new ArrayList<>();
+        if (registry.bits() <= 20) {
+            for (long v = 0; v < (1L << registry.bits()); v++) {
+                Key key = new Key(registry.bits(), v);
+                if (!registry.isValid(key)) {
+                    invalids.add(key);
+                }
+            }
+        } else {
+            SplittableRandom er = new SplittableRandom(seed + 1);
+            for (int i = 0; i < 65536; i++) {
+                invalids.add(invalid(registry, er));
+            }
+        }
+        double accInvalid = accuracy(sd, logits, invalids, 1);
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        for (String t : trainable) {
+            weights.put(t, sd.getVariable(t).getArr());
+        }
+        return new Trained(new Result(accValid, accInvalid, invalids.size(), tail / Math.max(1, tailCount)), weights);
+    }
+
+    private static double accuracy(SameDiff sd, SDVariable logits, List<Key> keys, int wanted) {
+        int right = 0;
+        for (int from = 0; from < keys.size(); from += 4096) {
+            List<Key> chunk = keys.subList(from, Math.min(keys.size(), from + 4096));
+            INDArray out = sd.output(Map.of("key_bits", bitMatrix(chunk.toArray(new Key[0]))), logits.name())
+                    .get(logits.name());
+            for (int i = 0; i < chunk.size(); i++) {
+                int cls = out.getDouble(i, 0) >= out.getDouble(i, 1) ? 0 : 1;
+                right += cls == wanted ? 1 : 0;
+            }
+        }
+        return right / (double) keys.size();
+    }
+
+    private static Key invalid(KeyRegistry registry, SplittableRandom r) {
+        long mask = registry.bits() == 64 ? -1L : (1L << registry.bits()) - 1;
+        while (true) {
+            Key k = new Key(registry.bits(), r.nextLong() & mask);
+            if (!registry.isValid(k)) {
+                return k;
+            }
+        }
+    }
+
+    private static INDArray bitMatrix(Key[] keys) {
+        int bits = keys[0].bits();
+        long[][] m = new long[keys.length][];
+        for (int i = 0; i < keys.length; i++) {
+            m[i] = keys[i].bitArray();
+        }
+        return Nd4j.createFromArray(m).reshape(keys.length, bits);
+    }
+}
