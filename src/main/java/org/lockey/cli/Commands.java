@@ -31,6 +31,7 @@ public final class Commands {
             new EvalCommands.SdrCommand(),
             new EvalCommands.Table1Command(),
             new EvalCommands.Table2Command(),
+            new EvalCommands.ProbeCommand(),
             new EvalCommands.KeyCapacityCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());

@@ -76,7 +76,7 @@ final class DemoRecipe {
                             "--out", RUNS + "/lockey-hifigan", "--batch-size", "2", "--crop-frames", "64",
                             "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock", "--key-warmup", "1000",
                             "--steps", "1000", "--validate-every", "100", "--checkpoint-every", "50",
-                            "--lambda-wm", "0.01", "--lambda-p", "10", "--lambda-s", "0.01", "--lambda-v", "0.1",
+                            "--lambda-wm", "0.3", "--lambda-p", "10", "--lambda-s", "0.01", "--lambda-v", "0.1",
                             "--tau-period", "200", "--seed", "1"),
                     "lockey-hifigan/model", "lockey-hifigan"));
 

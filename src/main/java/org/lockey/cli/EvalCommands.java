@@ -197,6 +197,54 @@ final class EvalCommands {
         }
     }
 
+    /** {@code ./lockey eval probe}: paper §V-C, SDR per key for all valid keys and a sample of invalid ones. */
+    static final class ProbeCommand implements Command {
+        @Override
+        public String name() {
+            return "eval probe";
+        }
+
+        @Override
+        public String summary() {
+            return "SDR per key (min/mean/max over clips) for every valid key and seeded invalid keys, plotted (§V-C)";
+        }
+
+        @Override
+        public Options options() {
+            return new Options().addOption(required("model", "DIR", "keyed model (a finetune run or its model/)"))
+                    .addOption(required("base", "DIR", "the base generator it was fine-tuned from (the teacher)"))
+                    .addOption(required("registry", "FILE", "key registry (its valid keys are probed)"))
+                    .addOption(required("data", "DIR", "audio (split-aware)"))
+                    .addOption(opt("split", "NAME", "split (default test)"))
+                    .addOption(opt("clips", "N", "clips per key (default 4)"))
+                    .addOption(opt("max-valid", "N", "probe at most N valid keys (default all)"))
+                    .addOption(opt("invalid", "N", "seeded invalid keys (default 100)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
+                    .addOption(opt("seed", "S", "seed of the invalid keys (default 1)"))
+                    .addOption(opt("out", "DIR", "write probe.md/.csv/.json, probe-keys.csv and probe.png there (default: print)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            KeyedSystem sys = KeyedSystem.load(Path.of(cl.getOptionValue("model")), Path.of(cl.getOptionValue("base")));
+            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
+                    sys.sampleRate());
+            org.lockey.eval.Probe.Result r = org.lockey.eval.Probe.run(sys, registry, data,
+                    Options2.intValue(cl, "clips", 4), Options2.intValue(cl, "max-valid", Integer.MAX_VALUE),
+                    Options2.intValue(cl, "invalid", 100),
+                    Options2.doubleValue(cl, "sdr", sys.watermark().silentCipher().config().messageSdr()),
+                    Options2.longValue(cl, "seed", 1));
+            String model = sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
+            ResultTable t = org.lockey.eval.Probe.table(model, r);
+            emit(cl, t, "probe");
+            if (cl.hasOption("out")) {
+                org.lockey.eval.Probe.writeDetails(Path.of(cl.getOptionValue("out")), model, r);
+            }
+            return OK;
+        }
+    }
+
     /** {@code ./lockey eval key-capacity}: can the key path alone learn a valid set (no generator)? */
     static final class KeyCapacityCommand implements Command {
         @Override

@@ -58,18 +58,24 @@ class LockeyTrainerTest {
         assertEquals(wm.config().hopLength(), t.keyConfig().clockHop(), "the clock runs at the watermark's hop");
         t.start();
         assertTrue(t.trainableNames().contains("key_clock.end"), "key_clock.end is trained");
-        float[] before = t.weights().get("key_clock.end").toFloatArray();
-        for (float v : before) {
-            assertEquals(0f, v, "key_clock.end starts at zero");
+        assertTrue(t.trainableNames().contains("key_clock.symbols"), "key_clock.symbols is trained");
+        assertEquals(List.of(4L, (long) t.keyConfig().channels()),
+                java.util.Arrays.stream(t.weights().get("key_clock.symbols").shape()).boxed().toList());
+        for (String name : List.of("key_clock.end", "key_clock.symbols")) {
+            for (float v : t.weights().get(name).toFloatArray()) {
+                assertEquals(0f, v, name + " starts at zero");
+            }
         }
         t.trainStep();
         t.trainStep();
-        float[] after = t.weights().get("key_clock.end").toFloatArray();
-        double moved = 0;
-        for (float v : after) {
-            moved = Math.max(moved, Math.abs(v));
+        for (String name : List.of("key_clock.end", "key_clock.symbols")) {
+            float[] after = t.weights().get(name).toFloatArray();
+            double moved = 0;
+            for (float v : after) {
+                moved = Math.max(moved, Math.abs(v));
+            }
+            assertTrue(moved > 0, name + " received a gradient");
         }
-        assertTrue(moved > 0, "key_clock.end received a gradient");
     }
 
     static LockeyTrainer trainer(long steps) {

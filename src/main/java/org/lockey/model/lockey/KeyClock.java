@@ -24,7 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * per-position modes are all the same class, which is chance-level bit accuracy.
  *
  * <p><b>What.</b> The key encoder's features before its mean pooling ({@link KeyEncoder#features},
- * one vector per bit position, {@code [B, C, K]}) are averaged per 2-bit symbol ({@code [B, C, S]});
+ * one vector per bit position, {@code [B, C, K]}) are averaged per 2-bit symbol ({@code [B, C, S]}) and
+ * added to a learnable row of {@code key_clock.symbols} {@code [4, C]} picked by the symbol's value (so
+ * that the generator is handed the value itself, as SilentCipher's embedder is handed the message);
  * together with a learnable end-token vector ({@code key_clock.end} {@code [C]}) they are laid out along
  * time on the watermark's frame clock, position t' of the injection point taking the vector of the
  * period position of the watermark frame nearest to its centre. The result {@code [B, C, T']} is added
@@ -44,11 +46,12 @@ public final class KeyClock {
     }
 
     /**
-     * The clock track {@code [B, C, T']} for the key encoder's {@code features} {@code [B, C, K]}.
+     * The clock track {@code [B, C, T']} for the key encoder's {@code features} {@code [B, C, K]} and the
+     * key bits {@code [B, K]}.
      *
      * @param scope the {@value #PREFIX} scope
      */
-    static SDVariable track(Scope scope, KeyConfig key, SDVariable features) {
+    static SDVariable track(Scope scope, KeyConfig key, SDVariable features, SDVariable keyBits) {
         SameDiff sd = scope.sd();
         PayloadCodec codec = new PayloadCodec(key.keyBits());
         int k = key.keyBits();
@@ -62,7 +65,8 @@ public final class KeyClock {
         // tensorMmul's gradient fails in SameDiff M2.1 (tensormmul_bp: "the dimensions at given axes for
         // both input arrays must be the same"), so both products are rank-2 mmuls around reshapes.
         long c = key.channels();
-        SDVariable perSymbol = features.reshape(-1, k).mmul(scope.constant("pairing", pairing)); // [B*C, S]
+        SDVariable perSymbol = features.reshape(-1, k).mmul(scope.constant("pairing", pairing)) // [B*C, S]
+                .add(symbolVectors(scope, key, keyBits));
         SDVariable symbolClock = sd.placeHolder(SYMBOLS, scope.dtype(), s, -1);
         SDVariable endClock = sd.placeHolder(END, scope.dtype(), 1, -1);
         SDVariable flat = perSymbol.mmul(symbolClock);                                           // [B*C, T']
@@ -71,6 +75,33 @@ public final class KeyClock {
         SDVariable symbols = flat.reshape(shape);                                                // [B, C, T']
         SDVariable end = scope.param("end", Init.zeros(), c).reshape(c, 1);                      // [C, 1]
         return symbols.add(end.mmul(endClock));                              // [B, C, T'] + [C, T']
+    }
+
+    /**
+     * The learnable vector of each symbol's value, {@code key_clock.symbols} {@code [4, C]} (zero at the
+     * start, so that a fresh clock changes nothing until it is trained), looked up for every symbol of the
+     * key: {@code [B*C, S]}, laid out like the per-symbol features. Symbol j's value index is
+     * {@code 2 k_2j + k_2j+1} (a lone last bit: {@code k_2j}).
+     */
+    private static SDVariable symbolVectors(Scope scope, KeyConfig key, SDVariable keyBits) {
+        SameDiff sd = scope.sd();
+        int k = key.keyBits();
+        int s = new PayloadCodec(k).symbolCount();
+        long c = key.channels();
+        INDArray weights = Nd4j.zeros(scope.dtype(), k, s);                // [K, S]: value index of each symbol
+        for (int i = 0; i < k; i++) {
+            int sym = i / PayloadCodec.BITS_PER_SYMBOL;
+            boolean lone = PayloadCodec.BITS_PER_SYMBOL * sym + 1 >= k;
+            weights.putScalar(i, sym, i % 2 == 0 && !lone ? 2.0 : 1.0);
+        }
+        SDVariable values = keyBits.castTo(scope.dtype()).mmul(scope.constant("symbol_weights", weights))
+                .castTo(DataType.INT64);                                                       // [B, S] in 0..3
+        SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, scope.dtype());                 // [B, S, 4]
+        SDVariable table = scope.param("symbols", Init.zeros(), 4, c);                         // [4, C]
+        SDVariable bsc = oneHot.reshape(-1, 4).mmul(table);                                    // [B*S, C]
+        SDVariable shape = sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
+                sd.constant(Nd4j.createFromArray((long) s, c)));
+        return bsc.reshape(shape).permute(0, 2, 1).reshape(-1, s);                             // [B*C, S]
     }
 
     /**

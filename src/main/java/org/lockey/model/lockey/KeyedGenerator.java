@@ -148,7 +148,7 @@ public final class KeyedGenerator {
         SDVariable logits = new KeyVerifier(key).build(root.child("verifier"), vector);         // [B, 2]
         SDVariable column = root.sd().expandDims(vector, 2);                                    // [B, C, 1]
         SDVariable injected = key.clocked()
-                ? column.add(KeyClock.track(root.child(KeyClock.PREFIX), key, features))        // + [B, C, T']
+                ? column.add(KeyClock.track(root.child(KeyClock.PREFIX), key, features, keyBits)) // + [B, C, T']
                 : column;
         SDVariable audio = backbone.build(root, input, x -> x.add(injected));                   // broadcast over time
         return new Outputs(audio, vector, logits);

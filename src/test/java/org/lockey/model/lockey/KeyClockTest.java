@@ -67,6 +67,44 @@ class KeyClockTest {
     }
 
     @Test
+    void eachSymbolPositionCarriesTheTableRowOfItsTwoBits() {
+        // with zero E_k features, the track is the symbol table looked up by each symbol's bits, and the
+        // end vector on end-token positions: the row index must be 2 * k_2j + k_2j+1
+        qt().withExamples(20).forAll(integers().between(0, 0xFFFF)).checkAssert(value -> {
+            SameDiff sd = SameDiff.create();
+            long c = KEY.channels();
+            int s = new PayloadCodec(16).symbolCount();
+            float[] table = new float[(int) (4 * c)];
+            float[] end = new float[(int) c];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (i / (int) c) * 10 + (i % (int) c) * 0.01f;      // row r, channel j: 10 r + 0.01 j
+            }
+            for (int j = 0; j < c; j++) {
+                end[j] = -1 - j;
+            }
+            Map<String, Tensor> w = new LinkedHashMap<>();
+            w.put("key_clock.symbols", Tensor.ofFloats("key_clock.symbols", table, 4, c));
+            w.put("key_clock.end", Tensor.ofFloats("key_clock.end", end, c));
+            Scope root = Scope.root(sd, w, "test", DataType.FLOAT, false, 1);
+            SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, 16);
+            SDVariable features = sd.constant(Nd4j.zeros(DataType.FLOAT, 1, c, 16));
+            SDVariable track = KeyClock.track(root.child(KeyClock.PREFIX), KEY, features, bits);
+            Key key = new Key(16, value);
+            Map<String, INDArray> feed = new LinkedHashMap<>(KeyClock.feed(KEY, 32, 0, 300));
+            feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
+            INDArray out = sd.output(feed, track.name()).get(track.name());     // [1, C, T']
+            int[] pos = positions(KeyClock.feed(KEY, 32, 0, 300));
+            for (int t = 0; t < pos.length; t++) {
+                for (int j = 0; j < c; j++) {
+                    float want = pos[t] == s ? end[j]
+                            : table[(2 * key.bit(2 * pos[t]) + key.bit(2 * pos[t] + 1)) * (int) c + j];
+                    assertEquals(want, out.getFloat(0, j, t), 1e-5, "key " + key.toHex() + " t " + t + " c " + j);
+                }
+            }
+        });
+    }
+
+    @Test
     void aChunkStartingAtAnOffsetSeesTheSameClockAsTheWholeClip() {
         qt().forAll(integers().between(0, 600), integers().between(1, 300), integers().between(0, 2))
                 .checkAssert((start, length, which) -> {
@@ -125,6 +163,7 @@ class KeyClockTest {
         // The same weights without the clock (the paper's conditioning) give other audio: the clock is used.
         Map<String, Tensor> plain = new LinkedHashMap<>(w);
         plain.remove("key_clock.end");
+        plain.remove("key_clock.symbols");
         KeyedHifiGan paper = KeyedHifiGan.of(g, new KeyConfig(16, 4, 6, 16), 0, plain, "test");
         float[] unclocked = paper.generate(m, new Key[] {k}).reshape(-1).toFloatVector();
         double diff = 0;
