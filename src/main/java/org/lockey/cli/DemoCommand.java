@@ -122,6 +122,7 @@ final class DemoCommand implements Command {
             System.out.printf(Locale.ROOT, "   %-8s SDR_valid %.2f dB, SDR_invalid %.2f dB, bit accuracy (orig) %.3f, "
                     + "users traced %d/%d%n", e.getKey(), r.table2().sdrValid(), r.table2().sdrInvalid(),
                     r.table2().accuracy().getOrDefault("orig", Double.NaN), r.usersTraced(), Demo.USERS.size());
+            System.out.println("            " + Demo.verdict(r.table2(), r.usersTraced(), Demo.USERS.size()));
         }
         System.out.printf(Locale.ROOT, "   report: %s, figures: %s (%.0f s)%n", out.resolve("report.md"),
                 out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);

@@ -125,11 +125,16 @@ public final class Demo {
             table.write(dir, "table2");
             plotAccuracy(dir.resolve("accuracy.png"), b.title(), t2, distortions);
             results.put(b.name(), new BranchResult(t2, traced, invalidTraced));
+            double wmSdr = sys.watermark().silentCipher().config().messageSdr();
             report.append("## ").append(b.title()).append("\n\n");
             report.append("What a listener should hear: `real.wav` is the original test clip, `teacher.wav` the base ")
                     .append("generator's resynthesis; `alice.wav`, `bob.wav`, `carol.wav` should sound like the teacher ")
-                    .append("(each carries its user's key as an inaudible watermark); `invalid-*.wav`, generated with keys")
-                    .append(" that were never issued, should sound clearly degraded.\n\n").append(rows).append('\n')
+                    .append("(each carries its user's key as a watermark, ")
+                    .append(wmSdr >= 30 ? "inaudible at " : "audible as a faint noise at this demo model's ")
+                    .append(String.format(Locale.ROOT, "%.0f dB", wmSdr))
+                    .append("); `invalid-*.wav`, generated with keys")
+                    .append(" that were never issued, should sound clearly degraded.\n\n")
+                    .append(verdict(t2, traced, USERS.size())).append("\n\n").append(rows).append('\n')
                     .append(table.markdown()).append("\n![bit accuracy per distortion](").append(b.name())
                     .append("/accuracy.png)\n\n");
             ObjectNode s = summary.putObject(b.name());
@@ -150,6 +155,22 @@ public final class Demo {
         AtomicFiles.writeString(out.resolve("report.md"), report.toString());
         AtomicFiles.writeString(out.resolve("summary.json"), summary.toPrettyString());
         return results;
+    }
+
+    /** Minimum SDR_valid - SDR_invalid of the demo's target (issue 7), in dB. */
+    public static final double TARGET_SEPARATION_DB = 15;
+    /** Minimum clean bit accuracy of the demo's target (issue 7). */
+    public static final double TARGET_BIT_ACCURACY = 0.95;
+
+    /** The measured figures against the demo's targets, one line each, "met" or "not met". */
+    public static String verdict(Table2.Result t2, int traced, int users) {
+        double sep = t2.sdrValid() - t2.sdrInvalid();
+        double acc = t2.accuracy().getOrDefault("orig", Double.NaN);
+        return String.format(Locale.ROOT, "Against the targets: SDR_valid - SDR_invalid = %.1f dB (target >= %.0f dB: %s); "
+                + "clean bit accuracy of valid keys %.3f (target >= %.2f: %s); users traced %d of %d (%s).",
+                sep, TARGET_SEPARATION_DB, sep >= TARGET_SEPARATION_DB ? "met" : "not met",
+                acc, TARGET_BIT_ACCURACY, acc >= TARGET_BIT_ACCURACY ? "met" : "not met",
+                traced, users, traced == users ? "met" : "not met");
     }
 
     private record Trace(String user, int hamming, double confidence) {

@@ -119,6 +119,25 @@ class SilentCipherConfigTest {
     }
 
     @Test
+    void carrierWidthRoundTripsAndSizesTheCarrierNetworks() {
+        SilentCipherConfig upstream = SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2);
+        assertEquals(false, upstream.toJson().has(SilentCipherConfig.CARRIER_WIDTH_KEY),
+                "upstream's width 32 is not written, so upstream configs stay byte-equal");
+        SilentCipherConfig narrow = upstream.withCarrierWidth(4);
+        assertEquals(4, narrow.toJson().get(SilentCipherConfig.CARRIER_WIDTH_KEY).asInt());
+        assertEquals(narrow, SilentCipherConfig.fromJson(narrow.toJson()));
+        assertEquals(32, SilentCipherConfig.fromJson(upstream.toJson()).carrierWidth());
+        // enc_c's first conv has w outputs; dec_c's first conv reads 3w channels (carrier, encoded message, |carrier|)
+        for (int w : new int[] {4, 32}) {
+            var weights = SilentCipher.initialised(upstream.withCarrierWidth(w), 1).weights();
+            long[] encFirst = weights.get("enc_c.main.0.conv.weight").shape();
+            long[] decFirst = weights.get("dec_c.main.0.conv.weight").shape();
+            assertEquals(w, encFirst[0], "enc_c first conv outputs");
+            assertEquals(3L * w, decFirst[1], "dec_c first conv inputs");
+        }
+    }
+
+    @Test
     void framesAndPaddingFollowUpstream() {
         SilentCipherConfig c = SilentCipherConfig.sc16k();
         assertEquals(2048 - 20000 % 2048, c.rightPadding(20000));
