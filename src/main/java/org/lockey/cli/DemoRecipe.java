@@ -34,9 +34,9 @@ final class DemoRecipe {
      *
      * @param title   what it builds
      * @param args    the command line (placeholders {@link #RUNS}, {@link #MODELS})
-     * @param product the directory (under RUNS) holding the finished model, or null when the command
-     *                writes straight into MODELS
-     * @param shipAs  the name of the product (directory or file) in MODELS
+     * @param product the directory (under RUNS) holding the finished model, or null when there is nothing
+     *                to copy (the command writes straight into MODELS, or a later step finishes its run)
+     * @param shipAs  the name in MODELS of what this step leads to: when it exists, the step is skipped
      */
     record Step(String title, List<String> args, String product, String shipAs) {
         /** The arguments with the placeholders resolved. */
@@ -44,11 +44,12 @@ final class DemoRecipe {
             return args.stream().map(a -> a.replace(RUNS, runs.toString()).replace(MODELS, models.toString())).toList();
         }
 
-        /** The run directory ({@code --out}) of a training step, or null. */
+        /** The run directory ({@code --out}) of a training step ({@code train ...}, {@code finetune}), or null. */
         Path runDir(Path runs, Path models) {
             List<String> r = resolved(runs, models);
             int i = r.indexOf("--out");
-            return product == null || i < 0 ? null : Path.of(r.get(i + 1));
+            boolean training = r.get(0).equals("train") || r.get(0).equals("finetune");
+            return !training || i < 0 ? null : Path.of(r.get(i + 1));
         }
     }
 
@@ -70,15 +71,29 @@ final class DemoRecipe {
                             "--sdr", "10", "--steps", "400", "--checkpoint-every", "25", "--validate-every", "100",
                             "--seed", "1"),
                     "watermark-22k", "watermark-22k"),
-            new Step("keyed HiFi-GAN (LOCKEY fine-tune: key warm-up, payload clock, 1000 steps)",
-                    List.of("finetune", "--base", MODELS + "/hifigan", "--watermark", MODELS + "/watermark-22k",
-                            "--registry", MODELS + "/registry-hifigan.json", "--data", "reference-data/speech",
-                            "--out", RUNS + "/lockey-hifigan", "--batch-size", "2", "--crop-frames", "64",
-                            "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock", "--key-warmup", "1000",
-                            "--steps", "1000", "--validate-every", "100", "--checkpoint-every", "50",
-                            "--lambda-wm", "0.3", "--lambda-p", "10", "--lambda-s", "0.01", "--lambda-v", "0.1",
-                            "--tau-period", "200", "--seed", "1"),
+            new Step("keyed HiFi-GAN, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
+                    finetune("550", "0.3", "10", "0.01", "0.1", false),
+                    null, "lockey-hifigan"),
+            new Step("keyed HiFi-GAN, phase 2 (fidelity and invalid-key weights, to step 1000)",
+                    finetune("1000", "0.03", "1", "0.001", "0.01", true),
                     "lockey-hifigan/model", "lockey-hifigan"));
+
+    /** The fine-tune of the HiFi-GAN branch up to {@code steps}, with the loss weights of one phase. */
+    private static List<String> finetune(String steps, String wm, String p, String s, String v, boolean resume) {
+        List<String> a = new ArrayList<>(List.of("finetune", "--base", MODELS + "/hifigan", "--watermark",
+                MODELS + "/watermark-22k", "--registry", MODELS + "/registry-hifigan.json", "--data",
+                "reference-data/speech", "--out", RUNS + "/lockey-hifigan", "--batch-size", "2", "--crop-frames", "64",
+                "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock"));
+        if (!resume) {
+            a.addAll(List.of("--key-warmup", "1000"));
+        }
+        a.addAll(List.of("--steps", steps, "--validate-every", "100", "--checkpoint-every", "50", "--lambda-wm", wm,
+                "--lambda-p", p, "--lambda-s", s, "--lambda-v", v, "--tau-period", "200", "--seed", "1"));
+        if (resume) {
+            a.add("--resume");
+        }
+        return List.copyOf(a);
+    }
 
     private DemoRecipe() {
     }
@@ -113,7 +128,9 @@ final class DemoRecipe {
             List<String> args = new ArrayList<>(s.resolved(runs, models));
             Path runDir = s.runDir(runs, models);
             if (runDir != null && Files.exists(runDir.resolve("checkpoint.safetensors"))) {
-                args.add("--resume");
+                if (!args.contains("--resume")) {
+                    args.add("--resume");
+                }
             } else if (runDir != null && Files.exists(runDir)) {
                 throw new LockeyException(runDir + ": a run directory without a checkpoint is in the way; remove it");
             }
