@@ -74,8 +74,8 @@ final class DemoRecipe {
             new Step("keyed HiFi-GAN, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
                     finetune("550", "0.3", "10", "0.01", "0.1", false),
                     null, "lockey-hifigan"),
-            new Step("keyed HiFi-GAN, phase 2 (fidelity and invalid-key weights, to step 1000)",
-                    finetune("1000", "0.03", "1", "0.001", "0.01", true),
+            new Step("keyed HiFi-GAN, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 1000)",
+                    finetune("1000", "0.05", "1", "0.001", "0.01", true),
                     "lockey-hifigan/model", "lockey-hifigan"));
 
     /** The fine-tune of the HiFi-GAN branch up to {@code steps}, with the loss weights of one phase. */
@@ -87,10 +87,10 @@ final class DemoRecipe {
         if (!resume) {
             a.addAll(List.of("--key-warmup", "1000"));
         }
-        a.addAll(List.of("--steps", steps, "--validate-every", "100", "--checkpoint-every", "50", "--lambda-wm", wm,
+        a.addAll(List.of("--steps", steps, "--validate-every", resume ? "50" : "100", "--checkpoint-every", "50", "--lambda-wm", wm,
                 "--lambda-p", p, "--lambda-s", s, "--lambda-v", v, "--tau-period", "200", "--seed", "1"));
         if (resume) {
-            a.add("--resume");
+            a.addAll(List.of("--resume", "--reset-optimizer"));
         }
         return List.copyOf(a);
     }

@@ -107,7 +107,9 @@ final class LockeyCommands {
                     .addOption(opt("key-warmup", "N", "first train the key path alone on the verification CE for N "
                             + "steps of " + LockeyTrainer.WARMUP_BATCH + " keys (ours, default 0 = the paper: docs/lockey.md, Key warm-up)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
-                    .addOption(opt("resume", null, "continue the run in --out from its checkpoint"));
+                    .addOption(opt("resume", null, "continue the run in --out from its checkpoint"))
+                    .addOption(opt("reset-optimizer", null, "with --resume: start Adam afresh (a new phase with other "
+                            + "loss weights; the weights and the step are kept)"));
         }
 
         @Override
@@ -115,6 +117,9 @@ final class LockeyCommands {
             Path out = Path.of(cl.getOptionValue("out"));
             boolean resume = cl.hasOption("resume");
             boolean hasCheckpoint = Files.exists(Checkpoint.file(out));
+            if (cl.hasOption("reset-optimizer") && !resume) {
+                throw new LockeyException("--reset-optimizer goes with --resume");
+            }
             if (resume && !hasCheckpoint) {
                 throw new LockeyException(out + ": --resume, but there is no checkpoint to continue from");
             }
@@ -157,6 +162,10 @@ final class LockeyCommands {
             LockeyTrainer trainer = new LockeyTrainer(cfg, branch, wm.silentCipher(), registry, train, valid);
             if (resume) {
                 trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow());
+                if (cl.hasOption("reset-optimizer")) {
+                    trainer.resetOptimizer();
+                    System.err.println("optimiser state reset (a new phase)");
+                }
                 System.err.printf("resuming %s at step %d of %d%n", out, trainer.step(), cfg.steps());
             } else {
                 trainer.start(System.err::println);

@@ -71,6 +71,13 @@ public final class Adam {
         config = config.withLr(lr);
     }
 
+    /** Forgets the moments and the update count: the next step is a first step. */
+    public void reset() {
+        m.clear();
+        v.clear();
+        steps = 0;
+    }
+
     /** Number of updates applied. */
     public long steps() {
         return steps;

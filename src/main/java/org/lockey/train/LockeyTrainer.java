@@ -233,6 +233,15 @@ public final class LockeyTrainer {
         step = 0;
     }
 
+    /**
+     * Starts the optimiser afresh (moments and bias correction), keeping the weights and the step: for a new
+     * phase with other loss weights, whose gradients the old second moments would scale wrongly (Adam's
+     * second moment forgets with beta2 = 0.999, a time constant of 1000 steps).
+     */
+    public void resetOptimizer() {
+        adam.reset();
+    }
+
     /** Continues from a checkpoint: same weights, optimiser state and step. */
     public void resume(Checkpoint ck) {
         build(ck.params(), "checkpoint");

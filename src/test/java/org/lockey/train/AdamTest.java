@@ -51,6 +51,25 @@ class AdamTest {
     }
 
     @Test
+    void afterAResetTheTrajectoryIsAFreshAdamsFromTheCurrentWeight() {
+        double[] first = {5.0, -3.0, 4.0};
+        double[] second = {0.1, -0.2, 0.05};
+        Adam adam = new Adam(Adam.Config.adam(1e-2));
+        INDArray p = Nd4j.createFromArray(new double[] {1.0});
+        for (double g : first) {
+            adam.step(Map.of("w", p), Map.of("w", Nd4j.createFromArray(new double[] {g})));
+        }
+        adam.reset();
+        assertEquals(0, adam.steps());
+        double start = p.getDouble(0);
+        double[] want = reference(start, second, 1e-2, 0.9, 0.999, 1e-8, 0);
+        for (int i = 0; i < second.length; i++) {
+            adam.step(Map.of("w", p), Map.of("w", Nd4j.createFromArray(new double[] {second[i]})));
+            assertEquals(want[i], p.getDouble(0), 1e-12, "step " + i);
+        }
+    }
+
+    @Test
     void checkpointRestoresTheSameTrajectory() {
         double[] grads = {0.3, -0.7, 1.1, 0.2};
         Adam a = new Adam(Adam.Config.adam(0.05));
