@@ -87,6 +87,7 @@ public final class Demo {
             Path dir = out.resolve(b.name());
             int traced = 0;
             int invalidTraced = 0;
+            double loudestInvalid = 0;
             SplittableRandom r = new SplittableRandom(7);
             StringBuilder rows = new StringBuilder("| clip | key | traced to | Hamming | confidence | SDR vs teacher (dB) |\n"
                     + "|---|---|---|---:|---:|---:|\n");
@@ -112,6 +113,7 @@ public final class Demo {
                 float[] yi = sys.generate(clip, invalid);
                 String iname = "invalid-" + (u + 1) + ".wav";
                 Wav.writePcm16(dir.resolve(iname), Audio.mono(yi, sys.sampleRate()));
+                loudestInvalid = Math.max(loudestInvalid, rms(yi));
                 Trace ti = trace(yi, sys, registry, maxDistance);
                 invalidTraced += ti.user().isEmpty() ? 0 : 1;
                 rows.append(String.format(Locale.ROOT, "| %s | an invalid key | %s | %d | %.2f | %.1f |%n", iname,
@@ -134,6 +136,7 @@ public final class Demo {
                     .append(String.format(Locale.ROOT, "%.0f dB", wmSdr))
                     .append("); `invalid-*.wav`, generated with keys")
                     .append(" that were never issued, should sound clearly degraded.\n\n")
+                    .append(cautions(t2, loudestInvalid))
                     .append(verdict(t2, traced, USERS.size())).append("\n\n").append(rows).append('\n')
                     .append(table.markdown()).append("\n![bit accuracy per distortion](").append(b.name())
                     .append("/accuracy.png)\n\n");
@@ -171,6 +174,33 @@ public final class Demo {
                 sep, TARGET_SEPARATION_DB, sep >= TARGET_SEPARATION_DB ? "met" : "not met",
                 acc, TARGET_BIT_ACCURACY, acc >= TARGET_BIT_ACCURACY ? "met" : "not met",
                 traced, users, traced == users ? "met" : "not met");
+    }
+
+    /** RMS above which the report warns that the invalid-key clips are loud. */
+    static final double LOUD_RMS = 0.5;
+    /** SDR_valid below which the report warns that valid-key clips are audibly off the teacher. */
+    static final double LOW_SDR_VALID_DB = 10;
+
+    /** What the measured figures mean for a listener, when they depart from the paper's picture. */
+    static String cautions(Table2.Result t2, double loudestInvalidRms) {
+        StringBuilder b = new StringBuilder();
+        if (loudestInvalidRms > LOUD_RMS) {
+            b.append(String.format(Locale.ROOT, "**Careful:** the invalid-key clips are noise near full scale (RMS up to "
+                    + "%.2f): lower the volume before playing them. ", loudestInvalidRms));
+        }
+        if (t2.sdrValid() < LOW_SDR_VALID_DB) {
+            b.append(String.format(Locale.ROOT, "With SDR_valid at %.1f dB this model's valid-key clips are audibly "
+                    + "off the teacher (the paper's HiFi-GAN reaches 25.95 dB; docs/results.md says why). ", t2.sdrValid()));
+        }
+        return b.length() == 0 ? "" : b.toString().strip() + "\n\n";
+    }
+
+    private static double rms(float[] x) {
+        double sum = 0;
+        for (float v : x) {
+            sum += v * (double) v;
+        }
+        return x.length == 0 ? 0 : Math.sqrt(sum / x.length);
     }
 
     private record Trace(String user, int hamming, double confidence) {

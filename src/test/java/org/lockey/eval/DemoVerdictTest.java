@@ -23,4 +23,13 @@ class DemoVerdictTest {
         assertTrue(none.contains("0.940 (target >= 0.95: not met)"), none);
         assertTrue(none.contains("users traced 2 of 3 (not met)"), none);
     }
+
+    @Test
+    void cautionsAppearExactlyWhenTheFiguresCallForThem() {
+        assertTrue(Demo.cautions(result(26, 1, 1), 0.2).isEmpty());
+        String loud = Demo.cautions(result(26, 1, 1), 0.97);
+        assertTrue(loud.contains("RMS up to 0.97") && !loud.contains("SDR_valid"), loud);
+        String off = Demo.cautions(result(0.6, -28, 1), 0.2);
+        assertTrue(off.contains("SDR_valid at 0.6 dB") && !off.contains("Careful"), off);
+    }
 }
