@@ -1,7 +1,6 @@
 package org.lockey.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.lockey.LockeyException;
+import org.lockey.io.AtomicFiles;
 
 /**
  * The recipe of the shipped models in {@code reference-data/models/}: the exact project commands (with
@@ -100,9 +100,12 @@ final class DemoRecipe {
 
     /** The command line of a step as a user types it (for the README and {@code --dry-run}). */
     static String commandLine(Step s, String runs, String models) {
+        return commandLine(s.args().stream().map(a -> a.replace(RUNS, runs).replace(MODELS, models)).toList());
+    }
+
+    private static String commandLine(List<String> args) {
         StringBuilder b = new StringBuilder("./lockey");
-        for (String a : s.args()) {
-            String v = a.replace(RUNS, runs).replace(MODELS, models);
+        for (String v : args) {
             b.append(' ').append(v.isEmpty() || v.contains(" ") ? "'" + v + "'" : v);
         }
         return b.toString();
@@ -134,8 +137,7 @@ final class DemoRecipe {
             } else if (runDir != null && Files.exists(runDir)) {
                 throw new LockeyException(runDir + ": a run directory without a checkpoint is in the way; remove it");
             }
-            log.accept(String.format(Locale.ROOT, "[%d/%d] %s%n      %s", n, steps.size(), s.title(),
-                    commandLine(s, runs.toString(), models.toString()) + (args.contains("--resume") ? " --resume" : "")));
+            log.accept(String.format(Locale.ROOT, "[%d/%d] %s%n      %s", n, steps.size(), s.title(), commandLine(args)));
             long t0 = System.nanoTime();
             int code = Main.run(args.toArray(new String[0]));
             if (code != Command.OK) {
@@ -157,7 +159,7 @@ final class DemoRecipe {
             throw new LockeyException(from + ": the step did not produce a model directory");
         }
         Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
-        deleteTree(tmp);
+        AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.toList()) {
@@ -168,20 +170,5 @@ final class DemoRecipe {
             }
         }
         Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 }

@@ -166,12 +166,7 @@ final class EvalCommands {
 
         @Override
         public Options options() {
-            return new Options()
-                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/)"))
-                    .addOption(required("base", "DIR", "the base generator it was fine-tuned from (the teacher)"))
-                    .addOption(required("registry", "FILE", "key registry"))
-                    .addOption(required("data", "DIR", "audio (split-aware)"))
-                    .addOption(opt("split", "NAME", "split (default test)"))
+            return KeyedInputs.options("key registry")
                     .addOption(opt("clips", "N", "clips (default all of the split)"))
                     .addOption(opt("keys", "N", "valid keys (issued first) and as many invalid keys (default 3)"))
                     .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
@@ -182,18 +177,47 @@ final class EvalCommands {
 
         @Override
         public int run(CommandLine cl) {
+            KeyedInputs in = KeyedInputs.load(cl);
+            List<Distortion> ds = distortions(cl);
+            Table2.Result r = Table2.run(in.sys(), in.registry(), in.data(), Options2.intValue(cl, "clips", in.data().size()),
+                    Options2.intValue(cl, "keys", 3), ds, in.sdr(cl), Options2.longValue(cl, "seed", 1));
+            ResultTable t = Table2.table(List.of(in.modelName()), List.of(r), ds);
+            emit(cl, t, "table2");
+            return OK;
+        }
+    }
+
+    /**
+     * What {@code eval table2} and {@code eval probe} both read: a keyed model with its base generator (the
+     * teacher), a key registry, and a split of audio at the model's rate.
+     */
+    record KeyedInputs(KeyedSystem sys, KeyRegistry registry, AudioDataset data) {
+        /** {@code --model}, {@code --base}, {@code --registry} (described as given), {@code --data}, {@code --split}. */
+        static Options options(String registryDescription) {
+            return new Options()
+                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/)"))
+                    .addOption(required("base", "DIR", "the base generator it was fine-tuned from (the teacher)"))
+                    .addOption(required("registry", "FILE", registryDescription))
+                    .addOption(required("data", "DIR", "audio (split-aware)"))
+                    .addOption(opt("split", "NAME", "split (default test)"));
+        }
+
+        static KeyedInputs load(CommandLine cl) {
             KeyedSystem sys = KeyedSystem.load(Path.of(cl.getOptionValue("model")), Path.of(cl.getOptionValue("base")));
             KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
                     sys.sampleRate());
-            List<Distortion> ds = distortions(cl);
-            Table2.Result r = Table2.run(sys, registry, data, Options2.intValue(cl, "clips", data.size()),
-                    Options2.intValue(cl, "keys", 3), ds, Options2.doubleValue(cl, "sdr", sys.watermark().silentCipher().config().messageSdr()),
-                    Options2.longValue(cl, "seed", 1));
-            ResultTable t = Table2.table(List.of(sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec"), List.of(r),
-                    ds);
-            emit(cl, t, "table2");
-            return OK;
+            return new KeyedInputs(sys, registry, data);
+        }
+
+        /** {@code --sdr}, by default the watermark model's {@code message_sdr}. */
+        double sdr(CommandLine cl) {
+            return Options2.doubleValue(cl, "sdr", sys.watermark().silentCipher().config().messageSdr());
+        }
+
+        /** The branch's name in tables. */
+        String modelName() {
+            return sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
         }
     }
 
@@ -211,11 +235,7 @@ final class EvalCommands {
 
         @Override
         public Options options() {
-            return new Options().addOption(required("model", "DIR", "keyed model (a finetune run or its model/)"))
-                    .addOption(required("base", "DIR", "the base generator it was fine-tuned from (the teacher)"))
-                    .addOption(required("registry", "FILE", "key registry (its valid keys are probed)"))
-                    .addOption(required("data", "DIR", "audio (split-aware)"))
-                    .addOption(opt("split", "NAME", "split (default test)"))
+            return KeyedInputs.options("key registry (its valid keys are probed)")
                     .addOption(opt("clips", "N", "clips per key (default 4)"))
                     .addOption(opt("max-valid", "N", "probe at most N valid keys (default all)"))
                     .addOption(opt("invalid", "N", "seeded invalid keys (default 100)"))
@@ -226,16 +246,11 @@ final class EvalCommands {
 
         @Override
         public int run(CommandLine cl) {
-            KeyedSystem sys = KeyedSystem.load(Path.of(cl.getOptionValue("model")), Path.of(cl.getOptionValue("base")));
-            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
-            AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
-                    sys.sampleRate());
-            org.lockey.eval.Probe.Result r = org.lockey.eval.Probe.run(sys, registry, data,
+            KeyedInputs in = KeyedInputs.load(cl);
+            org.lockey.eval.Probe.Result r = org.lockey.eval.Probe.run(in.sys(), in.registry(), in.data(),
                     Options2.intValue(cl, "clips", 4), Options2.intValue(cl, "max-valid", Integer.MAX_VALUE),
-                    Options2.intValue(cl, "invalid", 100),
-                    Options2.doubleValue(cl, "sdr", sys.watermark().silentCipher().config().messageSdr()),
-                    Options2.longValue(cl, "seed", 1));
-            String model = sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
+                    Options2.intValue(cl, "invalid", 100), in.sdr(cl), Options2.longValue(cl, "seed", 1));
+            String model = in.modelName();
             ResultTable t = org.lockey.eval.Probe.table(model, r);
             emit(cl, t, "probe");
             if (cl.hasOption("out")) {

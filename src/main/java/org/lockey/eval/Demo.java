@@ -104,12 +104,12 @@ public final class Demo {
                 Trace t = trace(y, sys, registry, maxDistance);
                 boolean ok = USERS.get(u).equals(t.user());
                 traced += ok ? 1 : 0;
-                float[] yt = sys.watermark().silentCipher().embed(teacher, bits(keys.get(u)), sys.watermark().silentCipher().config().messageSdr()).watermarked();
+                float[] yt = sys.watermark().silentCipher().embed(teacher, keys.get(u).bitFlags(), sys.watermark().silentCipher().config().messageSdr()).watermarked();
                 rows.append(String.format(Locale.ROOT, "| %s | %s's key | %s | %d | %.2f | %.1f |%n", name, USERS.get(u),
                         t.user().isEmpty() ? "no issued key" : t.user(), t.hamming(), t.confidence(), Sdr.db(yt, y)));
                 log.accept(String.format(Locale.ROOT, "%s with %s's key -> traced to %s%s", name, USERS.get(u),
                         t.user().isEmpty() ? "no issued key" : t.user(), ok ? "" : "  (WRONG)"));
-                Key invalid = invalidKey(registry, r);
+                Key invalid = registry.randomInvalid(r);
                 float[] yi = sys.generate(clip, invalid);
                 String iname = "invalid-" + (u + 1) + ".wav";
                 Wav.writePcm16(dir.resolve(iname), Audio.mono(yi, sys.sampleRate()));
@@ -218,24 +218,6 @@ public final class Demo {
             return new Trace("", m.map(KeyRegistry.Match::hamming).orElse(-1), d.confidence());
         }
         return new Trace(m.get().issued().user(), m.get().hamming(), d.confidence());
-    }
-
-    private static Key invalidKey(KeyRegistry registry, SplittableRandom r) {
-        long mask = registry.bits() == 64 ? -1L : (1L << registry.bits()) - 1;
-        while (true) {
-            Key k = new Key(registry.bits(), r.nextLong() & mask);
-            if (!registry.isValid(k)) {
-                return k;
-            }
-        }
-    }
-
-    private static boolean[] bits(Key k) {
-        boolean[] b = new boolean[k.bits()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = k.bit(i) == 1;
-        }
-        return b;
     }
 
     private static float[] trim(float[] x, int n) {

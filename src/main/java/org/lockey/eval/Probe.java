@@ -69,10 +69,9 @@ public final class Probe {
         List<Key> valid = registry.validKeys().subList(0, Math.min(maxValid, registry.validKeys().size()));
         List<Key> wrong = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(seed);
-        long mask = registry.bits() == 64 ? -1L : (1L << registry.bits()) - 1;
         while (wrong.size() < invalid) {
-            Key k = new Key(registry.bits(), r.nextLong() & mask);
-            if (!registry.isValid(k) && !wrong.contains(k)) {
+            Key k = registry.randomInvalid(r);
+            if (!wrong.contains(k)) {
                 wrong.add(k);
             }
         }
@@ -92,7 +91,7 @@ public final class Probe {
             for (Key key : isValid ? valid : wrong) {
                 double[] s = new double[n];
                 for (int c = 0; c < n; c++) {
-                    float[] ref = isValid ? sc.embed(teachers[c], bits(key), sdrDb).watermarked() : teachers[c];
+                    float[] ref = isValid ? sc.embed(teachers[c], key.bitFlags(), sdrDb).watermarked() : teachers[c];
                     s[c] = Sdr.db(ref, system.generate(inputs[c], key));
                     progress.update(++done, Map.of());
                 }
@@ -137,13 +136,5 @@ public final class Probe {
             series.add(new Plots.Series(valid ? "valid keys" : "invalid keys", x, means, false));
         }
         Plots.xy(dir.resolve("probe.png"), title + ": mean SDR per key (sorted)", "key (rank)", "SDR (dB)", series);
-    }
-
-    private static boolean[] bits(Key k) {
-        boolean[] b = new boolean[k.bits()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = k.bit(i) == 1;
-        }
-        return b;
     }
 }

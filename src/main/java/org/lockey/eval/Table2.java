@@ -12,7 +12,6 @@ import org.lockey.eval.metric.BitAccuracy;
 import org.lockey.eval.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
-import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.train.Progress;
 
 /**
@@ -57,12 +56,8 @@ public final class Table2 {
         List<Key> chosen = validKeys.subList(0, Math.min(keys, validKeys.size()));
         SplittableRandom r = new SplittableRandom(seed);
         List<Key> invalid = new ArrayList<>();
-        long mask = registry.bits() == 64 ? -1L : (1L << registry.bits()) - 1;
         while (invalid.size() < chosen.size()) {
-            Key k = new Key(registry.bits(), r.nextLong() & mask);
-            if (!registry.isValid(k)) {
-                invalid.add(k);
-            }
+            invalid.add(registry.randomInvalid(r));
         }
         Map<String, Double> accSum = new LinkedHashMap<>();
         Map<String, String> unavailable = new LinkedHashMap<>();
@@ -80,7 +75,7 @@ public final class Table2 {
             float[] y0 = system.teacher(clip);
             for (int k = 0; k < chosen.size(); k++) {
                 Key key = chosen.get(k);
-                boolean[] bits = bitsOf(key);
+                boolean[] bits = key.bitFlags();
                 float[] yt = wm.silentCipher().embed(y0, bits, sdrDb).watermarked();
                 float[] y = system.generate(clip, key);
                 sdrV += Sdr.db(yt, y);
@@ -118,13 +113,5 @@ public final class Table2 {
             r.unavailable().forEach((d, why) -> t.note(d + ": " + why));
         }
         return t;
-    }
-
-    static boolean[] bitsOf(Key k) {
-        boolean[] b = new boolean[k.bits()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = k.bit(i) == 1;
-        }
-        return b;
     }
 }

@@ -31,6 +31,21 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /**
+     * Deletes a directory tree (the temporary side of a directory written through a rename, or a scratch
+     * directory); nothing when {@code dir} is null or absent.
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Writes {@code path} atomically with default permissions. */
     public static void write(Path path, Writer body) {
         write(path, body, false);

@@ -94,10 +94,10 @@ public final class KeyWarmup {
             long[] flags = new long[batch];
             for (int i = 0; i < batch; i++) {
                 boolean v = r.nextBoolean();
-                keys[i] = v ? validKeys.get(r.nextInt(validKeys.size())) : invalid(registry, r);
+                keys[i] = v ? validKeys.get(r.nextInt(validKeys.size())) : registry.randomInvalid(r);
                 flags[i] = v ? 1 : 0;
             }
-            Map<String, INDArray> feed = Map.of("key_bits", bitMatrix(keys), "valid", Nd4j.createFromArray(flags));
+            Map<String, INDArray> feed = Map.of("key_bits", Key.bitMatrix(keys), "valid", Nd4j.createFromArray(flags));
             var og = sd.calculateGradientsAndOutputs(feed, List.of(loss.name()), trainable);
             Map<String, INDArray> params = new LinkedHashMap<>();
             for (String t : trainable) {
@@ -125,7 +125,7 @@ public final class KeyWarmup {
         } else {
             SplittableRandom er = new SplittableRandom(seed + 1);
             for (int i = 0; i < 65536; i++) {
-                invalids.add(invalid(registry, er));
+                invalids.add(registry.randomInvalid(er));
             }
         }
         double accInvalid = accuracy(sd, logits, invalids, 1);
@@ -140,7 +140,7 @@ public final class KeyWarmup {
         int right = 0;
         for (int from = 0; from < keys.size(); from += 4096) {
             List<Key> chunk = keys.subList(from, Math.min(keys.size(), from + 4096));
-            INDArray out = sd.output(Map.of("key_bits", bitMatrix(chunk.toArray(new Key[0]))), logits.name())
+            INDArray out = sd.output(Map.of("key_bits", Key.bitMatrix(chunk.toArray(new Key[0]))), logits.name())
                     .get(logits.name());
             for (int i = 0; i < chunk.size(); i++) {
                 int cls = out.getDouble(i, 0) >= out.getDouble(i, 1) ? 0 : 1;
@@ -150,22 +150,4 @@ public final class KeyWarmup {
         return right / (double) keys.size();
     }
 
-    private static Key invalid(KeyRegistry registry, SplittableRandom r) {
-        long mask = registry.bits() == 64 ? -1L : (1L << registry.bits()) - 1;
-        while (true) {
-            Key k = new Key(registry.bits(), r.nextLong() & mask);
-            if (!registry.isValid(k)) {
-                return k;
-            }
-        }
-    }
-
-    private static INDArray bitMatrix(Key[] keys) {
-        int bits = keys[0].bits();
-        long[][] m = new long[keys.length][];
-        for (int i = 0; i < keys.length; i++) {
-            m[i] = keys[i].bitArray();
-        }
-        return Nd4j.createFromArray(m).reshape(keys.length, bits);
-    }
 }

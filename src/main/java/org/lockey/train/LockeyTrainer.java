@@ -316,14 +316,14 @@ public final class LockeyTrainer {
             SplittableRandom r = AudioDataset.rng(cfg.seed(), s, STREAM_KEY + i);
             isValid[i] = r.nextBoolean();
             keys[i] = isValid[i] ? registry.validKeys().get(r.nextInt(registry.validKeys().size()))
-                    : invalidKey(r);
+                    : registry.randomInvalid(r);
         }
         INDArray input = branch.inputs(crops);
         INDArray teacher = teachers(input, keys, isValid);
         INDArray symbols = Nd4j.create(DataType.INT64, b, wmFrames);
         for (int i = 0; i < b; i++) {
             if (isValid[i]) {
-                int[] classes = codec.frameClasses(bitsOf(keys[i]), wmFrames);
+                int[] classes = codec.frameClasses(keys[i].bitFlags(), wmFrames);
                 for (int t = 0; t < wmFrames; t++) {
                     symbols.putScalar(new long[] {i, t}, classes[t]);
                 }
@@ -332,25 +332,13 @@ public final class LockeyTrainer {
         return new Batch(input, keys, isValid, teacher, symbols);
     }
 
-    /** A key drawn uniformly from the keys outside the valid set. */
-    Key invalidKey(SplittableRandom r) {
-        int bits = registry.bits();
-        long mask = bits == 64 ? -1L : (1L << bits) - 1;
-        while (true) {
-            Key k = new Key(bits, r.nextLong() & mask);
-            if (!registry.isValid(k)) {
-                return k;
-            }
-        }
-    }
-
     /** y_t: G0(x), watermarked with the key for valid keys; [B, 1, L]. */
     INDArray teachers(INDArray input, Key[] keys, boolean[] isValid) {
         INDArray y0 = branch.teacher(input);                                                     // [B, 1, L]
         INDArray out = y0.dup();
         for (int i = 0; i < keys.length; i++) {
             if (isValid[i]) {
-                float[] wm = watermark.embed(row(y0, i), bitsOf(keys[i]), cfg.sdrDb()).watermarked();
+                float[] wm = watermark.embed(row(y0, i), keys[i].bitFlags(), cfg.sdrDb()).watermarked();
                 out.get(NDArrayIndex.point(i), NDArrayIndex.point(0), NDArrayIndex.all())
                         .assign(Nd4j.createFromArray(wm));
             }
@@ -360,22 +348,6 @@ public final class LockeyTrainer {
 
     private static float[] row(INDArray audio, int i) {
         return audio.get(NDArrayIndex.point(i), NDArrayIndex.point(0), NDArrayIndex.all()).toFloatVector();
-    }
-
-    static boolean[] bitsOf(Key k) {
-        boolean[] b = new boolean[k.bits()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = k.bit(i) == 1;
-        }
-        return b;
-    }
-
-    private static INDArray bitMatrix(Key[] keys) {
-        long[][] bits = new long[keys.length][];
-        for (int i = 0; i < keys.length; i++) {
-            bits[i] = keys[i].bitArray();
-        }
-        return Nd4j.createFromArray(bits);
     }
 
     /** Runs one step and returns its loss terms (batch means) and tau. */
@@ -388,7 +360,7 @@ public final class LockeyTrainer {
             validFlags[i] = bt.valid()[i] ? 1 : 0;
         }
         feed.put("input", bt.input());
-        feed.put("key_bits", bitMatrix(bt.keys()));
+        feed.put("key_bits", Key.bitMatrix(bt.keys()));
         feed.put("teacher", bt.teacher());
         feed.put("symbols", bt.symbols());
         feed.put("valid", Nd4j.createFromArray(validFlags));
@@ -476,7 +448,7 @@ public final class LockeyTrainer {
             }
             Map<String, INDArray> feed = new LinkedHashMap<>(clock);
             feed.put("input", in);
-            feed.put("key_bits", bitMatrix(ks));
+            feed.put("key_bits", Key.bitMatrix(ks));
             INDArray y = sd.output(feed, outputs.audio().name()).get(outputs.audio().name());
             for (int j = 0; j < b && from + j < n; j++) {
                 out.get(NDArrayIndex.point(from + j)).assign(y.get(NDArrayIndex.point(j)));
@@ -494,7 +466,7 @@ public final class LockeyTrainer {
             for (int j = 0; j < b; j++) {
                 ks[j] = keys[Math.min(from + j, keys.length - 1)];
             }
-            INDArray logits = sd.output(Map.of("key_bits", bitMatrix(ks)), outputs.verifierLogits().name())
+            INDArray logits = sd.output(Map.of("key_bits", Key.bitMatrix(ks)), outputs.verifierLogits().name())
                     .get(outputs.verifierLogits().name());
             for (int j = 0; j < b && from + j < keys.length; j++) {
                 p[from + j] = 1 / (1 + Math.exp(logits.getDouble(j, 1) - logits.getDouble(j, 0)));
@@ -514,7 +486,7 @@ public final class LockeyTrainer {
         Key[] validKeys = registry.validKeys().subList(0, nk).toArray(new Key[0]);
         Key[] invalidKeys = new Key[nk];
         for (int i = 0; i < nk; i++) {
-            invalidKeys[i] = invalidKey(r);
+            invalidKeys[i] = registry.randomInvalid(r);
         }
         List<float[]> crops = new ArrayList<>();
         for (int c = 0; c < clips; c++) {
@@ -543,10 +515,10 @@ public final class LockeyTrainer {
             float[] teacher = row(y0, c);
             for (int k = 0; k < nk; k++) {
                 int i = c * nk + k;
-                float[] yt = watermark.embed(teacher, bitsOf(validKeys[k]), cfg.sdrDb()).watermarked();
+                float[] yt = watermark.embed(teacher, validKeys[k].bitFlags(), cfg.sdrDb()).watermarked();
                 float[] yv = row(y, i);
                 sdrV += Sdr.db(yt, yv);
-                acc += BitAccuracy.aligned(watermark.decode(yv).frameClasses(), bitsOf(validKeys[k]), 0);
+                acc += BitAccuracy.aligned(watermark.decode(yv).frameClasses(), validKeys[k].bitFlags(), 0);
                 sdrI += Sdr.db(teacher, row(y, pairs + i));
             }
         }

@@ -3,16 +3,15 @@ package org.lockey.eval.distortion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
+import org.lockey.io.AtomicFiles;
 
 /**
  * A lossy codec round trip through the real encoder in {@code ffmpeg}: Table I's {@code mp3_*}
@@ -124,13 +123,8 @@ public abstract class FfmpegCodec implements Distortion {
     }
 
     private static void deleteTree(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            AtomicFiles.deleteTree(dir);
         } catch (IOException e) {
             throw new LockeyException("cannot delete temporary directory " + dir + " (" + e.getMessage() + ")", e);
         }

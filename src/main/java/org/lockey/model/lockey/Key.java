@@ -3,6 +3,8 @@ package org.lockey.model.lockey;
 import java.util.Locale;
 
 import org.lockey.LockeyException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A user's secret key: K bits (1..64), written as a hex string of ceil(K/4) digits. Bit i is the
@@ -68,6 +70,24 @@ public record Key(int bits, long value) {
             throw new IndexOutOfBoundsException(i);
         }
         return (int) ((value >>> (bits - 1 - i)) & 1);
+    }
+
+    /** All bits, most significant first, as the watermark payload takes them. */
+    public boolean[] bitFlags() {
+        boolean[] b = new boolean[bits];
+        for (int i = 0; i < bits; i++) {
+            b[i] = bit(i) == 1;
+        }
+        return b;
+    }
+
+    /** The bits of several keys of one size as the keyed generators' {@code key_bits} input, {@code [N, K]} int64 0/1. */
+    public static INDArray bitMatrix(Key... keys) {
+        long[][] rows = new long[keys.length][];
+        for (int i = 0; i < keys.length; i++) {
+            rows[i] = keys[i].bitArray();
+        }
+        return Nd4j.createFromArray(rows);
     }
 
     /** All bits, most significant first, as the keyed generators take them ([K] int64 0/1). */

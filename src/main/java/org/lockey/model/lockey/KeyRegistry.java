@@ -136,6 +136,20 @@ public final class KeyRegistry {
         return k.bits() == bits && validValues.contains(k.value());
     }
 
+    /**
+     * A key drawn uniformly from the keys outside the valid set (rejection: draws of {@code r} until one is
+     * invalid), for training and evaluation with invalid keys.
+     */
+    public Key randomInvalid(SplittableRandom r) {
+        long mask = bits == 64 ? -1L : (1L << bits) - 1;
+        while (true) {
+            Key k = new Key(bits, r.nextLong() & mask);
+            if (!isValid(k)) {
+                return k;
+            }
+        }
+    }
+
     /** Issued keys by user, in issue order. */
     public Map<String, Issued> issued() {
         return Collections.unmodifiableMap(issued);

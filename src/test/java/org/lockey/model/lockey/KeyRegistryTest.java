@@ -36,6 +36,36 @@ class KeyRegistryTest {
     }
 
     @Test
+    void bitFlagsAndTheBitMatrixAgreeWithBitForEveryKeySize() {
+        qt().withFixedSeed(6).withExamples(200).forAll(integers().between(1, 64), longs().all())
+                .checkAssert((bits, raw) -> {
+                    Key k = new Key(bits, bits == 64 ? raw : raw & ((1L << bits) - 1));
+                    boolean[] flags = k.bitFlags();
+                    var m = Key.bitMatrix(k, k);
+                    assertEquals(List.of(2L, (long) bits), java.util.Arrays.stream(m.shape()).boxed().toList());
+                    for (int i = 0; i < bits; i++) {
+                        assertEquals(k.bit(i) == 1, flags[i]);
+                        assertEquals(k.bit(i), m.getLong(1, i));
+                    }
+                    assertEquals(k.value(), org.lockey.model.silentcipher.PayloadCodec.valueOf(flags));
+                });
+    }
+
+    @Test
+    void randomInvalidKeysAreNeverValidAndSpreadOverTheRest() {
+        KeyRegistry r = KeyRegistry.create("t", 8, 200, 3);          // 200 of 256 valid: 56 invalid keys
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(4);
+        Set<Key> seen = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            Key k = r.randomInvalid(rng);
+            assertEquals(8, k.bits());
+            assertFalse(r.isValid(k), k.toHex());
+            seen.add(k);
+        }
+        assertEquals(56, seen.size(), "every invalid key is drawn");
+    }
+
+    @Test
     void bitZeroIsTheMostSignificant() {
         Key k = Key.parseHex("8001", 16);
         assertEquals(1, k.bit(0));
