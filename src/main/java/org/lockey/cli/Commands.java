@@ -15,6 +15,7 @@ public final class Commands {
             new KeysCommands.List(),
             new HifiGanCommands.Import(),
             new HifiGanCommands.Vocode(),
+            new BenchCommand(),
             new HifiGanCommands.Bench(),
             new EncodecCommands.Import(),
             new EncodecCommands.Encode(),

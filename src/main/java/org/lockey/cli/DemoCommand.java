@@ -69,15 +69,15 @@ final class DemoCommand implements Command {
         }
         if (cl.hasOption("from-scratch")) {
             Path runs = out.resolve("runs");
-            System.out.println("0. Rebuilding the shipped models (" + DemoRecipe.HIFIGAN.size() + " steps) into " + models
+            System.out.println("0. Rebuilding the shipped models (" + DemoRecipe.ALL.size() + " steps) into " + models
                     + ", runs in " + runs + ":");
             if (cl.hasOption("dry-run")) {
-                for (DemoRecipe.Step s : DemoRecipe.HIFIGAN) {
+                for (DemoRecipe.Step s : DemoRecipe.ALL) {
                     System.out.println("   " + DemoRecipe.commandLine(s, runs.toString(), models.toString()));
                 }
                 return OK;
             }
-            List<Double> times = DemoRecipe.run(DemoRecipe.HIFIGAN, runs, models, line -> System.out.println("   " + line));
+            List<Double> times = DemoRecipe.run(DemoRecipe.ALL, runs, models, line -> System.out.println("   " + line));
             System.out.printf(Locale.ROOT, "   models rebuilt in %.1f min%n%n",
                     times.stream().mapToDouble(Double::doubleValue).sum() / 60);
         }

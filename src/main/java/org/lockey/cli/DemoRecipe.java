@@ -78,6 +78,19 @@ final class DemoRecipe {
                     finetune("1000", "0.05", "1", "0.001", "0.01", true),
                     "lockey-hifigan/model", "lockey-hifigan"));
 
+    /** The Encodec branch: the 32 kHz watermark. */
+    static final List<Step> ENCODEC = List.of(
+            new Step("32 kHz SilentCipher watermark (carrier width 4, decoder 16 x 3, 400 steps)",
+                    List.of("train", "watermark", "--rate", "32000", "--data", "reference-data/music",
+                            "--out", RUNS + "/watermark-32k", "--carrier-width", "4", "--channels", "16",
+                            "--layers", "3", "--batch-size", "8", "--crop-seconds", "0.5", "--lr", "5e-3",
+                            "--sdr", "10", "--steps", "400", "--checkpoint-every", "25", "--validate-every", "100",
+                            "--seed", "1"),
+                    "watermark-32k", "watermark-32k"));
+
+    /** Every step, HiFi-GAN branch first. */
+    static final List<Step> ALL = java.util.stream.Stream.concat(HIFIGAN.stream(), ENCODEC.stream()).toList();
+
     /** The fine-tune of the HiFi-GAN branch up to {@code steps}, with the loss weights of one phase. */
     private static List<String> finetune(String steps, String wm, String p, String s, String v, boolean resume) {
         List<String> a = new ArrayList<>(List.of("finetune", "--base", MODELS + "/hifigan", "--watermark",

@@ -70,6 +70,21 @@ public final class AudioDataset {
         return new AudioDataset(dir, sampleRate, Collections.unmodifiableList(names), Collections.unmodifiableList(clips));
     }
 
+    /**
+     * Clips held in memory (for benchmarks and tests), named {@code clip-0}, {@code clip-1}, ...;
+     * {@link #root()} is {@code root}, which need not exist.
+     */
+    public static AudioDataset of(Path root, int sampleRate, List<float[]> clips) {
+        if (clips.isEmpty() || clips.stream().anyMatch(c -> c.length == 0)) {
+            throw new LockeyException("an in-memory dataset needs at least one non-empty clip");
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < clips.size(); i++) {
+            names.add("clip-" + i);
+        }
+        return new AudioDataset(root, sampleRate, Collections.unmodifiableList(names), List.copyOf(clips));
+    }
+
     private static List<Path> allWavs(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav")).sorted().toList();

@@ -301,11 +301,20 @@ public final class LockeyTrainer {
         return sd;
     }
 
-    /** One batch of inputs for a step: everything a step needs, drawn from (seed, step). */
-    record Batch(INDArray input, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
+    /**
+     * One batch of inputs for a step: everything a step needs, drawn from (seed, step).
+     *
+     * @param input   the generator input [B, ...] (mel or latent)
+     * @param keys    the key of each example
+     * @param valid   whether each key is valid
+     * @param teacher y_t [B, 1, L]
+     * @param symbols the watermark class of every frame [B, T_w] (valid examples; 0 for invalid ones)
+     */
+    public record Batch(INDArray input, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
     }
 
-    Batch batch(long s) {
+    /** The batch of step {@code s} (a function of the seed and {@code s}). */
+    public Batch batch(long s) {
         int b = cfg.batchSize();
         List<float[]> crops = new ArrayList<>();
         Key[] keys = new Key[b];
@@ -352,7 +361,14 @@ public final class LockeyTrainer {
 
     /** Runs one step and returns its loss terms (batch means) and tau. */
     public Map<String, Double> trainStep() {
-        Batch bt = batch(step);
+        return trainStep(batch(step));
+    }
+
+    /**
+     * One optimiser step on the given batch (forward, backward, Adam), at the current step's tau;
+     * returns its loss terms (batch means) and tau. {@link #trainStep()} with the step's own batch.
+     */
+    public Map<String, Double> trainStep(Batch bt) {
         double tau = cfg.curriculum().tau(step);
         Map<String, INDArray> feed = new LinkedHashMap<>();
         long[] validFlags = new long[bt.keys().length];

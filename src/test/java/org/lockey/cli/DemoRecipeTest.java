@@ -23,7 +23,7 @@ class DemoRecipeTest {
 
     @Test
     void everyStepIsACommandLineItsCommandAccepts() throws Exception {
-        for (DemoRecipe.Step s : DemoRecipe.HIFIGAN) {
+        for (DemoRecipe.Step s : DemoRecipe.ALL) {
             List<String> args = s.resolved(Path.of("r"), Path.of("m"));
             Commands.Match m = Commands.match(args);
             assertNotNull(m, s.title() + ": no such command " + args);
@@ -39,7 +39,7 @@ class DemoRecipeTest {
     @Test
     void laterStepsReadOnlyWhatEarlierStepsShip() {
         List<String> shipped = new ArrayList<>();
-        for (DemoRecipe.Step s : DemoRecipe.HIFIGAN) {
+        for (DemoRecipe.Step s : DemoRecipe.ALL) {
             List<String> args = s.resolved(Path.of("r"), Path.of("m"));
             for (int i = 0; i + 1 < args.size(); i++) {
                 if (List.of("--base", "--watermark", "--registry").contains(args.get(i))) {
@@ -55,7 +55,7 @@ class DemoRecipeTest {
     @Test
     void theModelsReadmeListsExactlyTheRecipe() throws Exception {
         String readme = Files.readString(Path.of("reference-data/models/README.md"));
-        for (DemoRecipe.Step s : DemoRecipe.HIFIGAN) {
+        for (DemoRecipe.Step s : DemoRecipe.ALL) {
             String line = DemoRecipe.commandLine(s, "runs", "reference-data/models");
             assertTrue(readme.contains(line), "reference-data/models/README.md lacks: " + line);
         }

@@ -1,0 +1,91 @@
+package org.lockey.bench;
+
+import java.util.List;
+import java.util.Map;
+
+import org.lockey.io.Tensor;
+import org.lockey.model.encodec.SeanetConfig;
+import org.lockey.model.hifigan.HifiGanConfig;
+
+/**
+ * Floating-point operations of one forward pass, counted from the architecture: 2 per
+ * multiply-accumulate of every convolution, transposed convolution, matrix product and LSTM gate
+ * product (activations, norms, padding and biases are left out; they are a few per cent at most).
+ * The benchmark divides these counts by the measured time to give GFLOP/s; both sides of the
+ * comparison do the same arithmetic, so the count is shared.
+ */
+public final class Flops {
+    private Flops() {
+    }
+
+    /** Conv1d: {@code cin -> cout}, kernel {@code k}, {@code lout} output positions. */
+    public static double conv1d(long cin, long cout, long k, long lout) {
+        return 2.0 * cin * cout * k * lout;
+    }
+
+    /** ConvTranspose1d: every input position scatters a {@code cin x cout x k} product. */
+    public static double convTranspose1d(long cin, long cout, long k, long lin) {
+        return 2.0 * cin * cout * k * lin;
+    }
+
+    /** An LSTM of {@code layers} layers, {@code hidden} units, input size = hidden, {@code steps} steps. */
+    public static double lstm(int layers, long hidden, long steps) {
+        return layers * steps * 2.0 * 4 * hidden * (hidden + hidden);
+    }
+
+    /** The HiFi-GAN generator on {@code frames} mel frames (conv_pre, MRF stages, conv_post). */
+    public static double hifiGan(HifiGanConfig c, long frames) {
+        double f = conv1d(c.numMels(), c.upsampleInitialChannel(), 7, frames);
+        long ch = c.upsampleInitialChannel();
+        long len = frames;
+        for (int i = 0; i < c.numUpsamples(); i++) {
+            long out = c.channelsAfterStage(i);
+            f += convTranspose1d(ch, out, c.upsampleKernelSizes().get(i), len);
+            len *= c.upsampleRates().get(i);
+            ch = out;
+            for (int j = 0; j < c.numKernels(); j++) {
+                int k = c.resblockKernelSizes().get(j);
+                int convsPerDilation = c.resblock() == HifiGanConfig.ResBlockKind.ONE ? 2 : 1;
+                f += c.resblockDilationSizes().get(j).size() * convsPerDilation * conv1d(ch, ch, k, len);
+            }
+        }
+        return f + conv1d(ch, 1, 7, len);
+    }
+
+    /** The SEANet decoder on {@code frames} latent frames (first conv, LSTM, upsampling stages, last conv). */
+    public static double seanetDecoder(SeanetConfig c, long frames) {
+        long ch = (long) c.nFilters() << c.ratios().size();
+        double f = conv1d(c.dimension(), ch, c.kernelSize(), frames) + lstm(c.lstm(), ch, frames);
+        long len = frames;
+        for (int r : c.ratios()) {
+            long out = ch / 2;
+            f += convTranspose1d(ch, out, 2L * r, len);
+            len *= r;
+            ch = out;
+            long hidden = ch / c.compress();
+            for (int j = 0; j < c.nResidualLayers(); j++) {
+                f += conv1d(ch, hidden, c.residualKernelSize(), len) + conv1d(hidden, ch, 1, len);
+                if (!c.trueSkip()) {
+                    f += conv1d(ch, ch, 1, len);
+                }
+            }
+        }
+        return f + conv1d(ch, c.channels(), c.lastKernelSize(), len);
+    }
+
+    /**
+     * The 2-D convolutions of SilentCipher modules, read from their weights: every 4-D weight
+     * {@code [out, in, kh, kw]} under one of {@code prefixes} is applied at every point of an
+     * {@code height x frames} grid (the STFT bins the module sees, times the frames).
+     */
+    public static double conv2dGrid(Map<String, Tensor> weights, List<String> prefixes, long height, long frames) {
+        double f = 0;
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            long[] s = e.getValue().shape();
+            if (s.length == 4 && e.getKey().endsWith(".weight") && prefixes.stream().anyMatch(e.getKey()::startsWith)) {
+                f += 2.0 * s[0] * s[1] * s[2] * s[3] * height * frames;
+            }
+        }
+        return f;
+    }
+}

@@ -1,0 +1,214 @@
+package org.lockey.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.lockey.LockeyException;
+import org.lockey.io.AtomicFiles;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.Tensor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The PyTorch side of the benchmark: {@code bench/peer/run.py} run by a Python with torch (Debian's
+ * {@code python3-torch} at {@code /usr/bin/python3} by default). The protocol ({@code bench/peer/README.md}):
+ * a case directory holds {@code case.json}, {@code weights.safetensors} (upstream keys) and
+ * {@code inputs.safetensors}; the peer writes {@code peer.json} (times) and
+ * {@code peer_outputs.safetensors} (the outputs of its first call) into it.
+ */
+public final class Peer {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path python;
+    private final Path script;
+
+    /**
+     * @param python the interpreter
+     * @param script {@code bench/peer/run.py}
+     */
+    public Peer(Path python, Path script) {
+        this.python = python;
+        this.script = script;
+    }
+
+    /** Why the peer cannot run (no interpreter, no script, no torch), or empty when it can; also the torch version. */
+    public Availability check() {
+        if (!Files.isExecutable(python)) {
+            return new Availability(false, python + " not found (install Debian's python3-torch)", "");
+        }
+        if (!Files.isRegularFile(script)) {
+            return new Availability(false, script + " not found (run from the repository root)", "");
+        }
+        List<String> out = new ArrayList<>();
+        int rc = exec(List.of(python.toString(), "-c", "import torch; print(torch.__version__)"), out::add, 120);
+        if (rc != 0 || out.isEmpty()) {
+            return new Availability(false, python + " has no torch (install Debian's python3-torch)", "");
+        }
+        return new Availability(true, "", out.get(out.size() - 1).trim());
+    }
+
+    /**
+     * Whether the peer can run.
+     *
+     * @param ok           it can
+     * @param problem      why not (one line)
+     * @param torchVersion {@code torch.__version__}
+     */
+    public record Availability(boolean ok, String problem, String torchVersion) {
+    }
+
+    /** Writes a case directory for the peer (before our calls: a training step changes the weights). */
+    public static void writeCase(Path dir, BenchCase c, BenchCase.Prepared p, int warmup, int reps, int threads) {
+        ObjectNode j = JSON.createObjectNode();
+        j.put("name", c.name()).put("component", c.component());
+        j.set("config", p.config());
+        j.put("warmup", warmup).put("reps", reps).put("threads", threads);
+        p.inputs().keySet().forEach(j.putArray("inputs")::add);
+        p.outputs().forEach(j.putArray("outputs")::add);
+        j.putObject("extras");
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(dir.resolve("peer.json"));
+            Files.deleteIfExists(dir.resolve("peer_outputs.safetensors"));
+        } catch (IOException e) {
+            throw new LockeyException(dir + ": cannot prepare the case directory (" + e.getMessage() + ")");
+        }
+        if (!p.weights().isEmpty()) {
+            SafeTensors.write(dir.resolve("weights.safetensors"), p.weights(), Map.of());
+        }
+        SafeTensors.write(dir.resolve("inputs.safetensors"), p.inputs(), Map.of());
+        AtomicFiles.writeString(dir.resolve("case.json"), toJson(j));
+    }
+
+    /**
+     * Times the cases in {@code dirs} (one Python process), streaming its lines to {@code log}.
+     *
+     * @throws LockeyException when the peer fails
+     */
+    public void run(List<Path> dirs, int threads, Consumer<String> log) {
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(), "--threads",
+                Integer.toString(threads)));
+        dirs.forEach(d -> cmd.add(d.toString()));
+        int rc = exec(cmd, log, 3600);
+        if (rc != 0) {
+            throw new LockeyException(script + " failed (exit " + rc + "); see its lines above");
+        }
+    }
+
+    /** The peer's matmul peak in GFLOP/s (torch.mm of 2048 x 2048 float32). */
+    public double peak(int threads, Path out) {
+        int rc = exec(List.of(python.toString(), script.toString(), "--peak", "--threads", Integer.toString(threads),
+                out.toString()), line -> { }, 600);
+        if (rc != 0) {
+            throw new LockeyException(script + " --peak failed (exit " + rc + ")");
+        }
+        return readJson(out).path("gflops").asDouble(Double.NaN);
+    }
+
+    /**
+     * The peer's result of one case.
+     *
+     * @param stats   its call times
+     * @param outputs its first call's outputs
+     * @param notes   its remarks (may be empty)
+     */
+    public record Result(Stats stats, Map<String, Tensor> outputs, String notes) {
+    }
+
+    /** Reads what the peer wrote into a case directory. */
+    public static Result read(Path dir) {
+        JsonNode j = readJson(dir.resolve("peer.json"));
+        JsonNode times = j.path("times_ms");
+        if (!times.isArray() || times.isEmpty()) {
+            throw new LockeyException(dir.resolve("peer.json") + ": no times_ms");
+        }
+        double[] t = new double[times.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = times.get(i).asDouble();
+        }
+        Map<String, Tensor> outputs = SafeTensors.read(dir.resolve("peer_outputs.safetensors")).tensors();
+        return new Result(new Stats(t), outputs, j.path("notes").asText(""));
+    }
+
+    /** Largest absolute difference between our outputs and the peer's, over every output both have. */
+    public static double maxAbsDiff(Map<String, Tensor> ours, Map<String, Tensor> peer) {
+        double worst = 0;
+        for (Map.Entry<String, Tensor> e : ours.entrySet()) {
+            Tensor p = peer.get(e.getKey());
+            if (p == null) {
+                throw new LockeyException("the peer did not return output '" + e.getKey() + "'");
+            }
+            double[] a = e.getValue().toDoubleArray();
+            double[] b = p.toDoubleArray();
+            if (a.length != b.length) {
+                throw new LockeyException("output '" + e.getKey() + "': " + a.length + " values here, " + b.length
+                        + " from the peer");
+            }
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            }
+        }
+        return worst;
+    }
+
+    static String toJson(JsonNode n) {
+        try {
+            return JSON.writeValueAsString(n) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode readJson(Path p) {
+        try {
+            return JSON.readTree(p.toFile());
+        } catch (IOException e) {
+            throw new LockeyException(p + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    private static int exec(List<String> cmd, Consumer<String> log, long timeoutSeconds) {
+        try {
+            Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    log.accept(line);
+                }
+            }
+            if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                proc.destroyForcibly();
+                return -1;
+            }
+            return proc.exitValue();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** The default interpreter: Debian's, where {@code python3-torch} installs torch. */
+    public static Path defaultPython() {
+        return Path.of("/usr/bin/python3");
+    }
+
+    /** The runner script under the repository root {@code root}. */
+    public static Path script(Path root) {
+        return root.resolve("bench/peer/run.py");
+    }
+}

@@ -1,0 +1,145 @@
+package org.lockey.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.lockey.bench.BenchCase;
+import org.lockey.bench.Benchmark;
+import org.lockey.bench.Cases;
+import org.lockey.bench.Peer;
+import org.lockey.io.Tensor;
+
+/** {@code ./lockey bench}: the side-by-side benchmark against PyTorch (issue 8; docs/benchmarks.md). */
+final class BenchCommand implements Command {
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "time every component (ours, and with --peer PyTorch side by side); table + bench-out/results.json";
+    }
+
+    @Override
+    public String details() {
+        return "Cases: " + String.join(", ", Cases.all().stream().map(BenchCase::name).toList()) + ".\n"
+                + "Our threads are OMP_NUM_THREADS (the launcher's default: all cores); --threads sets the peer's and "
+                + "should match. The peer is bench/peer/run.py under /usr/bin/python3 with Debian's python3-torch; "
+                + "without it the table has our side only. Each side's GFLOP/s is also given as a share of its own "
+                + "measured matmul peak (2048 x 2048 float32). Figures and levers: docs/benchmarks.md.";
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(Option.builder().longOpt("peer").desc("also run the PyTorch peer and compare").build())
+                .addOption(Option.builder().longOpt("cases").hasArg().argName("A,B")
+                        .desc("only these cases (comma-separated; default all)").build())
+                .addOption(Option.builder().longOpt("warmup").hasArg().argName("N")
+                        .desc("untimed calls per case first (default 3)").build())
+                .addOption(Option.builder().longOpt("reps").hasArg().argName("N")
+                        .desc("timed calls per case (default 10)").build())
+                .addOption(Option.builder().longOpt("threads").hasArg().argName("N")
+                        .desc("the peer's threads (default: OMP_NUM_THREADS, else all cores)").build())
+                .addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
+                        .desc("output directory (default bench-out)").build())
+                .addOption(Option.builder().longOpt("python").hasArg().argName("EXE")
+                        .desc("the peer's Python (default /usr/bin/python3)").build());
+    }
+
+    @Override
+    public int run(CommandLine cl) throws Exception {
+        List<BenchCase> cases = cl.hasOption("cases")
+                ? Cases.select(Arrays.stream(cl.getOptionValue("cases").split(",")).map(String::trim).toList())
+                : Cases.all();
+        String omp = System.getenv("OMP_NUM_THREADS");
+        int defaultThreads = omp != null && omp.matches("\\d+") ? Integer.parseInt(omp)
+                : Runtime.getRuntime().availableProcessors();
+        Benchmark.Settings s = new Benchmark.Settings(Options2.intValue(cl, "warmup", 3), Options2.intValue(cl, "reps", 10),
+                Options2.intValue(cl, "threads", defaultThreads), Path.of(cl.getOptionValue("out", "bench-out")));
+        Peer peer = new Peer(Path.of(cl.getOptionValue("python", Peer.defaultPython().toString())),
+                Peer.script(Path.of("")));
+        boolean withPeer = false;
+        String peerNote = "PyTorch peer not requested (--peer): our side only";
+        String torch = "";
+        if (cl.hasOption("peer")) {
+            Peer.Availability a = peer.check();
+            withPeer = a.ok();
+            torch = a.torchVersion();
+            peerNote = a.ok() ? "PyTorch " + a.torchVersion() + " (" + cl.getOptionValue("python", "/usr/bin/python3") + ")"
+                    : "PyTorch peer unavailable: " + a.problem() + "; our side only";
+        }
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("processors", Runtime.getRuntime().availableProcessors());
+        machine.put("omp_num_threads", omp == null ? "(unset)" : omp);
+        machine.put("omp_wait_policy", env("OMP_WAIT_POLICY"));
+        machine.put("peer_threads", s.threads());
+        machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        machine.put("nd4j_backend", org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
+        machine.put("torch", withPeer ? torch : "(none)");
+        machine.put("warmup", s.warmup());
+        machine.put("reps", s.reps());
+        System.out.printf(Locale.ROOT, "lockey bench: %d cases, warm-up %d, %d timed calls each; %d processors, "
+                + "OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s; %s%n", cases.size(), s.warmup(), s.reps(),
+                Runtime.getRuntime().availableProcessors(), machine.get("omp_num_threads"), env("OMP_WAIT_POLICY"), peerNote);
+        double ourPeak = Benchmark.ourPeakGflops();
+        machine.put("ours_peak_gflops", ourPeak);
+        System.out.printf(Locale.ROOT, "ND4J matmul peak (2048^2 float32): %.1f GFLOP/s%n", ourPeak);
+
+        List<Benchmark.Row> rows = new ArrayList<>();
+        List<Map<String, Tensor>> outputs = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            BenchCase c = cases.get(i);
+            Path dir = withPeer ? s.out().resolve("cases").resolve(c.name()) : null;
+            Map<String, Tensor> first = new LinkedHashMap<>();
+            long t0 = System.nanoTime();
+            Benchmark.Row r = Benchmark.runOurs(c, s, dir, first);
+            System.out.printf(Locale.ROOT, "[%d/%d] %-24s ours: median %.1f ms (IQR %.1f, min %.1f, max %.1f; %.0f s in all)%n",
+                    i + 1, cases.size(), c.name(), r.ours().median(), r.ours().iqr(), r.ours().min(), r.ours().max(),
+                    (System.nanoTime() - t0) / 1e9);
+            rows.add(r);
+            outputs.add(first);
+            dirs.add(dir);
+        }
+        double peerPeak = Double.NaN;
+        if (withPeer) {
+            System.out.println("PyTorch peer (" + peer.check().torchVersion() + ", " + s.threads() + " threads):");
+            peer.run(dirs, s.threads(), line -> System.out.println("  " + line));
+            peerPeak = peer.peak(s.threads(), s.out().resolve("peer_peak.json"));
+            machine.put("peer_peak_gflops", peerPeak);
+            System.out.printf(Locale.ROOT, "PyTorch matmul peak (2048^2 float32): %.1f GFLOP/s%n", peerPeak);
+            for (int i = 0; i < rows.size(); i++) {
+                Peer.Result pr = Peer.read(dirs.get(i));
+                Benchmark.Row r = rows.get(i);
+                rows.set(i, new Benchmark.Row(r.c(), r.gflop(), r.ours(), pr.stats(),
+                        Peer.maxAbsDiff(outputs.get(i), pr.outputs())));
+            }
+        }
+        System.out.println();
+        Benchmark.table(rows, ourPeak, peerPeak, withPeer).forEach(System.out::println);
+        System.out.println("(ms: median of " + s.reps() + " calls; ratio = ours / PyTorch; RTF = our median / audio seconds; "
+                + "max|diff| = largest difference of the first call's outputs)");
+        if (!withPeer) {
+            System.out.println(peerNote + ".");
+        }
+        Path json = s.out().resolve("results.json");
+        Benchmark.writeJson(json, Benchmark.json(rows, machine));
+        System.out.println("wrote " + json);
+        return OK;
+    }
+
+    private static String env(String n) {
+        String v = System.getenv(n);
+        return v == null ? "(unset)" : v;
+    }
+}
