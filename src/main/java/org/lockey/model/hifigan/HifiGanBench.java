@@ -38,12 +38,9 @@ public final class HifiGanBench {
             return medianMs() / 1000.0 / seconds;
         }
 
-        /** Linear-interpolated quantile of the call times. */
+        /** Linear-interpolated quantile of the call times ({@link org.lockey.bench.Stats#quantile}). */
         public double quantile(double q) {
-            double pos = q * (timesMs.length - 1);
-            int lo = (int) Math.floor(pos);
-            int hi = Math.min(timesMs.length - 1, lo + 1);
-            return timesMs[lo] + (pos - lo) * (timesMs[hi] - timesMs[lo]);
+            return new org.lockey.bench.Stats(timesMs).quantile(q);
         }
 
         /** One line: median, spread and real-time factor. */
