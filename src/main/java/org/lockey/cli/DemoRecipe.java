@@ -78,8 +78,13 @@ final class DemoRecipe {
                     finetune("1000", "0.05", "1", "0.001", "0.01", true),
                     "lockey-hifigan/model", "lockey-hifigan"));
 
-    /** The Encodec branch: the 32 kHz watermark. */
+    /** The Encodec branch: the small 32 kHz codec, the 32 kHz watermark. */
     static final List<Step> ENCODEC = List.of(
+            new Step("small 32 kHz Encodec (seeded encoder, k-means codebooks, decoder fitted 600 steps)",
+                    List.of("train", "codec-decoder", "--data", "reference-data/music", "--out", RUNS + "/encodec",
+                            "--preset", "small", "--steps", "600", "--batch-size", "4", "--crop-seconds", "1.0",
+                            "--checkpoint-every", "50", "--validate-every", "100", "--seed", "1"),
+                    "encodec", "encodec"),
             new Step("32 kHz SilentCipher watermark (carrier width 4, decoder 16 x 3, 400 steps)",
                     List.of("train", "watermark", "--rate", "32000", "--data", "reference-data/music",
                             "--out", RUNS + "/watermark-32k", "--carrier-width", "4", "--channels", "16",

@@ -72,6 +72,9 @@ public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride
                 .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID)
                 .build();
         SDVariable kernel = Layouts.conv1d(w);
+        if (dilation > 1) {
+            HelperGuard.attach(scope.sd());
+        }
         return b == null ? scope.sd().cnn().conv1d(x, kernel, cfg) : scope.sd().cnn().conv1d(x, kernel, b, cfg);
     }
 }

@@ -86,6 +86,7 @@ public record Lstm(int inputSize, int hiddenSize, int numLayers) {
 
     private Output run(Scope scope, SDVariable x, List<SDVariable> h0, List<SDVariable> c0, boolean stateful) {
         SameDiff sd = scope.sd();
+        HelperGuard.attach(sd);
         // PyTorch initialises every LSTM weight and bias from U(-1/sqrt(H), 1/sqrt(H)).
         Init init = Init.uniform(1.0 / Math.sqrt(hiddenSize));
         long gates = 4L * hiddenSize;

@@ -101,6 +101,7 @@ public final class Scope {
      */
     public static Scope root(SameDiff sd, Map<String, Tensor> weights, String sourceName, DataType dtype,
             boolean frozen, long seed) {
+        HelperGuard.attach(sd);
         return new Scope(new Build(sd, weights, sourceName, dtype, frozen, seed), "");
     }
 

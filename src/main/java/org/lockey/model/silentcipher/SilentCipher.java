@@ -330,12 +330,7 @@ public final class SilentCipher {
         int bins = config.bins();
         int frames = spectrum.frames();
         double[][] mag = spectrum.magnitude(0);
-        INDArray carrier = Nd4j.create(dtype, 1, 1, bins, frames);
-        for (int f = 0; f < bins; f++) {
-            for (int t = 0; t < frames; t++) {
-                carrier.putScalar(new long[] {0, 0, f, t}, mag[f][t]);
-            }
-        }
+        INDArray carrier = carrierOf(mag, bins, frames);
         float[][] onehot = PayloadCodec.oneHot(PayloadCodec.tile(period, frames, 0), config.messageDim());
         INDArray message = Nd4j.createFromArray(onehot).reshape(1, 1, config.messageDim(), frames).castTo(dtype);
         Map<String, INDArray> out;
@@ -345,6 +340,7 @@ public final class SilentCipher {
                     embedGraph.msgEnc().name(), embedGraph.decCOut().name(), embedGraph.carrierReconst().name());
         }
         INDArray reconst = out.get(embedGraph.carrierReconst().name());
+        double[][] reconstD = reconst.reshape(bins, frames).toDoubleMatrix();
         // The original phase, as cos/sin = X/|X| (an exactly-zero bin has phase 0, as atan2(0, 0)).
         double[][] re = new double[bins][frames];
         double[][] im = new double[bins][frames];
@@ -353,7 +349,7 @@ public final class SilentCipher {
                 double m = mag[f][t];
                 double c = m > 0 ? spectrum.re()[f][t] / m : 1;
                 double s = m > 0 ? spectrum.im()[f][t] / m : 0;
-                double r = reconst.getDouble(0, 0, f, t);
+                double r = reconstD[f][t];
                 re[f][t] = r * c;
                 im[f][t] = r * s;
             }
@@ -407,22 +403,18 @@ public final class SilentCipher {
         double[][] mag = stft.forward(padRight(normalized)).magnitude(0);
         int bins = config.bins();
         int frames = mag[0].length;
-        INDArray carrier = Nd4j.create(dtype, 1, 1, bins, frames);
-        for (int f = 0; f < bins; f++) {
-            for (int t = 0; t < frames; t++) {
-                carrier.putScalar(new long[] {0, 0, f, t}, mag[f][t]);
-            }
-        }
+        INDArray carrier = carrierOf(mag, bins, frames);
         INDArray out;
         synchronized (sd) {
             out = sd.output(Map.of(MAGNITUDE, carrier), logits.name()).get(logits.name());
         }
         int dim = config.messageDim();
+        double[][] scores = out.reshape(dim, frames).toDoubleMatrix();
         int[] classes = new int[frames];
         for (int t = 0; t < frames; t++) {
             int best = 0;
             for (int c = 1; c < dim; c++) {
-                if (out.getDouble(0, 0, c, t) > out.getDouble(0, 0, best, t)) {
+                if (scores[c][t] > scores[best][t]) {
                     best = c;
                 }
             }
@@ -433,6 +425,18 @@ public final class SilentCipher {
                         frames + " frames are fewer than one message period of " + config.messageLen())
                 : PayloadCodec.decodePeriodic(classes, config.messageLen());
         return new Decoding(carrier, out, classes, message);
+    }
+
+    /**
+     * The first {@code bins} rows of a magnitude [F][T] as a [1, 1, bins, T] array of the model's type,
+     * filled in one bulk copy (not element by element: ~220,000 host calls for 10 s at 22.05 kHz).
+     */
+    private INDArray carrierOf(double[][] mag, int bins, int frames) {
+        double[] flat = new double[bins * frames];
+        for (int f = 0; f < bins; f++) {
+            System.arraycopy(mag[f], 0, flat, f * frames, frames);
+        }
+        return Nd4j.createFromArray(flat).reshape(1, 1, bins, frames).castTo(dtype);
     }
 
     /** Decodes a payload of {@code payloadBits} bits (the model must carry that format). */
