@@ -53,6 +53,17 @@ final class DemoRecipe {
         }
     }
 
+    /** What a branch's fine-tune reads and writes: base model, watermark, registry, data, run, crop. */
+    private record Branch(String base, String watermark, String registry, String data, String run, String cropFrames) {
+    }
+
+    /** HiFi-GAN: 64 mel frames (0.74 s) per crop. */
+    private static final Branch SPEECH = new Branch("hifigan", "watermark-22k", "registry-hifigan.json",
+            "reference-data/speech", "lockey-hifigan", "64");
+    /** Encodec: 50 latent frames (1 s) per crop. */
+    private static final Branch MUSIC = new Branch("encodec", "watermark-32k", "registry-encodec.json",
+            "reference-data/music", "lockey-encodec", "50");
+
     /** The HiFi-GAN branch: registry, base vocoder, 22.05 kHz watermark, keyed fine-tune. */
     static final List<Step> HIFIGAN = List.of(
             new Step("demo key registry (16 valid 16-bit keys: docs/results.md, why not 655)",
@@ -72,13 +83,13 @@ final class DemoRecipe {
                             "--seed", "1"),
                     "watermark-22k", "watermark-22k"),
             new Step("keyed HiFi-GAN, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
-                    finetune("550", "0.3", "10", "0.01", "0.1", false),
+                    finetune(SPEECH, "550", "0.3", "10", "0.01", "0.1", false),
                     null, "lockey-hifigan"),
             new Step("keyed HiFi-GAN, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 1000)",
-                    finetune("1000", "0.05", "1", "0.001", "0.01", true),
+                    finetune(SPEECH, "1000", "0.05", "1", "0.001", "0.01", true),
                     "lockey-hifigan/model", "lockey-hifigan"));
 
-    /** The Encodec branch: the small 32 kHz codec, the 32 kHz watermark. */
+    /** The Encodec branch: the small 32 kHz codec, the 32 kHz watermark, registry, keyed fine-tune. */
     static final List<Step> ENCODEC = List.of(
             new Step("small 32 kHz Encodec (seeded encoder, k-means codebooks, decoder fitted 600 steps)",
                     List.of("train", "codec-decoder", "--data", "reference-data/music", "--out", RUNS + "/encodec",
@@ -91,16 +102,26 @@ final class DemoRecipe {
                             "--layers", "3", "--batch-size", "8", "--crop-seconds", "0.5", "--lr", "5e-3",
                             "--sdr", "10", "--steps", "400", "--checkpoint-every", "25", "--validate-every", "100",
                             "--seed", "1"),
-                    "watermark-32k", "watermark-32k"));
+                    "watermark-32k", "watermark-32k"),
+            new Step("demo key registry of the Encodec branch (16 valid 16-bit keys)",
+                    List.of("keys", "init", "--bits", "16", "--valid", "16", "--seed", "2025",
+                            "--model-id", "lockey-encodec-demo", "--out", MODELS + "/registry-encodec.json"),
+                    null, "registry-encodec.json"),
+            new Step("keyed Encodec, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
+                    finetune(MUSIC, "550", "0.3", "10", "0.01", "0.1", false),
+                    null, "lockey-encodec"),
+            new Step("keyed Encodec, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 1000)",
+                    finetune(MUSIC, "1000", "0.05", "1", "0.001", "0.01", true),
+                    "lockey-encodec/model", "lockey-encodec"));
 
     /** Every step, HiFi-GAN branch first. */
     static final List<Step> ALL = java.util.stream.Stream.concat(HIFIGAN.stream(), ENCODEC.stream()).toList();
 
-    /** The fine-tune of the HiFi-GAN branch up to {@code steps}, with the loss weights of one phase. */
-    private static List<String> finetune(String steps, String wm, String p, String s, String v, boolean resume) {
-        List<String> a = new ArrayList<>(List.of("finetune", "--base", MODELS + "/hifigan", "--watermark",
-                MODELS + "/watermark-22k", "--registry", MODELS + "/registry-hifigan.json", "--data",
-                "reference-data/speech", "--out", RUNS + "/lockey-hifigan", "--batch-size", "2", "--crop-frames", "64",
+    /** The fine-tune of one branch up to {@code steps}, with the loss weights of one phase (both branches alike). */
+    private static List<String> finetune(Branch b, String steps, String wm, String p, String s, String v, boolean resume) {
+        List<String> a = new ArrayList<>(List.of("finetune", "--base", MODELS + "/" + b.base(), "--watermark",
+                MODELS + "/" + b.watermark(), "--registry", MODELS + "/" + b.registry(), "--data",
+                b.data(), "--out", RUNS + "/" + b.run(), "--batch-size", "2", "--crop-frames", b.cropFrames(),
                 "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock"));
         if (!resume) {
             a.addAll(List.of("--key-warmup", "1000"));
