@@ -110,8 +110,8 @@ final class DemoRecipe {
             new Step("keyed Encodec, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
                     finetune(MUSIC, "550", "0.3", "10", "0.01", "0.1", false),
                     null, "lockey-encodec"),
-            new Step("keyed Encodec, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 1000)",
-                    finetune(MUSIC, "1000", "0.05", "1", "0.001", "0.01", true),
+            new Step("keyed Encodec, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 800)",
+                    finetune(MUSIC, "800", "0.05", "1", "0.001", "0.01", true),
                     "lockey-encodec/model", "lockey-encodec"));
 
     /** Every step, HiFi-GAN branch first. */
@@ -200,14 +200,24 @@ final class DemoRecipe {
         Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
         AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
+        copyWithoutCheckpoints(from, tmp);
+        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Copies a directory tree (a keyed model holds its watermark model in a subdirectory), checkpoints left out. */
+    private static void copyWithoutCheckpoints(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
-                if (Files.isRegularFile(f) && !name.startsWith("checkpoint")) {
-                    Files.copy(f, tmp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                if (name.startsWith("checkpoint")) {
+                    continue;
+                }
+                if (Files.isDirectory(f)) {
+                    copyWithoutCheckpoints(f, Files.createDirectories(to.resolve(name)));
+                } else if (Files.isRegularFile(f)) {
+                    Files.copy(f, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
-        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
     }
 }

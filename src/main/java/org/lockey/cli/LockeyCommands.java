@@ -200,14 +200,7 @@ final class LockeyCommands {
             if (vocoder != null) {
                 KeyedHifiGan.save(modelDir, vocoder.config(), trainer.keyConfig(), injection, trainer.weights(), meta);
             } else {
-                java.util.Map<String, org.lockey.io.Tensor> all = new java.util.LinkedHashMap<>();
-                codec.weights().forEach((k, t) -> {
-                    if (!k.startsWith("decoder.")) {
-                        all.put(k, t);
-                    }
-                });
-                all.putAll(trainer.weights());
-                KeyedEncodec.save(modelDir, codec.config(), trainer.keyConfig(), injection, all, meta);
+                KeyedEncodec.saveTrained(modelDir, codec, trainer.keyConfig(), injection, trainer.weights(), meta);
             }
         }
 

@@ -67,12 +67,15 @@ class DemoRecipeTest {
         Files.writeString(run.resolve("model.safetensors"), "weights");
         Files.writeString(run.resolve("config.json"), "{}");
         Files.writeString(run.resolve("checkpoint.safetensors"), "optimiser state");
+        Files.writeString(Files.createDirectories(run.resolve("watermark")).resolve("model.safetensors"), "wm weights");
         Path to = tmp.resolve("models/wm");
         Files.createDirectories(to.getParent());
         DemoRecipe.ship(run, to);
         assertEquals("weights", Files.readString(to.resolve("model.safetensors")));
         assertTrue(Files.exists(to.resolve("config.json")));
         assertFalse(Files.exists(to.resolve("checkpoint.safetensors")));
+        assertEquals("wm weights", Files.readString(to.resolve("watermark/model.safetensors")),
+                "a keyed model's watermark subdirectory is shipped with it");
         assertFalse(Files.exists(tmp.resolve("models/wm.tmp")));
     }
 

@@ -18,7 +18,9 @@ import org.lockey.model.encodec.Encodec;
 import org.lockey.model.encodec.RvqConfig;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.nd4j.autodiff.samediff.VariableType;
@@ -232,5 +234,39 @@ class LockeyTrainerTest {
         Map<String, Double> f = t.trainStep();
         assertTrue(Double.isFinite(f.get("loss")), f.toString());
         assertSameValues(before, codec.weights(), 0, "frozen codec");
+    }
+
+    @Test
+    void aKeyedEncodecWithItsPayloadClockSavesAndLoadsAsTrained() throws Exception {
+        CompressionConfig small = new CompressionConfig(32000,
+                CompressionConfig.musicgen32k().seanet().withSize(16, 4).withDepth(1, 1), new RvqConfig(2, 32, 16));
+        Encodec codec = Encodec.random(small, 3, true);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc32k(16).withMsgDecoder(4, 2), 4);
+        AudioDataset music = AudioDataset.load(Path.of("reference-data/music"), "train", 32000);
+        LockeyTrainer t = new LockeyTrainer(config(1, true), new EncodecBranch(codec, 26, 1), wm,
+                KeyRegistry.create("t", 16, 12, 1), music, music);
+        t.start();
+        t.trainStep();
+        Path dir = java.nio.file.Files.createTempDirectory("keyed-encodec");
+        try {
+            KeyedEncodec.saveTrained(dir, codec, t.keyConfig(), 1, t.weights(), Map.of("step", "1"));
+            KeyedEncodec loaded = KeyedEncodec.load(dir);
+            Map<String, Tensor> trained = t.weights();
+            Map<String, Tensor> all = new java.util.LinkedHashMap<>(codec.weights());
+            all.putAll(trained);
+            KeyedEncodec direct = KeyedEncodec.of(small, t.keyConfig(), 1, all, "direct");
+            Key k = new Key(16, 0xa5c3);
+            long[][][] codes = loaded.encode(music.clip(0));
+            float[] a = loaded.generate(codes, k);
+            float[] b = direct.generate(codes, k);
+            assertEquals(b.length, a.length);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(b[i], a[i], 0f, "sample " + i);
+            }
+            assertTrue(java.util.Arrays.equals(a, loaded.generate(codes, new Key(16, 0x1234))) == false,
+                    "the loaded key path is live: another key gives other audio");
+        } finally {
+            org.lockey.io.AtomicFiles.deleteTree(dir);
+        }
     }
 }

@@ -60,8 +60,20 @@ public final class KeyedEncodec {
         this.key = key;
         this.layer = layer;
         this.weights = weights;
-        this.base = Encodec.of(codecConfig, weights, source);
+        this.base = Encodec.of(codecConfig, codecOnly(weights), source);
         graph(1, source).sd();           // builds once so that a checkpoint mismatch is reported at load
+    }
+
+    /** The codec's own weights: everything but the key path (embedding, encoder, verifier, payload clock). */
+    private static Map<String, Tensor> codecOnly(Map<String, Tensor> weights) {
+        Map<String, Tensor> codec = new LinkedHashMap<>();
+        weights.forEach((k, t) -> {
+            if (!(k.startsWith("key_embedding.") || k.startsWith("key_encoder.") || k.startsWith("verifier.")
+                    || k.startsWith(KeyClock.PREFIX + "."))) {
+                codec.put(k, t);
+            }
+        });
+        return codec;
     }
 
     /** A keyed model from weights (the full codec keys plus the key modules). */
@@ -87,6 +99,22 @@ public final class KeyedEncodec {
         Path w = dir.resolve(KeyedHifiGan.MODEL_FILE);
         return new KeyedEncodec(CompressionConfig.fromJson(cfg.get("codec")), KeyConfig.fromJson(cfg.get("key")),
                 cfg.path("injection_layer").asInt(1), StateDict.load(w), w.toString());
+    }
+
+    /**
+     * Writes a fine-tuned keyed decoder as a complete keyed model: the base codec's frozen encoder and
+     * quantiser, then the trained {@code decoder.*} and key-path weights.
+     */
+    public static void saveTrained(Path dir, Encodec base, KeyConfig key, int layer, Map<String, Tensor> trained,
+            Map<String, String> metadata) {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        base.weights().forEach((k, t) -> {
+            if (!k.startsWith("decoder.")) {
+                all.put(k, t);
+            }
+        });
+        all.putAll(trained);
+        save(dir, base.config(), key, layer, all, metadata);
     }
 
     /** Writes the weights and the config into {@code dir}, each atomically. */
