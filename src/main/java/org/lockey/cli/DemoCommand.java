@@ -42,7 +42,7 @@ final class DemoCommand implements Command {
                 .addOption(Option.builder().longOpt("distortions").hasArg().argName("LIST")
                         .desc("Table II columns (default all of Table I)").build())
                 .addOption(Option.builder().longOpt("from-scratch")
-                        .desc("first rebuild every shipped model with the project's own commands (about 2 hours on"
+                        .desc("first rebuild every shipped model with the project's own commands (about 4 hours on"
                                 + " 2 cores) into --models (default OUT/models, the shipped ones stay untouched), runs in"
                                 + " OUT/runs; a killed rebuild continues where it stopped").build())
                 .addOption(Option.builder().longOpt("dry-run")
