@@ -18,8 +18,10 @@ import org.lockey.LockeyException;
 
 /**
  * Seeded procedural music, rendered offline by the JDK's built-in MIDI synthesiser (Gervill, with
- * its synthetic "Emergency GM sound set"), so the reference music can be regenerated bit-exactly on
- * any machine with a JDK and redistributed without restriction.
+ * its synthetic "Emergency GM sound set"), so the reference music can be regenerated on any machine with
+ * a JDK and redistributed without restriction. Bit-exact only with the same sound bank: Gervill builds the
+ * bank on first use, differently on each machine, and caches it in {@code ~/.gervill}
+ * (reference-data/README.md, "Regenerating the music").
  *
  * <p>Each clip: a tempo of 84-136 bpm, a major or minor key, a four-chord progression (one chord per
  * bar), a melody instrument playing a chord-tone-biased random walk over the scale, a chord

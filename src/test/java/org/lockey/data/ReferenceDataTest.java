@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 
 /** The committed reference data matches its manifest, its splits, and its generator. */
@@ -48,19 +46,25 @@ class ReferenceDataTest {
         assertEquals(ReferenceData.MUSIC_RATE, Wav.read(DIR.resolve("music/000.wav")).sampleRate());
     }
 
-    /** The stored artifact next to the method that regenerates it: clip 7 rendered now has the manifest's hash. */
+    /**
+     * A seed renders the same music twice within one JVM (one synthesiser sound bank), and two seeds render
+     * different music. Bit-exact equality with the committed clips is not asserted: Gervill generates its
+     * "Emergency" sound bank afresh (and differently) on each machine's first use and caches it in
+     * {@code ~/.gervill}, and the committed music was rendered with a bank that is not in the repository
+     * (reference-data/README.md, "Regenerating the music").
+     */
     @Test
-    void musicRegeneratesBitExactly(@TempDir Path tmp) throws Exception {
-        float[] now = MusicGenerator.render(1000 + 7, 8.0, ReferenceData.MUSIC_RATE);
-        Path f = tmp.resolve("007.wav");
-        Wav.writePcm16(f, Audio.mono(now, ReferenceData.MUSIC_RATE));
-        String expected = rows("MANIFEST.tsv").stream().filter(r -> r[1].equals("music/007.wav")).findFirst()
-                .orElseThrow()[0];
-        assertEquals(expected, ReferenceData.sha256(f));
+    void aSeedRendersTheSameMusicTwiceAndAnotherSeedOtherMusic() {
+        float[] a = MusicGenerator.render(1000 + 7, 2.0, ReferenceData.MUSIC_RATE);
+        float[] b = MusicGenerator.render(1000 + 7, 2.0, ReferenceData.MUSIC_RATE);
+        float[] c = MusicGenerator.render(1000 + 8, 2.0, ReferenceData.MUSIC_RATE);
+        assertEquals(2 * ReferenceData.MUSIC_RATE, a.length);
+        assertTrue(java.util.Arrays.equals(a, b), "the same seed renders the same samples");
+        assertTrue(!java.util.Arrays.equals(a, c), "another seed renders other music");
         double energy = 0;
-        for (float v : now) {
+        for (float v : a) {
             energy += v * v;
         }
-        assertTrue(energy / now.length > 1e-4, "not silence");
+        assertTrue(energy / a.length > 1e-4, "not silence");
     }
 }
