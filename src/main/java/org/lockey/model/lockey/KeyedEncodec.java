@@ -67,7 +67,14 @@ public final class KeyedEncodec {
         this.weights = weights;
         this.source = source;
         this.layerNoise = layerNoise;
-        this.base = Encodec.of(codecConfig, weights, source);
+        // The frozen codec gets its own keys only: Encodec.of rejects keys it does not own (the key modules).
+        Map<String, Tensor> codecWeights = new LinkedHashMap<>();
+        weights.forEach((k, t) -> {
+            if (KeyedGenerator.isGeneratorLayer(k)) {
+                codecWeights.put(k, t);
+            }
+        });
+        this.base = Encodec.of(codecConfig, codecWeights, source);
         graph(1, source).sd();           // builds once so that a checkpoint mismatch is reported at load
     }
 
