@@ -26,7 +26,7 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.WatermarkModel;
 
-/** {@code eval sdr}, {@code eval table1}, {@code eval table2}: the paper's objective results. */
+/** {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}: the paper's objective results. */
 final class EvalCommands {
     private EvalCommands() {
     }
