@@ -110,6 +110,14 @@ public final class LayerNoise implements LayerTap {
         return out;
     }
 
+    /**
+     * Frees the native memory of a {@link #feed} once its run is over (a noise draw holds as many values
+     * as all the perturbed activations together).
+     */
+    public static void release(Map<String, INDArray> feed) {
+        feed.values().forEach(INDArray::close);
+    }
+
     /** Every perturbed layer's output shape for these inputs (one noiseless run the first time). */
     private long[][] shapes(SameDiff sd, Map<String, INDArray> inputs) {
         StringBuilder key = new StringBuilder();
@@ -127,6 +135,7 @@ public final class LayerNoise implements LayerTap {
         for (int i = 0; i < s.length; i++) {
             s[i] = outs.get(clean[i]).shape();
         }
+        outs.values().forEach(INDArray::close);          // every layer's activation: free now, not at the next GC
         if (shapes.size() >= SHAPE_CACHE) {
             shapes.clear();
         }

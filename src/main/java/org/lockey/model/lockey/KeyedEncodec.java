@@ -188,10 +188,14 @@ public final class KeyedEncodec {
         Map<String, INDArray> feed = new java.util.HashMap<>(g.generator().clockFeed(0, frames));
         feed.put("latent", z);
         feed.put("key_bits", bits);
-        if (g.noise() != null) {
-            feed.putAll(g.noise().feed(g.sd(), feed, std, seed));
+        Map<String, INDArray> noiseFeed = g.noise() == null ? Map.of() : g.noise().feed(g.sd(), feed, std, seed);
+        feed.putAll(noiseFeed);
+        INDArray y;
+        try {
+            y = g.sd().output(feed, g.outputs().audio().name()).get(g.outputs().audio().name());
+        } finally {
+            LayerNoise.release(noiseFeed);
         }
-        INDArray y = g.sd().output(feed, g.outputs().audio().name()).get(g.outputs().audio().name());
         return y.reshape(-1).toFloatVector();
     }
 

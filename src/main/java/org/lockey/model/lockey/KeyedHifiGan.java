@@ -219,10 +219,16 @@ public final class KeyedHifiGan {
                 keyed.clockFeed(startFrame * generator.samplesPerFrame(), mel.size(2)));
         feed.put("mel", mel.castTo(DataType.FLOAT));
         feed.put("key_bits", bits(keys));
-        if (noise != null) {
-            feed.putAll(noise.feed(sd, feed, std, seed));
+        if (noise == null) {
+            return sd.output(feed, outputs.audio().name());
         }
-        return sd.output(feed, outputs.audio().name());
+        Map<String, INDArray> z = noise.feed(sd, feed, std, seed);
+        feed.putAll(z);
+        try {
+            return sd.output(feed, outputs.audio().name());
+        } finally {
+            LayerNoise.release(z);
+        }
     }
 
     private INDArray bits(Key[] keys) {
