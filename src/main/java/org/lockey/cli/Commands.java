@@ -33,6 +33,7 @@ public final class Commands {
             new EvalCommands.Table1Command(),
             new EvalCommands.Table2Command(),
             new EvalCommands.ProbeCommand(),
+            new EvalCommands.AttackCommand(),
             new EvalCommands.KeyCapacityCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());

@@ -26,7 +26,7 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.WatermarkModel;
 
-/** {@code eval sdr}, {@code eval table1}, {@code eval table2}: the paper's objective results. */
+/** {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}: the paper's objective results. */
 final class EvalCommands {
     private EvalCommands() {
     }
@@ -255,6 +255,82 @@ final class EvalCommands {
             emit(cl, t, "probe");
             if (cl.hasOption("out")) {
                 org.lockey.eval.Probe.writeDetails(Path.of(cl.getOptionValue("out")), model, r);
+            }
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey eval attack}: paper §V-C, Gaussian noise on every generator layer against the watermark. */
+    static final class AttackCommand implements Command {
+        @Override
+        public String name() {
+            return "eval attack";
+        }
+
+        @Override
+        public String summary() {
+            return "white-box attack (§V-C): Gaussian noise on every generator layer; bit accuracy against SDR per std";
+        }
+
+        @Override
+        public Options options() {
+            return KeyedInputs.options("key registry (its issued keys are attacked first)")
+                    .addOption(opt("clips", "N", "clips (default 4)"))
+                    .addOption(opt("keys", "N", "valid keys per clip, issued ones first (default 3)"))
+                    .addOption(opt("stds", "LIST", "noise standard deviations, comma separated, each >= 0 (default "
+                            + String.join(",", org.lockey.eval.Attack.DEFAULT_STDS.stream().map(String::valueOf).toList())
+                            + ")"))
+                    .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
+                    .addOption(opt("seed", "S", "seed of the noise (default 1)"))
+                    .addOption(opt("out", "DIR", "write attack.md/.csv/.json and attack.png there (default: print)"));
+        }
+
+        @Override
+        public String details() {
+            return "Adds i.i.d. N(0, std^2) to the output of every convolution of the generator (HiFi-GAN: conv_pre, "
+                    + "ups.*, every resblock conv, conv_post; Encodec: every decoder conv, not the LSTM), never to the "
+                    + "key path, and reports per std the SDR against the teacher's watermarked output (as Table II) "
+                    + "and the bit accuracy of the key decoded from the perturbed output. std 0 is the unperturbed "
+                    + "model. docs/evaluation.md, \"White-box attack\".";
+        }
+
+        /** {@code --stds}: a comma-separated list of finite numbers >= 0. */
+        static List<Double> stds(CommandLine cl) {
+            if (!cl.hasOption("stds")) {
+                return org.lockey.eval.Attack.DEFAULT_STDS;
+            }
+            String v = cl.getOptionValue("stds");
+            List<Double> out = new ArrayList<>();
+            for (String part : v.split(",", -1)) {
+                double s;
+                try {
+                    s = Double.parseDouble(part.strip());
+                } catch (NumberFormatException e) {
+                    throw new LockeyException("--stds: '" + part.strip() + "' is not a number (in '" + v + "')");
+                }
+                if (!(s >= 0) || Double.isInfinite(s)) {
+                    throw new LockeyException("--stds: " + part.strip() + " is not a finite number >= 0");
+                }
+                out.add(s);
+            }
+            return out;
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            List<Double> stds = stds(cl);
+            int clips = Options2.intValue(cl, "clips", 4);
+            int keys = Options2.intValue(cl, "keys", 3);
+            if (clips < 1 || keys < 1) {
+                throw new LockeyException("--clips and --keys must be at least 1");
+            }
+            KeyedInputs in = KeyedInputs.load(cl);
+            org.lockey.eval.Attack.Result r = org.lockey.eval.Attack.run(in.sys(), in.registry(), in.data(), clips, keys,
+                    stds, in.sdr(cl), Options2.longValue(cl, "seed", 1));
+            ResultTable t = org.lockey.eval.Attack.table(in.modelName(), r);
+            emit(cl, t, "attack");
+            if (cl.hasOption("out")) {
+                org.lockey.eval.Attack.plot(Path.of(cl.getOptionValue("out")).resolve("attack.png"), in.modelName(), r);
             }
             return OK;
         }

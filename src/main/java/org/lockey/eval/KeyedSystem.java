@@ -2,6 +2,7 @@ package org.lockey.eval;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.lockey.LockeyException;
 import org.lockey.audio.MelSpectrogram;
@@ -50,6 +51,20 @@ public abstract class KeyedSystem {
     public abstract float[] teacher(float[] clip);
 
     /**
+     * G(x, k) with i.i.d. N(0, std^2) noise added to the output of every generator layer, drawn from
+     * {@code seed} (paper §V-C, the white-box attack; {@code KeyedHifiGan#withLayerNoise}). std 0 gives
+     * exactly {@link #generate}'s output.
+     */
+    public float[] generatePerturbed(float[] clip, Key key, double std, long seed) {
+        throw new LockeyException(branch() + ": this system cannot perturb its generator's layers");
+    }
+
+    /** The keys of the layers {@link #generatePerturbed} perturbs, in graph order. */
+    public List<String> perturbedLayers() {
+        return List.of();
+    }
+
+    /**
      * Loads a keyed model directory (a finetune run or its {@code model/}), its watermark model
      * ({@code watermark/} inside it) and the base generator {@code baseDir}.
      */
@@ -73,7 +88,10 @@ public abstract class KeyedSystem {
     }
 
     static final class HifiGanSystem extends KeyedSystem {
+        /** Mel frames per generation chunk (each with the receptive field as context). */
+        private static final int CHUNK_FRAMES = 256;
         private final KeyedHifiGan model;
+        private KeyedHifiGan noisy;
         private final HifiGan base;
         private final MelSpectrogram mel;
 
@@ -107,17 +125,36 @@ public abstract class KeyedSystem {
 
         @Override
         public float[] generate(float[] clip, Key key) {
-            return model.generateChunked(mel.apply(clip), key, 256);
+            return model.generateChunked(mel.apply(clip), key, CHUNK_FRAMES);
         }
 
         @Override
         public float[] teacher(float[] clip) {
             return base.vocode(mel.apply(clip));
         }
+
+        @Override
+        public float[] generatePerturbed(float[] clip, Key key, double std, long seed) {
+            return noisy().generateChunked(mel.apply(clip), key, CHUNK_FRAMES, std, seed);
+        }
+
+        @Override
+        public List<String> perturbedLayers() {
+            return noisy().perturbedLayers();
+        }
+
+        /** The keyed model with layer noise, built on first use (a second graph over the same weights). */
+        private synchronized KeyedHifiGan noisy() {
+            if (noisy == null) {
+                noisy = model.withLayerNoise();
+            }
+            return noisy;
+        }
     }
 
     static final class EncodecSystem extends KeyedSystem {
         private final KeyedEncodec model;
+        private KeyedEncodec noisy;
         private final Encodec base;
 
         EncodecSystem(KeyedEncodec model, Encodec base, WatermarkModel wm) {
@@ -155,6 +192,23 @@ public abstract class KeyedSystem {
         @Override
         public float[] teacher(float[] clip) {
             return base.decode(base.encode(clip));
+        }
+
+        @Override
+        public float[] generatePerturbed(float[] clip, Key key, double std, long seed) {
+            return noisy().generate(model.encode(clip), key, std, seed);
+        }
+
+        @Override
+        public List<String> perturbedLayers() {
+            return noisy().perturbedLayers();
+        }
+
+        private synchronized KeyedEncodec noisy() {
+            if (noisy == null) {
+                noisy = model.withLayerNoise();
+            }
+            return noisy;
         }
     }
 }

@@ -24,11 +24,23 @@ public final class Plots {
 
     /** Writes an XY chart of {@code series} to {@code png}. */
     public static void xy(Path png, String title, String xLabel, String yLabel, List<Series> series) {
+        xy(png, title, xLabel, yLabel, series, Double.NaN, Double.NaN, 4);
+    }
+
+    /** As {@link #xy(Path, String, String, String, List)} with a fixed y range (NaN: automatic) and marker size. */
+    public static void xy(Path png, String title, String xLabel, String yLabel, List<Series> series, double yMin,
+            double yMax, int markerSize) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xLabel)
                 .yAxisTitle(yLabel).build();
         chart.getStyler().setLegendVisible(series.size() > 1);
-        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setMarkerSize(markerSize);
+        if (!Double.isNaN(yMin)) {
+            chart.getStyler().setYAxisMin(yMin);
+        }
+        if (!Double.isNaN(yMax)) {
+            chart.getStyler().setYAxisMax(yMax);
+        }
         for (Series s : series) {
             XYSeries xs = chart.addSeries(s.name(), s.x(), s.y());
             if (!s.lines()) {

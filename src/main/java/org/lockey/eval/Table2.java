@@ -43,17 +43,7 @@ public final class Table2 {
      */
     public static Result run(KeyedSystem system, KeyRegistry registry, AudioDataset test, int clips, int keys,
             List<Distortion> distortions, double sdrDb, long seed) {
-        List<Key> validKeys = new ArrayList<>();
-        registry.issued().values().forEach(i -> validKeys.add(i.key()));
-        for (Key k : registry.validKeys()) {
-            if (validKeys.size() >= keys) {
-                break;
-            }
-            if (!validKeys.contains(k)) {
-                validKeys.add(k);
-            }
-        }
-        List<Key> chosen = validKeys.subList(0, Math.min(keys, validKeys.size()));
+        List<Key> chosen = validKeys(registry, keys);
         SplittableRandom r = new SplittableRandom(seed);
         List<Key> invalid = new ArrayList<>();
         while (invalid.size() < chosen.size()) {
@@ -97,6 +87,21 @@ public final class Table2 {
             acc.put(d.name(), unavailable.containsKey(d.name()) ? Double.NaN : accSum.get(d.name()) / count);
         }
         return new Result(sdrV / count, sdrI / count, acc, unavailable, n, chosen.size());
+    }
+
+    /** The first {@code n} valid keys of {@code registry}, issued keys first (fewer when it has fewer). */
+    static List<Key> validKeys(KeyRegistry registry, int n) {
+        List<Key> validKeys = new ArrayList<>();
+        registry.issued().values().forEach(i -> validKeys.add(i.key()));
+        for (Key k : registry.validKeys()) {
+            if (validKeys.size() >= n) {
+                break;
+            }
+            if (!validKeys.contains(k)) {
+                validKeys.add(k);
+            }
+        }
+        return List.copyOf(validKeys.subList(0, Math.min(n, validKeys.size())));
     }
 
     /** The paper's layout: Models | SDR Valid | SDR Invalid | one column per distortion. */

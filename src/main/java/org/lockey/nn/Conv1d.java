@@ -75,6 +75,7 @@ public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride
         if (dilation > 1) {
             HelperGuard.attach(scope.sd());
         }
-        return b == null ? scope.sd().cnn().conv1d(x, kernel, cfg) : scope.sd().cnn().conv1d(x, kernel, b, cfg);
+        SDVariable y = b == null ? scope.sd().cnn().conv1d(x, kernel, cfg) : scope.sd().cnn().conv1d(x, kernel, b, cfg);
+        return scope.layerOutput(y);                                 // [B, out, T'] (through the build's tap, if any)
     }
 }

@@ -45,6 +45,7 @@ public final class Scope {
         private final Map<String, long[]> created = new LinkedHashMap<>();
         private int anonymous;
         private final java.util.Set<String> issuedNames = new java.util.HashSet<>();
+        private LayerTap tap;
 
         private Build(SameDiff sd, Map<String, Tensor> source, String sourceName, DataType dtype, boolean frozen,
                 long seed) {
@@ -63,6 +64,15 @@ public final class Scope {
          */
         public Build reuseVariables() {
             this.reuse = true;
+            return this;
+        }
+
+        /**
+         * From now on, the output of every {@link Conv1d} and {@link ConvTranspose1d} built under this
+         * model goes through {@code tap} ({@link Scope#layerOutput}); set it before building the layers.
+         */
+        public Build tapLayers(LayerTap tap) {
+            this.tap = tap;
             return this;
         }
 
@@ -143,6 +153,14 @@ public final class Scope {
     /** This scope's dotted prefix ("" at the root). */
     public String prefix() {
         return prefix;
+    }
+
+    /**
+     * The output {@code [B, C, T]} of the layer this scope names, passed through the build's
+     * {@link LayerTap} when one is set ({@link Build#tapLayers}); otherwise {@code y} itself.
+     */
+    public SDVariable layerOutput(SDVariable y) {
+        return build.tap == null ? y : build.tap.apply(this, y);
     }
 
     /** The full key of a leaf name under this scope. */

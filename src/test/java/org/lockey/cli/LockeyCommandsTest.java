@@ -130,6 +130,32 @@ class LockeyCommandsTest {
     }
 
     @Test
+    void attackWritesTableAndPlotAndRejectsBadStds() throws Exception {
+        Path out = dir.resolve("attack");
+        MainTest.Run r = MainTest.run("eval", "attack", "--model", run.toString(), "--base", base.toString(),
+                "--registry", registry.toString(), "--data", "reference-data/speech", "--clips", "1", "--keys", "1",
+                "--stds", "0,0.05", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : List.of("attack.md", "attack.csv", "attack.json", "attack.png")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        var json = new ObjectMapper().readTree(out.resolve("attack.json").toFile());
+        assertEquals(2, json.get("rows").size());
+        assertEquals("0", json.get("rows").get(0).get("Noise std").asText());
+        assertEquals("0.05", json.get("rows").get(1).get("Noise std").asText());
+        assertTrue(json.get("rows").get(1).get("SDR vs unperturbed").isNumber(), json.toString());
+        assertTrue(json.get("rows").get(0).get("SDR vs unperturbed").isNull(), "std 0 must be the unperturbed output");
+
+        for (String bad : List.of("--stds=0,abc", "--stds=0,-0.1", "--stds=0,,1", "--stds=NaN", "--stds=1e999")) {
+            MainTest.Run e = MainTest.run("eval", "attack", "--model", run.toString(), "--base", base.toString(),
+                    "--registry", registry.toString(), "--data", "reference-data/speech", bad);
+            assertEquals(Command.USAGE, e.code(), bad + ": " + e.err());
+            assertEquals(1, e.err().strip().lines().count(), bad + ": " + e.err());
+            assertTrue(e.err().contains("--stds"), e.err());
+        }
+    }
+
+    @Test
     void sdrOfAKnownNoiseLevel() {
         float[] x = new float[16000];
         float[] y = new float[16000];

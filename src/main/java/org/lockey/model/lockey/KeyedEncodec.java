@@ -14,6 +14,7 @@ import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
+import org.lockey.nn.LayerNoise;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -51,15 +52,21 @@ public final class KeyedEncodec {
     private final Encodec base;
     private final Map<Long, Graph> graphs = new LinkedHashMap<>();
 
-    private record Graph(SameDiff sd, KeyedGenerator.Outputs outputs, KeyedGenerator generator) {
+    private final String source;
+    /** Whether the decoder's layers take Gaussian noise (§V-C white-box attack). */
+    private final boolean layerNoise;
+
+    private record Graph(SameDiff sd, KeyedGenerator.Outputs outputs, KeyedGenerator generator, LayerNoise noise) {
     }
 
     private KeyedEncodec(CompressionConfig codecConfig, KeyConfig key, int layer, Map<String, Tensor> weights,
-            String source) {
+            String source, boolean layerNoise) {
         this.codecConfig = codecConfig;
         this.key = key;
         this.layer = layer;
         this.weights = weights;
+        this.source = source;
+        this.layerNoise = layerNoise;
         this.base = Encodec.of(codecConfig, codecOnly(weights), source);
         graph(1, source).sd();           // builds once so that a checkpoint mismatch is reported at load
     }
@@ -68,8 +75,7 @@ public final class KeyedEncodec {
     private static Map<String, Tensor> codecOnly(Map<String, Tensor> weights) {
         Map<String, Tensor> codec = new LinkedHashMap<>();
         weights.forEach((k, t) -> {
-            if (!(k.startsWith("key_embedding.") || k.startsWith("key_encoder.") || k.startsWith("verifier.")
-                    || k.startsWith(KeyClock.PREFIX + "."))) {
+            if (KeyedGenerator.isGeneratorLayer(k)) {
                 codec.put(k, t);
             }
         });
@@ -79,7 +85,23 @@ public final class KeyedEncodec {
     /** A keyed model from weights (the full codec keys plus the key modules). */
     public static KeyedEncodec of(CompressionConfig codec, KeyConfig key, int layer, Map<String, Tensor> weights,
             String source) {
-        return new KeyedEncodec(codec, key, layer, weights, source);
+        return new KeyedEncodec(codec, key, layer, weights, source, false);
+    }
+
+    /**
+     * The same model with additive Gaussian noise on the output of every decoder convolution (paper §V-C,
+     * the white-box attack; see {@link KeyedHifiGan#withLayerNoise}): each {@code SConv1d} and
+     * {@code SConvTranspose1d} of {@code decoder.*} (a transposed conv before its trim), not the LSTM and not
+     * the key path. Run it with {@link #generateLatent(float[][], Key, double, long)}.
+     */
+    public KeyedEncodec withLayerNoise() {
+        return new KeyedEncodec(codecConfig, key, layer, weights, source, true);
+    }
+
+    /** The keys of the layers {@link #withLayerNoise} perturbs, in graph order (empty for the plain model). */
+    public synchronized java.util.List<String> perturbedLayers() {
+        Graph g = graph(1, source);
+        return g.noise() == null ? java.util.List.of() : g.noise().points().stream().map(LayerNoise.Point::layer).toList();
     }
 
     /** Loads a model directory; a clear error when it is not a keyed Encodec. */
@@ -98,7 +120,7 @@ public final class KeyedEncodec {
         }
         Path w = dir.resolve(KeyedHifiGan.MODEL_FILE);
         return new KeyedEncodec(CompressionConfig.fromJson(cfg.get("codec")), KeyConfig.fromJson(cfg.get("key")),
-                cfg.path("injection_layer").asInt(1), StateDict.load(w), w.toString());
+                cfg.path("injection_layer").asInt(1), StateDict.load(w), w.toString(), false);
     }
 
     /**
@@ -155,6 +177,27 @@ public final class KeyedEncodec {
 
     /** Audio for a quantised latent [D][T_f] and a key. */
     public synchronized float[] generateLatent(float[][] latent, Key k) {
+        return run(latent, k, 0, 0);
+    }
+
+    /** Audio for codes and a key with layer noise N(0, std^2) drawn from {@code seed}; see {@link #withLayerNoise}. */
+    public synchronized float[] generate(long[][][] codes, Key k, double std, long seed) {
+        return generateLatent(base.latentOf(codes), k, std, seed);
+    }
+
+    /**
+     * As {@link #generateLatent(float[][], Key)} with i.i.d. N(0, std^2) noise, drawn from {@code seed},
+     * added to every decoder layer's output; only for a model made by {@link #withLayerNoise}. std 0 gives
+     * exactly the plain model's output.
+     */
+    public synchronized float[] generateLatent(float[][] latent, Key k, double std, long seed) {
+        if (!layerNoise) {
+            throw new IllegalStateException("layer noise needs a model made by withLayerNoise()");
+        }
+        return run(latent, k, std, seed);
+    }
+
+    private float[] run(float[][] latent, Key k, double std, long seed) {
         if (k.bits() != key.keyBits()) {
             throw new LockeyException("a " + k.bits() + "-bit key for a model of " + key.keyBits() + "-bit keys");
         }
@@ -165,7 +208,14 @@ public final class KeyedEncodec {
         Map<String, INDArray> feed = new java.util.HashMap<>(g.generator().clockFeed(0, frames));
         feed.put("latent", z);
         feed.put("key_bits", bits);
-        INDArray y = g.sd().output(feed, g.outputs().audio().name()).get(g.outputs().audio().name());
+        Map<String, INDArray> noiseFeed = g.noise() == null ? Map.of() : g.noise().feed(g.sd(), feed, std, seed);
+        feed.putAll(noiseFeed);
+        INDArray y;
+        try {
+            y = g.sd().output(feed, g.outputs().audio().name()).get(g.outputs().audio().name());
+        } finally {
+            LayerNoise.release(noiseFeed);
+        }
         return y.reshape(-1).toFloatVector();
     }
 
@@ -176,12 +226,16 @@ public final class KeyedEncodec {
         return graphs.computeIfAbsent(frames, t -> {
             SameDiff sd = SameDiff.create();
             Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
+            LayerNoise noise = layerNoise ? new LayerNoise(KeyedGenerator::isGeneratorLayer) : null;
+            if (noise != null) {
+                root.build().tapLayers(noise);
+            }
             SDVariable latent = sd.placeHolder("latent", DataType.FLOAT, 1, codecConfig.seanet().dimension(), t);
             SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, 1, key.keyBits());
             KeyedGenerator gen = KeyedGenerator.encodecDecoder(codecConfig.seanet(), key, layer, t);
             KeyedGenerator.Outputs o = gen.build(root, latent, bits);
             root.build().checkLoaded("decoder.", "key_embedding.", "key_encoder.", "verifier.", KeyClock.PREFIX + ".");
-            return new Graph(sd, o, gen);
+            return new Graph(sd, o, gen, noise);
         });
     }
 }

@@ -42,6 +42,19 @@ public final class KeyedGenerator {
     public record Outputs(SDVariable audio, SDVariable keyVector, SDVariable verifierLogits) {
     }
 
+    /** Module names of the key path, the roots of its parameter keys; everything else is the generator. */
+    public static final java.util.List<String> KEY_MODULES = java.util.List.of("key_embedding", "key_encoder",
+            "verifier", KeyClock.PREFIX);
+
+    /**
+     * Whether a layer key belongs to the generator rather than to the key path (E_k's convs are layers
+     * too): the white-box attack of §V-C perturbs the generator's layers only.
+     */
+    public static boolean isGeneratorLayer(String layerKey) {
+        String root = layerKey.contains(".") ? layerKey.substring(0, layerKey.indexOf('.')) : layerKey;
+        return !KEY_MODULES.contains(root);
+    }
+
     private final KeyConfig key;
     private final Backbone backbone;
     private final int samplesPerPosition;

@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
@@ -13,6 +14,7 @@ import org.lockey.io.SafeTensors;
 import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.nn.LayerNoise;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -53,14 +55,24 @@ public final class KeyedHifiGan {
     private final KeyedGenerator keyed;
     private final KeyedGenerator.Outputs outputs;
     private final Map<String, long[]> shapes;
+    private final Map<String, Tensor> weights;
+    private final String source;
+    /** The noise on the generator's layers (§V-C white-box attack), or null for the plain model. */
+    private final LayerNoise noise;
 
     private KeyedHifiGan(HifiGanConfig generator, KeyConfig key, int injectionStage, Map<String, Tensor> weights,
-            String source) {
+            String source, boolean layerNoise) {
         this.generator = generator;
         this.key = key;
         this.injectionStage = injectionStage;
+        this.weights = weights;
+        this.source = source;
         this.sd = SameDiff.create();
         Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
+        this.noise = layerNoise ? new LayerNoise(KeyedGenerator::isGeneratorLayer) : null;
+        if (noise != null) {
+            root.build().tapLayers(noise);
+        }
         SDVariable mel = sd.placeHolder("mel", DataType.FLOAT, -1, generator.numMels(), -1);
         SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, key.keyBits());
         this.keyed = KeyedGenerator.hifiGan(generator, key, injectionStage);
@@ -72,7 +84,22 @@ public final class KeyedHifiGan {
     /** A keyed model from weights (all keys required). */
     public static KeyedHifiGan of(HifiGanConfig generator, KeyConfig key, int injectionStage, Map<String, Tensor> weights,
             String source) {
-        return new KeyedHifiGan(generator, key, injectionStage, weights, source);
+        return new KeyedHifiGan(generator, key, injectionStage, weights, source, false);
+    }
+
+    /**
+     * The same model with additive Gaussian noise on the output of every generator layer (paper §V-C,
+     * the white-box attack): each Conv1d and ConvTranspose1d of the HiFi-GAN generator ({@code conv_pre},
+     * {@code ups.i}, every {@code resblocks.j.convs*.m}, {@code conv_post}), not the key path. Run it with
+     * {@link #generate(INDArray, Key[], long, double, long)} or {@link #generateChunked(float[][], Key, int, double, long)}.
+     */
+    public KeyedHifiGan withLayerNoise() {
+        return new KeyedHifiGan(generator, key, injectionStage, weights, source, true);
+    }
+
+    /** The keys of the layers {@link #withLayerNoise} perturbs, in graph order (empty for the plain model). */
+    public java.util.List<String> perturbedLayers() {
+        return noise == null ? java.util.List.of() : noise.points().stream().map(LayerNoise.Point::layer).toList();
     }
 
     /** Loads a model directory; a clear error when it is not a keyed HiFi-GAN. */
@@ -82,7 +109,7 @@ public final class KeyedHifiGan {
         KeyConfig key = KeyConfig.fromJson(cfg.get("key"));
         int stage = cfg.path("injection_stage").asInt(0);
         Path weights = dir.resolve(MODEL_FILE);
-        return new KeyedHifiGan(gen, key, stage, StateDict.load(weights), weights.toString());
+        return new KeyedHifiGan(gen, key, stage, StateDict.load(weights), weights.toString(), false);
     }
 
     /** The config of a model directory, checked to be a keyed HiFi-GAN. */
@@ -143,7 +170,7 @@ public final class KeyedHifiGan {
      * @return audio {@code [B, 1, T * hop]}
      */
     public synchronized INDArray generate(INDArray mel, Key[] keys) {
-        return run(mel, keys, 0).get(outputs.audio().name());
+        return run(mel, keys, 0, 0, 0).get(outputs.audio().name());
     }
 
     /**
@@ -151,7 +178,17 @@ public final class KeyedHifiGan {
      * the clip (matters only for the payload clock, {@link KeyClock}).
      */
     public synchronized INDArray generate(INDArray mel, Key[] keys, long startFrame) {
-        return run(mel, keys, startFrame).get(outputs.audio().name());
+        return run(mel, keys, startFrame, 0, 0).get(outputs.audio().name());
+    }
+
+    /**
+     * As {@link #generate(INDArray, Key[], long)} with i.i.d. N(0, std^2) noise, drawn from {@code seed},
+     * added to every generator layer's output; only for a model made by {@link #withLayerNoise}. std 0
+     * gives exactly the plain model's output.
+     */
+    public synchronized INDArray generate(INDArray mel, Key[] keys, long startFrame, double std, long seed) {
+        requireNoise();
+        return run(mel, keys, startFrame, std, seed).get(outputs.audio().name());
     }
 
     /** The verification head's probability that each key is valid (class 0), {@code [B]}. */
@@ -168,7 +205,13 @@ public final class KeyedHifiGan {
         return p;
     }
 
-    private Map<String, INDArray> run(INDArray mel, Key[] keys, long startFrame) {
+    private void requireNoise() {
+        if (noise == null) {
+            throw new IllegalStateException("layer noise needs a model made by withLayerNoise()");
+        }
+    }
+
+    private Map<String, INDArray> run(INDArray mel, Key[] keys, long startFrame, double std, long seed) {
         if (mel.size(0) != keys.length) {
             throw new IllegalArgumentException(mel.size(0) + " mels but " + keys.length + " keys");
         }
@@ -176,7 +219,16 @@ public final class KeyedHifiGan {
                 keyed.clockFeed(startFrame * generator.samplesPerFrame(), mel.size(2)));
         feed.put("mel", mel.castTo(DataType.FLOAT));
         feed.put("key_bits", bits(keys));
-        return sd.output(feed, outputs.audio().name());
+        if (noise == null) {
+            return sd.output(feed, outputs.audio().name());
+        }
+        Map<String, INDArray> z = noise.feed(sd, feed, std, seed);
+        feed.putAll(z);
+        try {
+            return sd.output(feed, outputs.audio().name());
+        } finally {
+            LayerNoise.release(z);
+        }
     }
 
     private INDArray bits(Key[] keys) {
@@ -196,6 +248,21 @@ public final class KeyedHifiGan {
      * (as {@code HifiGan#vocodeChunked}), so memory stays bounded: {@code [80][T]} -> samples.
      */
     public float[] generateChunked(float[][] mel, Key k, int chunkFrames) {
+        return chunked(mel, k, chunkFrames, 0, 0);
+    }
+
+    /**
+     * As {@link #generateChunked(float[][], Key, int)} with layer noise (see
+     * {@link #generate(INDArray, Key[], long, double, long)}); chunk i draws its noise from a seed derived
+     * from {@code seed} and i, so every chunk's noise is fresh and the whole is reproducible.
+     */
+    public float[] generateChunked(float[][] mel, Key k, int chunkFrames, double std, long seed) {
+        requireNoise();
+        return chunked(mel, k, chunkFrames, std, seed);
+    }
+
+    private float[] chunked(float[][] mel, Key k, int chunkFrames, double std, long seed) {
+        SplittableRandom chunkSeeds = new SplittableRandom(seed);
         int frames = mel[0].length;
         int hop = generator.samplesPerFrame();
         int context = new org.lockey.model.hifigan.Generator(generator).receptiveField().max();
@@ -210,7 +277,10 @@ public final class KeyedHifiGan {
                     chunk.putScalar(new long[] {0, m, t - from}, mel[m][t]);
                 }
             }
-            INDArray y = generate(chunk, new Key[] {k}, from);
+            INDArray y;
+            synchronized (this) {
+                y = run(chunk, new Key[] {k}, from, std, chunkSeeds.nextLong()).get(outputs.audio().name());
+            }
             float[] ys = y.reshape(-1).toFloatVector();
             System.arraycopy(ys, (start - from) * hop, out, start * hop, (end - start) * hop);
         }

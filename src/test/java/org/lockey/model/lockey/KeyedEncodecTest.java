@@ -78,4 +78,45 @@ class KeyedEncodecTest {
         INDArray withKey = keyed(w, key, latent, bits);
         assertTrue(base.sub(withKey).amaxNumber().doubleValue() > 1e-4, "the key changes the audio");
     }
+
+    @Test
+    void layerNoiseOnTheDecoderIsExactAtZeroSeededAndCoversEveryDecoderConv() {
+        int channels = (1 << SMALL.ratios().size()) * SMALL.nFilters();
+        KeyConfig key = new KeyConfig(8, 4, 6, channels);
+        CompressionConfig codec = new CompressionConfig(32_000, SMALL, new org.lockey.model.encodec.RvqConfig(3, 32, 16));
+        Map<String, Tensor> w = new LinkedHashMap<>(org.lockey.model.encodec.Encodec.random(codec, 3, true).weights());
+        weights(key).forEach((k, t) -> {
+            if (!k.startsWith("decoder.")) {
+                w.put(k, t);
+            }
+        });
+        KeyedEncodec plain = KeyedEncodec.of(codec, key, 1, w, "test");
+        KeyedEncodec noisy = plain.withLayerNoise();
+        float[][] latent = new float[SMALL.dimension()][(int) FRAMES];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (float[] row : latent) {
+            for (int t = 0; t < row.length; t++) {
+                row[t] = (float) (r.nextDouble() - 0.5);
+            }
+        }
+        Key k = Key.parseHex("A5", 8);
+        float[] clean = plain.generateLatent(latent, k);
+        assertArrayEquals(clean, noisy.generateLatent(latent, k, 0, 9));
+        float[] a = noisy.generateLatent(latent, k, 1e-2, 9);
+        assertArrayEquals(a, noisy.generateLatent(latent, k, 1e-2, 9));
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - clean[i]));
+        }
+        assertTrue(diff > 1e-5, "noise changed nothing: " + diff);
+        // Every decoder convolution (its weight is [out, in, k] or a weight-normed weight_v), nothing else.
+        java.util.Set<String> convs = new java.util.TreeSet<>();
+        w.forEach((name, t) -> {
+            if (name.startsWith("decoder.") && t.shape().length == 3 && (name.endsWith(".weight") || name.endsWith(".weight_v"))) {
+                convs.add(name.substring(0, name.lastIndexOf('.')));
+            }
+        });
+        assertEquals(convs, new java.util.TreeSet<>(noisy.perturbedLayers()));
+        assertEquals(java.util.List.of(), plain.perturbedLayers());
+    }
 }
