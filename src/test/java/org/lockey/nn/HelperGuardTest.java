@@ -37,6 +37,42 @@ class HelperGuardTest {
 
     @Test
     void inferenceRunsHelpersExceptOnDilatedConvAndTrainingNever() {
+        String old = System.getProperty(Conv1d.DILATION_PROPERTY);
+        System.setProperty(Conv1d.DILATION_PROPERTY, "direct");
+        try {
+            directDilatedConv();
+        } finally {
+            restore(old);
+        }
+    }
+
+    @Test
+    void polyphaseDilatedConvRunsOnTheHelpersInInference() {
+        String old = System.getProperty(Conv1d.DILATION_PROPERTY);
+        System.setProperty(Conv1d.DILATION_PROPERTY, "polyphase");
+        try {
+            SameDiff sd = SameDiff.create();
+            Scope root = Scope.fresh(sd, 1);
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
+            SDVariable z = new Conv1d(4, 4, 3, 1, 2, 2, true, false).build(root.child("dilated"), x);
+            Recorder rec = new Recorder();
+            sd.addListeners(rec);
+            sd.output(Map.of("x", Nd4j.rand(DataType.FLOAT, 1, 4, 20)), z.name());
+            assertEquals(List.of("conv1d:true:INFERENCE"), rec.seen.stream().filter(s -> s.startsWith("conv1d:")).toList());
+        } finally {
+            restore(old);
+        }
+    }
+
+    private static void restore(String old) {
+        if (old == null) {
+            System.clearProperty(Conv1d.DILATION_PROPERTY);
+        } else {
+            System.setProperty(Conv1d.DILATION_PROPERTY, old);
+        }
+    }
+
+    private static void directDilatedConv() {
         SameDiff sd = SameDiff.create();
         Scope root = Scope.fresh(sd, 1);                                      // attaches the guard
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
