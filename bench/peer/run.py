@@ -2,6 +2,8 @@
 """The PyTorch side of ./lockey bench (protocol: README.md). Usage:
     run.py [--threads N] CASE_DIR...      time each case, write peer.json + peer_outputs.safetensors into it
     run.py --peak [--threads N] OUT.json  torch.mm 2048 x 2048 float32 rate
+    run.py --profile OUT.tsv [--threads N] CASE_DIR
+                                          per-op self time of the timed calls (torch.profiler), as TSV
 """
 import json
 import os
@@ -30,6 +32,81 @@ def write_json(path, obj):
     with open(tmp, "w") as f:
         json.dump(obj, f, indent=2)
     os.replace(tmp, path)
+
+
+def build_case(d):
+    """(case, module, args, training) of a case directory."""
+    with open(os.path.join(d, "case.json")) as f:
+        case = json.load(f)
+    comp = case["component"]
+    if comp not in BUILDERS:
+        raise SystemExit(f"{d}: component {comp} is not implemented by the peer")
+    wpath = os.path.join(d, "weights.safetensors")
+    weights = st.load(wpath)[0] if os.path.exists(wpath) else {}
+    inputs = st.load(os.path.join(d, "inputs.safetensors"))[0]
+    return case, BUILDERS[comp](case["config"], weights), [inputs[n] for n in case["inputs"]], \
+        comp == "lockey.train_step"
+
+
+def call(module, args, training):
+    if training:
+        return module(*args)
+    with torch.inference_mode():
+        return module(*args)
+
+
+def profile_case(d, threads, out):
+    """Self CPU time per op (exclusive of its children) over the case's timed calls, per call, as TSV:
+    the same layout as ./lockey bench --profile (op, pass, engine, category, count/call, ms/call, share)."""
+    from torch.profiler import ProfilerActivity, profile
+    case, module, args, training = build_case(d)
+    for _ in range(case["warmup"]):
+        call(module, args, training)
+    reps = case["reps"]
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            call(module, args, training)
+        wall = (time.perf_counter() - t0) * 1000 / reps
+    rows = []
+    for e in prof.key_averages():
+        ms = e.self_cpu_time_total / 1000 / reps
+        if ms <= 0:
+            continue
+        name = e.key
+        backward = "backward" in name.lower() or name.startswith("autograd::")
+        rows.append((name, "backward" if backward else "forward", e.count / reps, ms))
+    rows.sort(key=lambda r: -r[3])
+    inside = sum(r[3] for r in rows)
+    lines = [f"# case {case['name']}, {reps} calls, wall {wall:.3f} ms per call, in profiled ops {inside:.3f} ms "
+             f"(torch {torch.__version__}, {threads} threads; self CPU time)",
+             "op\tpass\tengine\tcategory\tcount_per_call\tms_per_call\tshare"]
+    for name, ps, n, ms in rows:
+        engine = "onednn" if "mkldnn" in name else "-"
+        lines.append(f"{name}\t{ps}\t{engine}\t{torch_category(name)}\t{n:.1f}\t{ms:.3f}\t{ms / wall:.4f}")
+    lines.append(f"(outside profiled ops)\t-\t-\t-\t-\t{wall - inside:.3f}\t{(wall - inside) / wall:.4f}")
+    tmp = out + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, out)
+    print(f"{case['name']:<24} torch profile: {wall:.1f} ms per call, {inside:.1f} ms in ops -> {out}", flush=True)
+
+
+def torch_category(name):
+    n = name.lower()
+    for cat, keys in (("transposed conv", ("conv_transpose", "deconv")), ("conv", ("conv",)),
+                      ("matmul", ("mm", "matmul", "linear", "addmm", "bmm")),
+                      ("activation", ("relu", "tanh", "sigmoid", "softmax", "elu")),
+                      ("optimizer", ("adam", "optimizer", "_foreach")),
+                      ("layout/copy", ("copy", "cat", "pad", "slice", "select", "view", "reshape", "permute",
+                                       "transpose", "contiguous", "stack", "unsqueeze", "squeeze", "expand",
+                                       "narrow", "split", "clone", "as_strided", "empty", "zero", "fill")),
+                      ("reduction", ("sum", "mean", "norm", "max", "min")),
+                      ("elementwise", ("add", "sub", "mul", "div", "pow", "sqrt", "exp", "log", "abs", "neg",
+                                       "where", "clamp", "rsqrt", "reciprocal", "sin", "cos", "atan"))):
+        if any(k in n for k in keys):
+            return cat
+    return "other"
 
 
 def run_case(d, threads):
@@ -85,6 +162,11 @@ def main(argv):
     want_peak = "--peak" in args
     if want_peak:
         args.remove("--peak")
+    prof_out = None
+    if "--profile" in args:
+        i = args.index("--profile")
+        prof_out = args[i + 1]
+        del args[i:i + 2]
     if "--threads" in args:
         i = args.index("--threads")
         threads = int(args[i + 1])
@@ -94,6 +176,9 @@ def main(argv):
         raise SystemExit(__doc__)
     if want_peak:
         peak(threads, args[0])
+        return
+    if prof_out is not None:
+        profile_case(args[0], threads, prof_out)
         return
     for d in args:
         run_case(d, threads)

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.lockey.io.AtomicFiles;
 import org.lockey.io.Tensor;
+import org.lockey.nn.OpTimer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -77,6 +78,86 @@ public final class Benchmark {
             }
         }
         return new Row(c, p.gflop(), new Stats(t), null, Double.NaN);
+    }
+
+    /**
+     * Per-op profile of our side of one case ({@link Profile}): the model is built with {@link OpTimer}
+     * recording, {@code warmup} calls run, then the times of {@code reps} calls are kept. Writes the peer's
+     * case directory first when {@code peerDir} is not null.
+     */
+    public static Profile profileOurs(BenchCase c, Settings s, Path peerDir) throws Exception {
+        OpTimer timer = OpTimer.start();
+        try {
+            BenchCase.Prepared p = c.prepare().get();
+            if (peerDir != null) {
+                Peer.writeCase(peerDir, c, p, s.warmup(), s.reps(), s.threads());
+            }
+            for (int i = 0; i < s.warmup(); i++) {
+                p.call().run();
+            }
+            timer.reset();
+            long wall = 0;
+            for (int i = 0; i < s.reps(); i++) {
+                long t0 = System.nanoTime();
+                p.call().run();
+                wall += System.nanoTime() - t0;
+            }
+            return Profile.of(c.name(), timer.entries(), s.reps(), wall);
+        } finally {
+            OpTimer.stop();
+        }
+    }
+
+    /**
+     * An interleaved A/B comparison of our side of one case under two values of a system property read
+     * while the model is built (e.g. {@code lockey.conv1d.dilation=direct,polyphase}): both variants are
+     * built in this JVM, each gets {@code warmup} untimed calls, then the timed calls alternate A, B, A, B
+     * ({@code reps} each), so that the load of a shared machine falls on both alike.
+     *
+     * @param ratio the median over the pairs of (B time / A time)
+     */
+    public record AB(String property, String a, String b, Stats timesA, Stats timesB, double ratio) {
+    }
+
+    /** Runs {@link AB} for case {@code c}; the property is restored afterwards. */
+    public static AB interleaved(BenchCase c, Settings s, String property, String a, String b) throws Exception {
+        String old = System.getProperty(property);
+        BenchCase.Prepared pa;
+        BenchCase.Prepared pb;
+        try {
+            System.setProperty(property, a);
+            pa = c.prepare().get();
+            System.setProperty(property, b);
+            pb = c.prepare().get();
+        } finally {
+            if (old == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, old);
+            }
+        }
+        for (int i = 0; i < s.warmup(); i++) {
+            pa.call().run();
+            pb.call().run();
+        }
+        double[] ta = new double[s.reps()];
+        double[] tb = new double[s.reps()];
+        double[] r = new double[s.reps()];
+        for (int i = 0; i < s.reps(); i++) {
+            BenchCase.Prepared first = i % 2 == 0 ? pa : pb;     // alternate which goes first in a pair
+            BenchCase.Prepared second = i % 2 == 0 ? pb : pa;
+            long t0 = System.nanoTime();
+            first.call().run();
+            long t1 = System.nanoTime();
+            second.call().run();
+            long t2 = System.nanoTime();
+            double d1 = (t1 - t0) / 1e6;
+            double d2 = (t2 - t1) / 1e6;
+            ta[i] = i % 2 == 0 ? d1 : d2;
+            tb[i] = i % 2 == 0 ? d2 : d1;
+            r[i] = tb[i] / ta[i];
+        }
+        return new AB(property, a, b, new Stats(ta), new Stats(tb), new Stats(r).median());
     }
 
     /** ND4J's matmul rate: 2048 x 2048 float32 {@code mmul}, 3 warm-up and 10 timed calls, median. */

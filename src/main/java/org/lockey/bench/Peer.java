@@ -108,6 +108,20 @@ public final class Peer {
         }
     }
 
+    /**
+     * Profiles the case in {@code dir} (its {@code warmup} and {@code reps}) with {@code torch.profiler}: the
+     * self CPU time per op, per call, written to {@code out} in the layout of {@link Profile#tsv}.
+     *
+     * @throws LockeyException when the peer fails
+     */
+    public void profile(Path dir, int threads, Path out, Consumer<String> log) {
+        int rc = exec(List.of(python.toString(), script.toString(), "--profile", out.toString(), "--threads",
+                Integer.toString(threads), dir.toString()), log, 3600);
+        if (rc != 0) {
+            throw new LockeyException(script + " --profile failed (exit " + rc + "); see its lines above");
+        }
+    }
+
     /** The peer's matmul peak in GFLOP/s (torch.mm of 2048 x 2048 float32). */
     public double peak(int threads, Path out) {
         int rc = exec(List.of(python.toString(), script.toString(), "--peak", "--threads", Integer.toString(threads),

@@ -15,6 +15,8 @@ import org.lockey.bench.BenchCase;
 import org.lockey.bench.Benchmark;
 import org.lockey.bench.Cases;
 import org.lockey.bench.Peer;
+import org.lockey.bench.Profile;
+import org.lockey.io.AtomicFiles;
 import org.lockey.io.Tensor;
 
 /** {@code ./lockey bench}: the side-by-side benchmark against PyTorch (issue 8; docs/benchmarks.md). */
@@ -52,6 +54,13 @@ final class BenchCommand implements Command {
                         .desc("the peer's threads (default: OMP_NUM_THREADS, else all cores)").build())
                 .addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
                         .desc("output directory (default bench-out)").build())
+                .addOption(Option.builder().longOpt("profile").hasArg().argName("CASE")
+                        .desc("per-op profile of one case instead of the table: OUT/profile-CASE.tsv (with --peer also "
+                                + "PyTorch's, OUT/profile-CASE-torch.tsv)").build())
+                .addOption(Option.builder().longOpt("ab").hasArg().argName("PROP=A,B")
+                        .desc("interleaved A/B of our side instead of the table: each case built under system property "
+                                + "PROP=A and PROP=B, calls alternating (e.g. lockey.conv1d.dilation=direct,polyphase)")
+                        .build())
                 .addOption(Option.builder().longOpt("python").hasArg().argName("EXE")
                         .desc("the peer's Python (default /usr/bin/python3)").build());
     }
@@ -77,6 +86,12 @@ final class BenchCommand implements Command {
             torch = a.torchVersion();
             peerNote = a.ok() ? "PyTorch " + a.torchVersion() + " (" + cl.getOptionValue("python", "/usr/bin/python3") + ")"
                     : "PyTorch peer unavailable: " + a.problem() + "; our side only";
+        }
+        if (cl.hasOption("ab")) {
+            return ab(cases, s, cl.getOptionValue("ab"));
+        }
+        if (cl.hasOption("profile")) {
+            return profile(Cases.select(List.of(cl.getOptionValue("profile"))).get(0), s, withPeer ? peer : null);
         }
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("processors", Runtime.getRuntime().availableProcessors());
@@ -135,6 +150,42 @@ final class BenchCommand implements Command {
         Path json = s.out().resolve("results.json");
         Benchmark.writeJson(json, Benchmark.json(rows, machine));
         System.out.println("wrote " + json);
+        return OK;
+    }
+
+    /** {@code --ab PROP=A,B}: interleaved A/B timings of our side, one line per case. */
+    private static int ab(List<BenchCase> cases, Benchmark.Settings s, String spec) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([\\w.]+)=([^,]+),([^,]+)").matcher(spec);
+        if (!m.matches()) {
+            throw new org.lockey.LockeyException("--ab " + spec + ": expected PROP=A,B");
+        }
+        System.out.printf(Locale.ROOT, "lockey bench --ab %s: warm-up %d each, %d interleaved pairs; OMP_NUM_THREADS=%s "
+                + "OMP_WAIT_POLICY=%s%n", spec, s.warmup(), s.reps(), env("OMP_NUM_THREADS"), env("OMP_WAIT_POLICY"));
+        for (BenchCase c : cases) {
+            Benchmark.AB r = Benchmark.interleaved(c, s, m.group(1), m.group(2), m.group(3));
+            System.out.printf(Locale.ROOT, "%-24s %s: median %.1f ms (IQR %.1f, min %.1f) | %s: median %.1f ms "
+                    + "(IQR %.1f, min %.1f) | median pair ratio %s/%s %.3f%n", c.name(), r.a(), r.timesA().median(),
+                    r.timesA().iqr(), r.timesA().min(), r.b(), r.timesB().median(), r.timesB().iqr(), r.timesB().min(),
+                    r.b(), r.a(), r.ratio());
+        }
+        return OK;
+    }
+
+    /** {@code --profile CASE}: our per-op profile (and the peer's) as TSV, and a summary on the terminal. */
+    private static int profile(BenchCase c, Benchmark.Settings s, Peer peer) throws Exception {
+        System.out.printf(Locale.ROOT, "lockey bench --profile %s: warm-up %d, %d profiled calls; OMP_NUM_THREADS=%s "
+                + "OMP_WAIT_POLICY=%s%n", c.name(), s.warmup(), s.reps(), env("OMP_NUM_THREADS"), env("OMP_WAIT_POLICY"));
+        Path dir = peer == null ? null : s.out().resolve("cases").resolve(c.name());
+        Profile p = Benchmark.profileOurs(c, s, dir);
+        Path tsv = s.out().resolve("profile-" + c.name() + ".tsv");
+        AtomicFiles.writeString(tsv, p.tsv());
+        p.summary().forEach(System.out::println);
+        System.out.println("wrote " + tsv);
+        if (peer != null) {
+            Path torchTsv = s.out().resolve("profile-" + c.name() + "-torch.tsv");
+            peer.profile(dir, s.threads(), torchTsv, line -> System.out.println("  " + line));
+            System.out.println("wrote " + torchTsv);
+        }
         return OK;
     }
 

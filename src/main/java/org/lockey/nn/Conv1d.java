@@ -17,11 +17,22 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
  * @param stride      stride s
  * @param padding     zeros added on each side, p
  * @param dilation    dilation d
+ * <p>Dilation above 1 (stride 1) runs by default as the polyphase rewrite
+ * {@link Functional#polyphaseConv1d}: one undilated conv over the d phases of the input, which ND4J's
+ * oneDNN helpers can run (they fail on a dilated conv1d, so {@link HelperGuard} keeps them off it). The
+ * system property {@value #DILATION_PROPERTY} chooses: {@code polyphase} (default) or {@code direct}
+ * (SameDiff's dilated conv1d, on ND4J's own im2col path). A dilated conv with stride above 1 always runs
+ * directly (no model here has one; the rewrite would need a second phase split of the output).
+ * The choice is read when the graph is built. docs/benchmarks.md has the before/after.
+ *
  * @param bias        whether there is a bias
  * @param weightNorm  whether the weight is stored as weight_g / weight_v
  */
 public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation,
         boolean bias, boolean weightNorm) {
+
+    /** The system property choosing how dilated convs run: {@code polyphase} (default) or {@code direct}. */
+    public static final String DILATION_PROPERTY = "lockey.conv1d.dilation";
 
     public Conv1d {
         if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || dilation < 1 || padding < 0) {
@@ -71,11 +82,29 @@ public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride
                 .k(kernelSize).s(stride).p(padding).d(dilation)
                 .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID)
                 .build();
-        SDVariable kernel = Layouts.conv1d(w);
+        SDVariable kernel = scope.foldIfFrozen("weight.folded", Layouts.conv1d(w));   // [k, in, out]
+        if (dilation > 1 && stride == 1 && polyphaseDilation()) {
+            return Functional.polyphaseConv1d(scope.sd(), x, kernel, b, inChannels, outChannels, kernelSize, padding,
+                    dilation);
+        }
         if (dilation > 1) {
             HelperGuard.attach(scope.sd());
         }
         SDVariable y = b == null ? scope.sd().cnn().conv1d(x, kernel, cfg) : scope.sd().cnn().conv1d(x, kernel, b, cfg);
         return scope.layerOutput(y);                                 // [B, out, T'] (through the build's tap, if any)
+    }
+
+    /**
+     * Whether dilated stride-1 convs are built as the polyphase rewrite ({@value #DILATION_PROPERTY}:
+     * {@code polyphase}, the default, or {@code direct}).
+     */
+    public static boolean polyphaseDilation() {
+        String v = System.getProperty(DILATION_PROPERTY, "polyphase");
+        return switch (v) {
+            case "polyphase" -> true;
+            case "direct" -> false;
+            default -> throw new IllegalArgumentException("-D" + DILATION_PROPERTY + "=" + v
+                    + ": expected polyphase or direct");
+        };
     }
 }

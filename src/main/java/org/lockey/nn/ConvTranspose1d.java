@@ -48,7 +48,7 @@ public record ConvTranspose1d(int inChannels, int outChannels, int kernelSize, i
                 .build();
         var sd = scope.sd();
         SDVariable x4 = sd.expandDims(x, 2);                       // [B, in, 1, T]
-        SDVariable kernel = Layouts.convTranspose1d(w);              // [1, k, out, in]
+        SDVariable kernel = scope.foldIfFrozen("weight.folded", Layouts.convTranspose1d(w));   // [1, k, out, in]
         SDVariable y4 = b == null ? sd.cnn().deconv2d(x4, kernel, cfg) : sd.cnn().deconv2d(x4, kernel, b, cfg);
         return scope.layerOutput(sd.squeeze(y4, 2));                 // [B, out, T'] (through the build's tap, if any)
     }

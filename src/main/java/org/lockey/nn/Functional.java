@@ -2,6 +2,7 @@ package org.lockey.nn;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.enums.PadMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
@@ -106,5 +107,70 @@ public final class Functional {
         Conv1DConfig cfg = Conv1DConfig.builder().k(kernel).s(stride).p(padding).d(1)
                 .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID).build();
         return sd.cnn().conv1d(x, box, cfg);
+    }
+
+    /**
+     * A dilated, stride-1 {@code conv1d} written with one <em>undilated</em> conv1d (the polyphase or
+     * space-to-batch form): exactly {@code conv1d(x, kernel, bias, k, stride 1, padding p, dilation d)},
+     * for any input length. oneDNN 2.5's helpers in ND4J M2.1 cannot run a dilated conv1d; they can run
+     * this one, so {@link Conv1d} uses it for every dilated conv when {@link Conv1d#polyphaseDilation()}.
+     *
+     * <p>With {@code x_pad} the input zero-padded by p on both sides (length {@code L = T + 2p}),
+     * {@code y[t] = sum_j w[j] x_pad[t + j d]}. Writing {@code t = q d + r} (phase r of d):
+     * {@code y[q d + r] = sum_j w[j] x_pad[(q + j) d + r]}, an undilated conv of the phase
+     * {@code x_pad[r::d]}. So:
+     * <pre>
+     *   x [B, C, T] -> pad p left, p + e right (e = (-L) mod d, so that M d = L + e) -> [B, C, M d]
+     *     -> reshape [B, C, M, d] -> permute [B, d, C, M] -> reshape [B d, C, M]     (phase r = x_pad[r::d])
+     *     -> undilated conv1d (k, stride 1, no padding)                   -> [B d, O, M - k + 1]
+     *     -> reshape [B, d, O, M-k+1] -> permute [B, O, M-k+1, d] -> reshape [B, O, (M-k+1) d]  (interleave)
+     *     -> the first T + 2p - d(k-1) samples (the last e are the padding's)
+     * </pre>
+     * The lengths are dynamic (computed in the graph from {@code x}'s shape), so one graph serves any
+     * T. Every op used has a known-right gradient (finite-difference test: {@code PolyphaseConvTest}).
+     * The cost beyond the conv itself is four copies of the activation (pad, phase split, interleave,
+     * trim) and about 20 small shape ops.
+     *
+     * @param x      {@code [B, in, T]}
+     * @param kernel SameDiff layout {@code [k, in, out]}
+     * @param bias   {@code [out]} or null
+     * @param in     input channels
+     * @param out    output channels
+     * @param k      kernel width
+     * @param p      zeros added on each side
+     * @param d      dilation, at least 1
+     * @return {@code [B, out, T + 2p - d(k-1)]}
+     */
+    public static SDVariable polyphaseConv1d(SameDiff sd, SDVariable x, SDVariable kernel, SDVariable bias,
+            int in, int out, int k, int p, int d) {
+        if (d < 1 || k < 1 || p < 0) {
+            throw new IllegalArgumentException("polyphase conv1d: need k >= 1, p >= 0, d >= 1; got k" + k + " p" + p
+                    + " d" + d);
+        }
+        SDVariable b1 = sd.reshape(sd.sizeAt(x, 0), 1);                                     // [1]: B
+        SDVariable len = sd.sizeAt(x, 2).add(longs(sd, 2L * p));                            // L = T + 2p
+        SDVariable m = sd.math().floorDiv(len.add(longs(sd, d - 1L)), longs(sd, d));        // M = ceil(L / d)
+        SDVariable e = m.mul(longs(sd, d)).sub(len);                                        // e = M d - L
+        SDVariable right = sd.reshape(e.add(longs(sd, p)), 1, 1);
+        SDVariable paddings = sd.concat(0, longs(sd, 0, 0, 0, 0).reshape(2, 2),
+                sd.concat(1, longs(sd, p).reshape(1, 1), right));                           // [[0,0],[0,0],[p,p+e]]
+        SDVariable xp = sd.nn().pad(x, paddings, PadMode.CONSTANT, 0.0);                    // [B, C, M d]
+        SDVariable phases = sd.reshape(xp, sd.concat(0, b1, longs(sd, in, -1, d)));         // [B, C, M, d]
+        phases = sd.permute(phases, 0, 3, 1, 2);                                            // [B, d, C, M]
+        phases = sd.reshape(phases, sd.concat(0, longs(sd, -1, in), sd.reshape(m, 1)));     // [B d, C, M]
+        Conv1DConfig cfg = Conv1DConfig.builder().k(k).s(1).p(0).d(1)
+                .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID).build();
+        SDVariable y = bias == null ? sd.cnn().conv1d(phases, kernel, cfg)
+                : sd.cnn().conv1d(phases, kernel, bias, cfg);                              // [B d, O, M-k+1]
+        y = sd.reshape(y, sd.concat(0, b1, longs(sd, d, out, -1)));                        // [B, d, O, M-k+1]
+        y = sd.permute(y, 0, 2, 3, 1);                                                      // [B, O, M-k+1, d]
+        y = sd.reshape(y, sd.concat(0, b1, longs(sd, out, -1)));                           // [B, O, (M-k+1) d]
+        SDVariable tOut = sd.reshape(len.sub(longs(sd, (long) d * (k - 1))), 1);           // T + 2p - d(k-1)
+        return sd.slice(y, longs(sd, 0, 0, 0), sd.concat(0, b1, longs(sd, out), tOut));   // [B, O, T']
+    }
+
+    /** An INT64 constant: a scalar for one value, else a vector. */
+    private static SDVariable longs(SameDiff sd, long... v) {
+        return sd.constant(v.length == 1 ? Nd4j.scalar(v[0]) : Nd4j.createFromArray(v));
     }
 }

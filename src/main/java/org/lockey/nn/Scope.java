@@ -112,6 +112,7 @@ public final class Scope {
     public static Scope root(SameDiff sd, Map<String, Tensor> weights, String sourceName, DataType dtype,
             boolean frozen, long seed) {
         HelperGuard.attach(sd);
+        OpTimer.attachIfRecording(sd);                 // only while ./lockey bench --profile records
         return new Scope(new Build(sd, weights, sourceName, dtype, frozen, seed), "");
     }
 
@@ -180,6 +181,28 @@ public final class Scope {
         INDArray value = valueFor(key, init, shape);
         return build.frozen ? build.sd.constant(key, value) : build.sd.var(key, value);
     }
+
+    /** Whether parameters are graph constants (frozen build: inference models, LOCKEY's teacher and decoder). */
+    public boolean frozen() {
+        return build.frozen;
+    }
+
+    /**
+     * {@code derived} when it depends on a trainable parameter or folding is off; otherwise (a frozen build)
+     * its value computed once now, as one graph constant named {@code leaf} (made unique). Used for the
+     * kernels of frozen convolutions: weight norm and the layout permute then run once at build time
+     * instead of at every call. The same ops compute the value, so the numbers are the same. Folding is
+     * on unless the system property {@value #FOLD_PROPERTY} is {@code false} (read at build time).
+     */
+    public SDVariable foldIfFrozen(String leaf, SDVariable derived) {
+        if (!build.frozen || !Boolean.parseBoolean(System.getProperty(FOLD_PROPERTY, "true"))) {
+            return derived;
+        }
+        return build.sd.constant(uniqueName(leaf), derived.eval());
+    }
+
+    /** The system property switching {@link #foldIfFrozen} off ({@code false}) for before/after timings. */
+    public static final String FOLD_PROPERTY = "lockey.fold";
 
     /** A state-dict buffer (BatchNorm statistics, codebooks): always a constant. */
     public SDVariable buffer(String leaf, Init init, long... shape) {

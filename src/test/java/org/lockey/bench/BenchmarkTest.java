@@ -58,6 +58,27 @@ class BenchmarkTest {
     }
 
     @Test
+    void interleavedAbBuildsEachVariantUnderItsPropertyAndAlternates() throws Exception {
+        String prop = "lockey.test.ab";
+        List<String> order = new java.util.ArrayList<>();
+        BenchCase c = new BenchCase("ab", "hifigan.mel", "sleeps by variant", 1.0, () -> {
+            String v = System.getProperty(prop);                               // read while building, as Conv1d does
+            return new BenchCase.Prepared(JsonNodeFactory.instance.objectNode(), Map.of(), Map.of(), List.of(), 0, () -> {
+                order.add(v);
+                Thread.sleep(v.equals("slow") ? 6 : 2);
+                return Map.of();
+            });
+        });
+        Benchmark.AB r = Benchmark.interleaved(c, new Benchmark.Settings(1, 4, 1, tmp), prop, "fast", "slow");
+        assertEquals(null, System.getProperty(prop), "property restored");
+        assertEquals(List.of("fast", "slow", "fast", "slow", "slow", "fast", "fast", "slow", "slow", "fast"), order);
+        assertEquals(4, r.timesA().n());
+        assertEquals(4, r.timesB().n());
+        assertTrue(r.timesB().median() > r.timesA().median(), r.toString());
+        assertTrue(r.ratio() > 1.5, r.toString());
+    }
+
+    @Test
     void readsThePeersAnswerAndComparesOutputs() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("c"));
         Files.writeString(dir.resolve("peer.json"), "{\"name\": \"count\", \"times_ms\": [3.0, 1.0, 2.0], \"notes\": \"n\"}");

@@ -183,13 +183,16 @@ class ConvBlocksTest {
     void gradientsOfWeightNormedConvsMatchFiniteDifferences() {
         SameDiff sd = SameDiff.create();
         Scope scope = Scope.root(sd, null, "test", DataType.DOUBLE, false, 5);
-        SDVariable x = sd.placeHolder("x", DataType.DOUBLE, 1, 3, 12);
+        // The input is a variable, not a placeholder: SameDiff M2.1 gives a placeholder a gradient only
+        // through an op that also reads a trainable variable, and the (polyphase) dilated conv starts
+        // with a pad of its input (docs/architecture.md, traps).
+        SDVariable x = sd.var("x", Nd4j.rand(DataType.DOUBLE, 1, 3, 12).subi(0.5));
         SDVariable h = new Conv1d(3, 4, 3, 1, 2, 2, true, true).build(scope.child("c"), x);
         h = sd.nn().leakyRelu(h, 0.1);
         h = new ConvTranspose1d(4, 2, 4, 2, 1, true, true).build(scope.child("u"), h);
         SDVariable w = sd.constant("w", Nd4j.rand(DataType.DOUBLE, 1, 2, 24));
         sd.math().tanh(h).mul(w).sum().rename("loss");
-        Map<String, INDArray> ph = Map.of("x", Nd4j.rand(DataType.DOUBLE, 1, 3, 12).subi(0.5));
+        Map<String, INDArray> ph = Map.of();
         GradCheck.check(sd, "loss", ph, List.of("x", "c.weight_g", "c.weight_v", "c.bias", "u.weight_g",
                 "u.weight_v", "u.bias"), 12, 1e-6, 1e-5, new SplittableRandom(1).nextLong());
     }

@@ -37,6 +37,91 @@ class HelperGuardTest {
 
     @Test
     void inferenceRunsHelpersExceptOnDilatedConvAndTrainingNever() {
+        String old = System.getProperty(Conv1d.DILATION_PROPERTY);
+        String oldTraining = System.getProperty(HelperGuard.TRAINING_PROPERTY);
+        System.setProperty(Conv1d.DILATION_PROPERTY, "direct");
+        System.setProperty(HelperGuard.TRAINING_PROPERTY, "none");
+        try {
+            directDilatedConv();
+        } finally {
+            restore(old);
+            if (oldTraining == null) {
+                System.clearProperty(HelperGuard.TRAINING_PROPERTY);
+            } else {
+                System.setProperty(HelperGuard.TRAINING_PROPERTY, oldTraining);
+            }
+        }
+    }
+
+    @Test
+    void polyphaseDilatedConvRunsOnTheHelpersInInference() {
+        String old = System.getProperty(Conv1d.DILATION_PROPERTY);
+        System.setProperty(Conv1d.DILATION_PROPERTY, "polyphase");
+        try {
+            SameDiff sd = SameDiff.create();
+            Scope root = Scope.fresh(sd, 1);
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
+            SDVariable z = new Conv1d(4, 4, 3, 1, 2, 2, true, false).build(root.child("dilated"), x);
+            Recorder rec = new Recorder();
+            sd.addListeners(rec);
+            sd.output(Map.of("x", Nd4j.rand(DataType.FLOAT, 1, 4, 20)), z.name());
+            assertEquals(List.of("conv1d:true:INFERENCE"), rec.seen.stream().filter(s -> s.startsWith("conv1d:")).toList());
+        } finally {
+            restore(old);
+        }
+    }
+
+    @Test
+    void trainingModeChosenAtBuildTimeLetsTheHelpersRunGradientOps() {
+        String oldTraining = System.getProperty(HelperGuard.TRAINING_PROPERTY);
+        try {
+            for (String mode : new String[] {"none", "backward", "all", "default"}) {
+                if (mode.equals("default")) {
+                    System.clearProperty(HelperGuard.TRAINING_PROPERTY);
+                } else {
+                    System.setProperty(HelperGuard.TRAINING_PROPERTY, mode);
+                }
+                SameDiff sd = SameDiff.create();
+                Scope root = Scope.fresh(sd, 1);
+                SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
+                SDVariable y = new Conv1d(4, 4, 3, 1, 1, 1, true, false).build(root.child("c"), x);
+                sd.setLossVariables(y.mul(y).sum());
+                System.clearProperty(HelperGuard.TRAINING_PROPERTY);              // read at build time only
+                Recorder rec = new Recorder();
+                sd.addListeners(rec);
+                sd.calculateGradients(Map.of("x", Nd4j.rand(DataType.FLOAT, 1, 4, 20)), "c.weight");
+                List<String> conv = rec.seen.stream().filter(s -> s.startsWith("conv1d")).toList();
+                List<String> want = switch (mode) {
+                    case "none" -> List.of("conv1d:false:TRAINING", "conv1d_bp:false:TRAINING");
+                    case "backward" -> List.of("conv1d:false:TRAINING", "conv1d_bp:true:TRAINING");
+                    default -> List.of("conv1d:true:TRAINING", "conv1d_bp:true:TRAINING");
+                };
+                assertEquals(want, conv, mode);
+                assertTrue(rec.seen.stream().filter(s -> !s.startsWith("conv1d")).allMatch(
+                        s -> s.contains(mode.equals("all") || mode.equals("default") ? ":true:" : ":false:")),
+                        mode + " " + rec.seen);
+            }
+            System.setProperty(HelperGuard.TRAINING_PROPERTY, "sometimes");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Scope.fresh(SameDiff.create(), 1));
+        } finally {
+            if (oldTraining == null) {
+                System.clearProperty(HelperGuard.TRAINING_PROPERTY);
+            } else {
+                System.setProperty(HelperGuard.TRAINING_PROPERTY, oldTraining);
+            }
+        }
+    }
+
+    private static void restore(String old) {
+        if (old == null) {
+            System.clearProperty(Conv1d.DILATION_PROPERTY);
+        } else {
+            System.setProperty(Conv1d.DILATION_PROPERTY, old);
+        }
+    }
+
+    private static void directDilatedConv() {
         SameDiff sd = SameDiff.create();
         Scope root = Scope.fresh(sd, 1);                                      // attaches the guard
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
