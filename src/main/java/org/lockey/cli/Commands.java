@@ -34,6 +34,7 @@ public final class Commands {
             new EvalCommands.Table2Command(),
             new EvalCommands.ProbeCommand(),
             new EvalCommands.KeyCapacityCommand(),
+            new EvalCommands.KeySizeCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());
 
