@@ -325,8 +325,8 @@ final class EvalCommands {
                     + " then eval table2's clean column on the test split and the verifier's accuracy. Each size trains into"
                     + " OUT/runs/k<K>/; a size already measured is skipped, a finished training is only measured, a checkpoint"
                     + " is resumed, so running the same command again continues a killed run. Writes OUT/keysize.md/.csv/.json"
-                    + " and OUT/keysize.png. Cost: one fine-tune per size (about 3-5 s per step on 2 cores, plus the key"
-                    + " warm-up); docs/evaluation.md, Key size.";
+                    + " and OUT/keysize.png. Cost: one fine-tune per size (about 3.3 s per step on 2 idle cores, several times"
+                    + " more on a shared machine, plus the key warm-up and a minute or two of measurement); docs/evaluation.md, Key size.";
         }
 
         @Override

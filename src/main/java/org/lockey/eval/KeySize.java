@@ -439,7 +439,7 @@ public final class KeySize {
                     "key bits K (log2 of the total number of keys)", "SDR (dB)",
                     List.of(new Plots.Series("SDR_valid", x, byBits.stream().mapToDouble(Row::sdrValid).toArray(), true),
                             new Plots.Series("SDR_invalid", x, byBits.stream().mapToDouble(Row::sdrInvalid).toArray(),
-                                    true)));
+                                    true)), "0.0#");
         }
         return t;
     }
