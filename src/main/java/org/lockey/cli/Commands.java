@@ -35,6 +35,7 @@ public final class Commands {
             new EvalCommands.ProbeCommand(),
             new EvalCommands.AttackCommand(),
             new EvalCommands.KeyCapacityCommand(),
+            new EvalCommands.KeySizeCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());
 

@@ -14,6 +14,7 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.KeySize;
 import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.ResultTable;
 import org.lockey.eval.Table1;
@@ -26,7 +27,7 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.WatermarkModel;
 
-/** {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}: the paper's objective results. */
+/** {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}, {@code keysize}: the paper's objective results. */
 final class EvalCommands {
     private EvalCommands() {
     }
@@ -377,6 +378,70 @@ final class EvalCommands {
             System.out.printf(Locale.ROOT, "verifier accuracy: valid keys %.4f, invalid keys %.4f (%d evaluated), "
                     + "balanced %.4f; final CE %.4f%n", r.validAccuracy(), r.invalidAccuracy(), r.invalidEvaluated(),
                     r.balanced(), r.finalLoss());
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey eval keysize}: paper Fig. 4, SDR_valid and SDR_invalid against the key size. */
+    static final class KeySizeCommand implements Command {
+        @Override
+        public String name() {
+            return "eval keysize";
+        }
+
+        @Override
+        public String summary() {
+            return "Fig. 4: fine-tune a keyed HiFi-GAN per key size (valid keys fixed), SDR_valid / SDR_invalid against K";
+        }
+
+        @Override
+        public String details() {
+            return "\nFor each K of --sizes: a seeded registry of --valid K-bit keys, a keyed HiFi-GAN fine-tuned from --base"
+                    + " for --steps steps with the first-phase recipe of the shipped keyed model (reference-data/models/README.md),"
+                    + " then eval table2's clean column on the test split and the verifier's accuracy. Each size trains into"
+                    + " OUT/runs/k<K>/; a size already measured is skipped, a finished training is only measured, a checkpoint"
+                    + " is resumed, so running the same command again continues a killed run. Writes OUT/keysize.md/.csv/.json"
+                    + " and OUT/keysize.png. Cost: one fine-tune per size (about 3.3 s per step on 2 idle cores, several times"
+                    + " more on a shared machine, plus the key warm-up and a minute or two of measurement); docs/evaluation.md, Key size.";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("base", "DIR", "the base HiFi-GAN (teacher and starting point)"))
+                    .addOption(required("watermark", "DIR", "the watermark model (used with K-bit payloads for each K)"))
+                    .addOption(required("data", "DIR", "speech with splits (train, valid, test)"))
+                    .addOption(required("out", "DIR", "output directory (runs/k<K>/, keysize.md/.csv/.json/.png)"))
+                    .addOption(opt("sizes", "LIST", "key sizes in bits, comma separated (default 8,16,24,32)"))
+                    .addOption(opt("valid", "N", "valid keys per registry (default 16, the demo registry's; paper 655)"))
+                    .addOption(opt("steps", "N", "fine-tuning steps per size (default 150; the shipped model: 1000)"))
+                    .addOption(opt("key-warmup", "N", "key warm-up steps before fine-tuning (default 1000, the recipe's)"))
+                    .addOption(opt("clips", "N", "test clips measured (default all of the split)"))
+                    .addOption(opt("keys", "N", "valid keys per clip measured, and as many invalid ones (default 3)"))
+                    .addOption(opt("minutes", "M", "time budget: start no new size after M minutes (default none)"))
+                    .addOption(opt("seed", "S", "seed of the registries (default 2024, the demo registry's)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            KeySize.Settings s = new KeySize.Settings(Path.of(cl.getOptionValue("base")),
+                    Path.of(cl.getOptionValue("watermark")), Path.of(cl.getOptionValue("data")),
+                    KeySize.parseSizes(cl.getOptionValue("sizes", "8,16,24,32")), Options2.intValue(cl, "valid", 16),
+                    Options2.longValue(cl, "steps", 150), Options2.intValue(cl, "key-warmup", 1000),
+                    Options2.intValue(cl, "clips", Integer.MAX_VALUE), Options2.intValue(cl, "keys", 3),
+                    cl.hasOption("minutes") ? Options2.doubleValue(cl, "minutes", 0) : null,
+                    Options2.longValue(cl, "seed", 2024), Path.of(cl.getOptionValue("out")));
+            long t0 = System.nanoTime();
+            KeySize.Outcome o = KeySize.run(s, System.err::println);
+            System.out.println(o.table().markdown());
+            if (!o.notStarted().isEmpty()) {
+                System.out.printf(Locale.ROOT, "--minutes %s spent: %d of %d sizes done (the sizes that fit the time given); "
+                        + "not started: %s. Run the same command again to continue.%n", cl.getOptionValue("minutes"),
+                        o.rows().size(), s.sizes().size(), o.notStarted());
+            }
+            System.out.printf(Locale.ROOT, "written to %s (.csv, .json%s) in %.1f min%n",
+                    s.out().resolve("keysize.md"), o.rows().isEmpty() ? "; no plot: no size done" : ", keysize.png",
+                    (System.nanoTime() - t0) / 60e9);
             return OK;
         }
     }

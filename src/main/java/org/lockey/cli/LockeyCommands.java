@@ -15,23 +15,18 @@ import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
-import org.lockey.data.AudioDataset;
 import org.lockey.io.AtomicFiles;
-import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
-import org.lockey.model.encodec.Encodec;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Checkpoint;
 import org.lockey.train.Curriculum;
+import org.lockey.train.FinetuneRun;
 import org.lockey.train.LockeyLoss;
 import org.lockey.train.LockeyTrainer;
-import org.lockey.train.FinetuneBranch;
-import org.lockey.train.HifiGanBranch;
-import org.lockey.train.EncodecBranch;
 
 /** {@code finetune}, {@code generate}, {@code trace}: LOCKEY itself. */
 final class LockeyCommands {
@@ -127,90 +122,49 @@ final class LockeyCommands {
                 throw new LockeyException(out + ": holds a run already; add --resume to continue it or choose another --out");
             }
             Path baseDir = Path.of(cl.getOptionValue("base"));
-            boolean encodec = Files.exists(baseDir.resolve(Encodec.CONFIG_FILE));
-            if (!encodec && !Files.exists(baseDir.resolve(HifiGan.CONFIG_FILE))) {
-                throw new LockeyException(baseDir + ": neither a HiFi-GAN nor an Encodec model directory");
-            }
-            int injection = Options2.intValue(cl, "injection", encodec ? 1 : 0);
-            FinetuneBranch branch;
-            Encodec codec = null;
-            HifiGan vocoder = null;
-            if (encodec) {
-                codec = Encodec.load(baseDir);
-                branch = new EncodecBranch(codec, Options2.intValue(cl, "crop-frames", 50), injection);
-            } else {
-                vocoder = HifiGan.load(baseDir);
-                branch = new HifiGanBranch(vocoder, Options2.intValue(cl, "crop-frames", 64), injection);
-            }
+            boolean encodec = FinetuneRun.isEncodec(baseDir);
             Path wmDir = Path.of(cl.getOptionValue("watermark"));
             WatermarkModel wm = WatermarkModel.load(wmDir);
             KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
-            int rate = branch.sampleRate();
-            Path data = Path.of(cl.getOptionValue("data"));
-            AudioDataset train = AudioDataset.load(data, "train", rate);
-            AudioDataset valid = AudioDataset.load(data, "valid", rate);
-            LockeyTrainer.Config cfg = new LockeyTrainer.Config(
-                    Options2.intValue(cl, "batch-size", 2), Options2.longValue(cl, "steps", 2000), Options2.intValue(cl, "checkpoint-every", 100),
-                    Options2.intValue(cl, "validate-every", 500), Options2.longValue(cl, "seed", 1),
-                    Options2.doubleValue(cl, "lr", 1e-4),
-                    new Curriculum(Options2.doubleValue(cl, "tau0", 0.005), Options2.intValue(cl, "tau-period", 5000),
-                            Double.POSITIVE_INFINITY),
-                    new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
-                            Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
-                    Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()), Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256), 2, 3,
-                    cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0));
-            LockeyTrainer trainer = new LockeyTrainer(cfg, branch, wm.silentCipher(), registry, train, valid);
+            LockeyTrainer.Config cfg = config(cl, wm);
+            FinetuneRun ft = FinetuneRun.open(baseDir, wmDir, wm, registry, Path.of(cl.getOptionValue("data")),
+                    Options2.intValue(cl, "crop-frames", encodec ? FinetuneRun.ENCODEC_CROP_FRAMES : FinetuneRun.HIFIGAN_CROP_FRAMES),
+                    Options2.intValue(cl, "injection", encodec ? FinetuneRun.ENCODEC_INJECTION : FinetuneRun.HIFIGAN_INJECTION),
+                    cfg);
+            LockeyTrainer trainer = ft.trainer();
+            ft.startOrResume(out, resume, cl.hasOption("reset-optimizer"), System.err::println);
             if (resume) {
-                trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow());
-                if (cl.hasOption("reset-optimizer")) {
-                    trainer.resetOptimizer();
-                    System.err.println("optimiser state reset (a new phase)");
-                }
                 System.err.printf("resuming %s at step %d of %d%n", out, trainer.step(), cfg.steps());
             } else {
-                trainer.start(System.err::println);
                 System.err.printf(Locale.ROOT, "fine-tuning %s: %d train clips (%.1f s), %d valid keys of %d bits, "
-                        + "%d steps%n", baseDir, train.size(), train.seconds(), registry.validKeys().size(),
+                        + "%d steps%n", baseDir, ft.train().size(), ft.train().seconds(), registry.validKeys().size(),
                         registry.bits(), cfg.steps());
             }
-            Path modelDir = out.resolve("model");
-            final HifiGan baseVocoder = vocoder;
-            final Encodec baseCodec = codec;
-            wm.save(modelDir.resolve(KeyedHifiGan.WATERMARK_DIR));
-            var runConfig = cfg.toJson();
-            runConfig.put("branch", branch.kind()).put("crop_samples", branch.cropSamples()).put("injection", injection)
-                    .put("base", baseDir.toString()).put("watermark", wmDir.toString());
-            AtomicFiles.writeString(out.resolve("run.json"), runConfig.toPrettyString());
-            List<String> log = new ArrayList<>();
             long t0 = System.nanoTime();
-            List<LockeyTrainer.Validation> history = trainer.run(out, line -> {
-                System.err.println(line);
-                log.add(line);
-                appendLog(out, line);
-            }, () -> saveModel(modelDir, trainer, baseVocoder, baseCodec, injection));
+            List<LockeyTrainer.Validation> history = ft.run(out, System.err::println);
             double secs = (System.nanoTime() - t0) / 1e9;
             LockeyTrainer.Validation last = history.get(history.size() - 1);
             System.out.printf(Locale.ROOT, "%s: %d steps in %.0f s; %s%n", out, trainer.step(), secs, last.line());
             return OK;
         }
 
-        /** The keyed model directory: a keyed HiFi-GAN, or a keyed Encodec with the base's frozen encoder and quantiser. */
-        static void saveModel(Path modelDir, LockeyTrainer trainer, HifiGan vocoder, Encodec codec, int injection) {
-            java.util.Map<String, String> meta = java.util.Map.of("step", Long.toString(trainer.step()));
-            if (vocoder != null) {
-                KeyedHifiGan.save(modelDir, vocoder.config(), trainer.keyConfig(), injection, trainer.weights(), meta);
-            } else {
-                KeyedEncodec.saveTrained(modelDir, codec, trainer.keyConfig(), injection, trainer.weights(), meta);
-            }
-        }
-
-        private static void appendLog(Path run, String line) {
-            try {
-                Files.writeString(run.resolve("log.txt"), line + System.lineSeparator(),
-                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new LockeyException(run.resolve("log.txt") + ": cannot write (" + e.getMessage() + ")");
-            }
+        /**
+         * The trainer settings of the finetune options (defaults: the paper's where it has one); the watermark
+         * model gives the default teacher SDR.
+         */
+        static LockeyTrainer.Config config(CommandLine cl, WatermarkModel wm) {
+            return new LockeyTrainer.Config(
+                    Options2.intValue(cl, "batch-size", 2), Options2.longValue(cl, "steps", 2000),
+                    Options2.intValue(cl, "checkpoint-every", 100), Options2.intValue(cl, "validate-every", 500),
+                    Options2.longValue(cl, "seed", 1), Options2.doubleValue(cl, "lr", 1e-4),
+                    new Curriculum(Options2.doubleValue(cl, "tau0", 0.005), Options2.intValue(cl, "tau-period", 5000),
+                            Double.POSITIVE_INFINITY),
+                    new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
+                            Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
+                    Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()),
+                    Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
+                    LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS,
+                    cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0));
         }
     }
 

@@ -163,6 +163,6 @@ public final class Attack {
                     new double[] {p.accuracy()[1]}, false));
         }
         Plots.xy(png, title + ": white-box attack (mean over " + r.keys() + " keys x " + r.clips() + " clips)",
-                "SDR (dB) against the watermarked teacher", "bit accuracy (0.5 = chance)", series, 0, 1.05, 10);
+                "SDR (dB) against the watermarked teacher", "bit accuracy (0.5 = chance)", series, 0, 1.05, 10, null);
     }
 }

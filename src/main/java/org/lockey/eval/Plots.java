@@ -24,15 +24,22 @@ public final class Plots {
 
     /** Writes an XY chart of {@code series} to {@code png}. */
     public static void xy(Path png, String title, String xLabel, String yLabel, List<Series> series) {
-        xy(png, title, xLabel, yLabel, series, Double.NaN, Double.NaN, 4);
+        xy(png, title, xLabel, yLabel, series, Double.NaN, Double.NaN, 4, null);
     }
 
-    /** As {@link #xy(Path, String, String, String, List)} with a fixed y range (NaN: automatic) and marker size. */
+    /**
+     * As {@link #xy(Path, String, String, String, List)} with a fixed y range (NaN: automatic), a marker size,
+     * and the y-axis ticks in {@code yPattern} ({@link java.text.DecimalFormat}, e.g. {@code "0.0#"}; null:
+     * XChart's choice, which prints every digit when the axis spans few distinct values).
+     */
     public static void xy(Path png, String title, String xLabel, String yLabel, List<Series> series, double yMin,
-            double yMax, int markerSize) {
+            double yMax, int markerSize, String yPattern) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xLabel)
                 .yAxisTitle(yLabel).build();
+        if (yPattern != null) {
+            chart.getStyler().setYAxisDecimalPattern(yPattern);
+        }
         chart.getStyler().setLegendVisible(series.size() > 1);
         chart.getStyler().setMarkerSize(markerSize);
         if (!Double.isNaN(yMin)) {

@@ -197,6 +197,11 @@ public final class LockeyTrainer {
         return step;
     }
 
+    /** Held-out clips per validation pass of {@code ./lockey finetune}. */
+    public static final int VALIDATION_CLIPS = 2;
+    /** Valid (and as many invalid) keys per validation pass of {@code ./lockey finetune}. */
+    public static final int VALIDATION_KEYS = 3;
+
     /** Keys per step of the key warm-up (half valid on average). */
     public static final int WARMUP_BATCH = 64;
 

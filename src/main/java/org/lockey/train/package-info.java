@@ -3,7 +3,8 @@
  * {@link org.lockey.train.PerceptualLoss}, {@link org.lockey.train.SpectralLoss}, {@link
  * org.lockey.train.InvalidKeyLoss}, {@link org.lockey.train.VerificationLoss}, the total {@link
  * org.lockey.train.LockeyLoss}), the {@link org.lockey.train.Curriculum} of the invalid-key bound,
- * and the training loops: {@link org.lockey.train.LockeyTrainer} (LOCKEY fine-tuning), {@link
+ * and the training loops: {@link org.lockey.train.LockeyTrainer} (LOCKEY fine-tuning; one run directory of it:
+ * {@link org.lockey.train.FinetuneRun}), {@link
  * org.lockey.train.WatermarkTrainer} (SilentCipher; its graph: {@link org.lockey.train.WatermarkGraph},
  * timing: {@link org.lockey.train.WatermarkBench}), {@link org.lockey.train.CodecDecoderTrainer} (an
  * EnCodec decoder fitted to a frozen encoder's codes with {@link org.lockey.train.MultiScaleStftLoss})

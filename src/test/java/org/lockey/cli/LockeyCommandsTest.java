@@ -202,7 +202,7 @@ class LockeyCommandsTest {
         assertTrue(Files.readString(out.resolve("report.md")).contains("What a listener should hear"));
     }
 
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
+    static void copyTree(Path from, Path to) throws java.io.IOException {
         try (var s = Files.walk(from)) {
             for (Path p : s.toList()) {
                 Path t = to.resolve(from.relativize(p).toString());

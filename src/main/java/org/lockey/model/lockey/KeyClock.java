@@ -81,7 +81,8 @@ public final class KeyClock {
      * The learnable vector of each symbol's value, {@code key_clock.symbols} {@code [4, C]} (zero at the
      * start, so that a fresh clock changes nothing until it is trained), looked up for every symbol of the
      * key: {@code [B*C, S]}, laid out like the per-symbol features. Symbol j's value index is
-     * {@code 2 k_2j + k_2j+1} (a lone last bit: {@code k_2j}).
+     * {@code 2 k_2j + k_2j+1} (the lone last bit of an odd K: {@code 2 k_2j}), the payload symbol of
+     * {@link PayloadCodec#symbols}.
      */
     private static SDVariable symbolVectors(Scope scope, KeyConfig key, SDVariable keyBits) {
         SameDiff sd = scope.sd();
@@ -90,9 +91,8 @@ public final class KeyClock {
         long c = key.channels();
         INDArray weights = Nd4j.zeros(scope.dtype(), k, s);                // [K, S]: value index of each symbol
         for (int i = 0; i < k; i++) {
-            int sym = i / PayloadCodec.BITS_PER_SYMBOL;
-            boolean lone = PayloadCodec.BITS_PER_SYMBOL * sym + 1 >= k;
-            weights.putScalar(i, sym, i % 2 == 0 && !lone ? 2.0 : 1.0);
+            // a symbol's first bit is its high bit, also when it is alone (odd K), as in PayloadCodec#symbols
+            weights.putScalar(i, i / PayloadCodec.BITS_PER_SYMBOL, i % 2 == 0 ? 2.0 : 1.0);
         }
         SDVariable values = keyBits.castTo(scope.dtype()).mmul(scope.constant("symbol_weights", weights))
                 .castTo(DataType.INT64);                                                       // [B, S] in 0..3

@@ -138,9 +138,13 @@ public final class KeyRegistry {
 
     /**
      * A key drawn uniformly from the keys outside the valid set (rejection: draws of {@code r} until one is
-     * invalid), for training and evaluation with invalid keys.
+     * invalid), for training and evaluation with invalid keys; an error when every key of the space is valid
+     * (the draw would never end).
      */
     public Key randomInvalid(SplittableRandom r) {
+        if (bits < 63 && valid.size() >= (1L << bits)) {
+            throw new LockeyException("every one of the 2^" + bits + " keys is valid: there is no invalid key to draw");
+        }
         long mask = bits == 64 ? -1L : (1L << bits) - 1;
         while (true) {
             Key k = new Key(bits, r.nextLong() & mask);

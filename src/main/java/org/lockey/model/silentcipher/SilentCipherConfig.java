@@ -222,6 +222,14 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
                 carrierWidth);
     }
 
+    /** This config with another message period {@code message_len} in frames (end token included). */
+    public SilentCipherConfig withMessageLen(int frames) {
+        return new SilentCipherConfig(sampleRate, nFft, hopLength, messageDim, frames, messageBandSize,
+                messageSdr, encNLayers, decCNLayers, ensureNegativeMessage, ensureConstrainedMessage,
+                frameLevelNormalization, utteranceLevelNormalization, noNormalization, nMessages, msgDecoderChannels,
+                msgDecoderLayers, carrierWidth);
+    }
+
     /** This config with another carrier width (see {@link #carrierWidth}). */
     public SilentCipherConfig withCarrierWidth(int width) {
         return new SilentCipherConfig(sampleRate, nFft, hopLength, messageDim, messageLen, messageBandSize,

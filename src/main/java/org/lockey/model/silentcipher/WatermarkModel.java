@@ -170,6 +170,23 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         return new WatermarkModel(config, payloadBits, bnMode, detectThreshold, newWeights, training);
     }
 
+    /**
+     * This model carrying payloads of {@code bits} bits: the same weights with {@code message_len} set to that
+     * payload's period ({@link PayloadCodec#period}). No weight depends on the period: the message encoder is
+     * handed the tiled one-hot classes and the message decoder predicts a class per frame, both convolutional
+     * over time, so the period is only how the classes are tiled and read back. How well a model trained on
+     * one period carries another is an empirical question: the shipped 22.05 kHz model (trained on 16-bit
+     * payloads, period 9) decodes 8- and 32-bit payloads (periods 5 and 17) with bit accuracy 1.000 on the
+     * test clips, clean, after Gaussian noise and after MP3 128k (docs/evaluation.md, "Key size").
+     */
+    public WatermarkModel withPayloadBits(int bits) {
+        if (bits == payloadBits) {
+            return this;
+        }
+        return new WatermarkModel(config.withMessageLen(new PayloadCodec(bits).period()), bits, bnMode,
+                detectThreshold, weights, training);
+    }
+
     /** This model with another BatchNorm mode at inference. */
     public WatermarkModel withBnMode(BatchNorm2d.Mode mode) {
         return new WatermarkModel(config, payloadBits, mode, detectThreshold, weights, training);

@@ -105,6 +105,50 @@ class KeyClockTest {
     }
 
     @Test
+    void everyKeySizePicksTheTableRowOfThePayloadSymbolAtEachPosition() {
+        // odd, even, small and large K: with zero E_k features the track at a symbol position is the table row
+        // of that position's payload symbol (PayloadCodec#symbols: an odd K's lone last bit is the high bit)
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int bits : new int[] {1, 7, 8, 9, 17, 32, 33, 64}) {
+            KeyConfig cfg = new KeyConfig(bits, 4, 6, 3, 1024);
+            PayloadCodec codec = new PayloadCodec(bits);
+            int s = codec.symbolCount();
+            long c = cfg.channels();
+            float[] table = new float[(int) (4 * c)];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (i / (int) c) * 10 + (i % (int) c) * 0.01f;
+            }
+            Map<String, Tensor> w = new LinkedHashMap<>();
+            w.put("key_clock.symbols", Tensor.ofFloats("key_clock.symbols", table, 4, c));
+            w.put("key_clock.end", Tensor.ofFloats("key_clock.end", new float[(int) c], c));
+            SameDiff sd = SameDiff.create();
+            Scope root = Scope.root(sd, w, "test", DataType.FLOAT, false, 1);
+            SDVariable bitsIn = sd.placeHolder("key_bits", DataType.INT64, -1, bits);
+            SDVariable features = sd.constant(Nd4j.zeros(DataType.FLOAT, 1, c, bits));
+            SDVariable track = KeyClock.track(root.child(KeyClock.PREFIX), cfg, features, bitsIn);
+            for (int trial = 0; trial < 4; trial++) {
+                long v = bits == 64 ? r.nextLong() : r.nextLong() & ((1L << bits) - 1);
+                Key key = new Key(bits, v);
+                int[] symbols = codec.symbols(key.bitFlags());
+                long positions = 32L * codec.period() + 40;
+                Map<String, INDArray> feed = new LinkedHashMap<>(KeyClock.feed(cfg, 32, 0, positions));
+                int[] pos = positions(feed);
+                feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
+                INDArray out = sd.output(feed, track.name()).get(track.name());
+                for (int t = 0; t < pos.length; t++) {
+                    if (pos[t] == s) {
+                        continue;
+                    }
+                    for (int j = 0; j < c; j++) {
+                        assertEquals(table[symbols[pos[t]] * (int) c + j], out.getFloat(0, j, t), 1e-4,
+                                "K " + bits + " key " + key.toHex() + " t " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aChunkStartingAtAnOffsetSeesTheSameClockAsTheWholeClip() {
         qt().forAll(integers().between(0, 600), integers().between(1, 300), integers().between(0, 2))
                 .checkAssert((start, length, which) -> {

@@ -1,0 +1,184 @@
+package org.lockey.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.lockey.LockeyException;
+import org.lockey.data.AudioDataset;
+import org.lockey.io.AtomicFiles;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyedEncodec;
+import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.silentcipher.WatermarkModel;
+
+/**
+ * One LOCKEY fine-tuning run in a run directory, as {@code ./lockey finetune} makes it and
+ * {@code ./lockey eval keysize} repeats it once per key size: the base generator and its
+ * {@link FinetuneBranch}, the training and validation splits, the {@link LockeyTrainer}, and the files of
+ * the run directory.
+ *
+ * <pre>
+ * RUN/checkpoint.safetensors   every checkpointEvery steps and at the end (atomic; --resume continues from it)
+ * RUN/model/                   the keyed model (KeyedHifiGan or KeyedEncodec) with its watermark model in model/watermark/
+ * RUN/run.json                 the settings (LockeyTrainer.Config#toJson, branch, crop, injection, base, watermark)
+ * RUN/log.txt                  the validation lines, appended
+ * </pre>
+ */
+public final class FinetuneRun {
+    /** Mel frames per HiFi-GAN crop by default (0.74 s at 22.05 kHz, hop 256). */
+    public static final int HIFIGAN_CROP_FRAMES = 64;
+    /** Latent frames per Encodec crop by default (1 s at 32 kHz). */
+    public static final int ENCODEC_CROP_FRAMES = 50;
+    /** The injection stage by default: HiFi-GAN after {@code ups.0}, Encodec after {@code decoder.model.1}. */
+    public static final int HIFIGAN_INJECTION = 0;
+    /** See {@link #HIFIGAN_INJECTION}. */
+    public static final int ENCODEC_INJECTION = 1;
+
+    private final Path baseDir;
+    private final Path watermarkDir;
+    private final WatermarkModel watermark;
+    private final HifiGan vocoder;
+    private final Encodec codec;
+    private final FinetuneBranch branch;
+    private final int injection;
+    private final LockeyTrainer.Config cfg;
+    private final AudioDataset train;
+    private final LockeyTrainer trainer;
+
+    private FinetuneRun(Path baseDir, Path watermarkDir, WatermarkModel watermark, HifiGan vocoder, Encodec codec,
+            FinetuneBranch branch, int injection, LockeyTrainer.Config cfg, AudioDataset train, LockeyTrainer trainer) {
+        this.baseDir = baseDir;
+        this.watermarkDir = watermarkDir;
+        this.watermark = watermark;
+        this.vocoder = vocoder;
+        this.codec = codec;
+        this.branch = branch;
+        this.injection = injection;
+        this.cfg = cfg;
+        this.train = train;
+        this.trainer = trainer;
+    }
+
+    /** Whether {@code baseDir} holds an Encodec model (else it must hold a HiFi-GAN one). */
+    public static boolean isEncodec(Path baseDir) {
+        boolean encodec = Files.exists(baseDir.resolve(Encodec.CONFIG_FILE));
+        if (!encodec && !Files.exists(baseDir.resolve(HifiGan.CONFIG_FILE))) {
+            throw new LockeyException(baseDir + ": neither a HiFi-GAN nor an Encodec model directory");
+        }
+        return encodec;
+    }
+
+    /**
+     * Loads the base generator, the data and the registry's trainer (not yet started).
+     *
+     * @param baseDir      the pretrained generator (HiFi-GAN or Encodec model directory)
+     * @param watermarkDir where {@code watermark} came from (recorded in run.json)
+     * @param watermark    the watermark model, carrying payloads of the registry's key size
+     * @param cropFrames   input frames per crop, or null for the branch's default
+     * @param injection    injection stage, or null for the branch's default
+     * @param data         audio with splits ({@code train} for training, {@code valid} for validation)
+     */
+    public static FinetuneRun open(Path baseDir, Path watermarkDir, WatermarkModel watermark, KeyRegistry registry,
+            Path data, Integer cropFrames, Integer injection, LockeyTrainer.Config cfg) {
+        boolean encodec = isEncodec(baseDir);
+        int inj = injection != null ? injection : encodec ? ENCODEC_INJECTION : HIFIGAN_INJECTION;
+        HifiGan vocoder = null;
+        Encodec codec = null;
+        FinetuneBranch branch;
+        if (encodec) {
+            codec = Encodec.load(baseDir);
+            branch = new EncodecBranch(codec, cropFrames != null ? cropFrames : ENCODEC_CROP_FRAMES, inj);
+        } else {
+            vocoder = HifiGan.load(baseDir);
+            branch = new HifiGanBranch(vocoder, cropFrames != null ? cropFrames : HIFIGAN_CROP_FRAMES, inj);
+        }
+        int rate = branch.sampleRate();
+        AudioDataset train = AudioDataset.load(data, "train", rate);
+        AudioDataset valid = AudioDataset.load(data, "valid", rate);
+        LockeyTrainer trainer = new LockeyTrainer(cfg, branch, watermark.silentCipher(), registry, train, valid);
+        return new FinetuneRun(baseDir, watermarkDir, watermark, vocoder, codec, branch, inj, cfg, train, trainer);
+    }
+
+    public LockeyTrainer trainer() {
+        return trainer;
+    }
+
+    public FinetuneBranch branch() {
+        return branch;
+    }
+
+    public int injection() {
+        return injection;
+    }
+
+    /** The training split. */
+    public AudioDataset train() {
+        return train;
+    }
+
+    /**
+     * Starts afresh (key warm-up first when configured) or resumes {@code out}'s checkpoint, optionally with
+     * a fresh optimiser (a new phase).
+     */
+    public void startOrResume(Path out, boolean resume, boolean resetOptimizer, Consumer<String> log) {
+        if (resume) {
+            trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow(
+                    () -> new LockeyException(out + ": no checkpoint to resume")));
+            if (resetOptimizer) {
+                trainer.resetOptimizer();
+                log.accept("optimiser state reset (a new phase)");
+            }
+        } else {
+            trainer.start(log);
+        }
+    }
+
+    /**
+     * Trains to the configured step count in {@code out}: writes the watermark model into
+     * {@code out/model/watermark}, {@code run.json}, then checkpoints and the model directory as the trainer
+     * goes; validation lines go to {@code log} and {@code out/log.txt}.
+     *
+     * @return the validation passes of this call (at least the final one)
+     */
+    public List<LockeyTrainer.Validation> run(Path out, Consumer<String> log) {
+        Path modelDir = out.resolve("model");
+        watermark.save(modelDir.resolve(KeyedHifiGan.WATERMARK_DIR));
+        var runConfig = cfg.toJson();
+        runConfig.put("branch", branch.kind()).put("crop_samples", branch.cropSamples()).put("injection", injection)
+                .put("base", baseDir.toString()).put("watermark", watermarkDir.toString());
+        AtomicFiles.writeString(out.resolve("run.json"), runConfig.toPrettyString());
+        List<LockeyTrainer.Validation> history = new ArrayList<>();
+        history.addAll(trainer.run(out, line -> {
+            log.accept(line);
+            appendLog(out, line);
+        }, () -> saveModel(modelDir)));
+        return history;
+    }
+
+    /** The keyed model directory: a keyed HiFi-GAN, or a keyed Encodec with the base's frozen encoder and quantiser. */
+    public void saveModel(Path modelDir) {
+        Map<String, String> meta = Map.of("step", Long.toString(trainer.step()));
+        if (vocoder != null) {
+            KeyedHifiGan.save(modelDir, vocoder.config(), trainer.keyConfig(), injection, trainer.weights(), meta);
+        } else {
+            KeyedEncodec.saveTrained(modelDir, codec, trainer.keyConfig(), injection, trainer.weights(), meta);
+        }
+    }
+
+    private static void appendLog(Path run, String line) {
+        try {
+            Files.writeString(run.resolve("log.txt"), line + System.lineSeparator(), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new LockeyException(run.resolve("log.txt") + ": cannot write (" + e.getMessage() + ")");
+        }
+    }
+}
