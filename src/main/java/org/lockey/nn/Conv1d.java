@@ -84,8 +84,8 @@ public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride
                 .build();
         SDVariable kernel = scope.foldIfFrozen("weight.folded", Layouts.conv1d(w));   // [k, in, out]
         if (dilation > 1 && stride == 1 && polyphaseDilation()) {
-            return Functional.polyphaseConv1d(scope.sd(), x, kernel, b, inChannels, outChannels, kernelSize, padding,
-                    dilation);
+            return scope.layerOutput(Functional.polyphaseConv1d(scope.sd(), x, kernel, b, inChannels, outChannels,
+                    kernelSize, padding, dilation));                // the tap sees every conv, however it is built
         }
         if (dilation > 1) {
             HelperGuard.attach(scope.sd());
