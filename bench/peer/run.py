@@ -110,17 +110,8 @@ def torch_category(name):
 
 
 def run_case(d, threads):
-    with open(os.path.join(d, "case.json")) as f:
-        case = json.load(f)
+    case, module, args, training = build_case(d)
     comp = case["component"]
-    if comp not in BUILDERS:
-        raise SystemExit(f"{d}: component {comp} is not implemented by the peer")
-    wpath = os.path.join(d, "weights.safetensors")
-    weights = st.load(wpath)[0] if os.path.exists(wpath) else {}
-    inputs = st.load(os.path.join(d, "inputs.safetensors"))[0]
-    module = BUILDERS[comp](case["config"], weights)
-    args = [inputs[n] for n in case["inputs"]]
-    training = comp == "lockey.train_step"
     times, first = [], None
     for i in range(case["warmup"] + case["reps"]):
         t0 = time.perf_counter()

@@ -18,13 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.eval.KeySize;
-import org.lockey.model.hifigan.HifiGan;
-import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.lockey.KeyRegistry;
-import org.lockey.model.silentcipher.SilentCipher;
-import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.model.silentcipher.WatermarkModel;
-import org.lockey.nn.BatchNorm2d;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,14 +44,9 @@ class KeySizeCommandTest {
 
     @BeforeAll
     static void runTwoSizesOnTinyModels() {
-        HifiGanConfig gen = HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2),
-                List.of(16, 16, 4, 4), 16, List.of(3), List.of(List.of(1, 2)));
+        LockeyCommandsTest.saveTinyBaseAndWatermark(dir);
         base = dir.resolve("base");
-        HifiGan.random(gen, 1).save(base);
-        SilentCipherConfig sc = SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2);
         wm = dir.resolve("wm");
-        new WatermarkModel(sc, 16, BatchNorm2d.Mode.BATCH_STATISTICS, 0.6, SilentCipher.initialised(sc, 2).weights(),
-                new ObjectMapper().createObjectNode()).save(wm);
         out = dir.resolve("keysize");
         first = MainTest.run(args(out, "8,12"));
     }

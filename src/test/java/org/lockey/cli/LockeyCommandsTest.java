@@ -32,16 +32,21 @@ class LockeyCommandsTest {
     static Path run;
     static String aliceKey;
 
-    @BeforeAll
-    static void finetuneATinyModel() {
+    /** Saves a tiny random HiFi-GAN to {@code dir/base} and a tiny 22.05 kHz watermark model to {@code dir/wm}. */
+    static void saveTinyBaseAndWatermark(Path dir) {
         HifiGanConfig gen = HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2),
                 List.of(16, 16, 4, 4), 16, List.of(3), List.of(List.of(1, 2)));
-        base = dir.resolve("base");
-        HifiGan.random(gen, 1).save(base);
+        HifiGan.random(gen, 1).save(dir.resolve("base"));
         SilentCipherConfig sc = SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2);
-        wm = dir.resolve("wm");
         new WatermarkModel(sc, 16, BatchNorm2d.Mode.BATCH_STATISTICS, 0.6, SilentCipher.initialised(sc, 2).weights(),
-                new ObjectMapper().createObjectNode()).save(wm);
+                new ObjectMapper().createObjectNode()).save(dir.resolve("wm"));
+    }
+
+    @BeforeAll
+    static void finetuneATinyModel() {
+        saveTinyBaseAndWatermark(dir);
+        base = dir.resolve("base");
+        wm = dir.resolve("wm");
         registry = dir.resolve("registry.json");
         assertEquals(0, MainTest.run("keys", "init", "--bits", "16", "--valid", "20", "--seed", "3", "--out",
                 registry.toString()).code());
