@@ -122,7 +122,7 @@ final class DemoRecipe {
         List<String> a = new ArrayList<>(List.of("finetune", "--base", MODELS + "/" + b.base(), "--watermark",
                 MODELS + "/" + b.watermark(), "--registry", MODELS + "/" + b.registry(), "--data",
                 b.data(), "--out", RUNS + "/" + b.run(), "--batch-size", "2", "--crop-frames", b.cropFrames(),
-                "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock"));
+                "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock", "--design", "paper"));
         if (!resume) {
             a.addAll(List.of("--key-warmup", "1000"));
         }

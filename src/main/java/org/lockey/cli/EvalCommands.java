@@ -24,6 +24,7 @@ import org.lockey.eval.distortion.Distortions;
 import org.lockey.eval.metric.Sdr;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.WatermarkModel;
 
@@ -339,6 +340,9 @@ final class EvalCommands {
 
     /** {@code ./lockey eval key-capacity}: can the key path alone learn a valid set (no generator)? */
     static final class KeyCapacityCommand implements Command {
+        /** The warm-up recipe of {@code finetune}'s default design, which this command measures by default. */
+        static final org.lockey.train.LockeyTrainer.Design WARMUP = org.lockey.train.LockeyTrainer.Design.DEFAULT;
+
         @Override
         public String name() {
             return "eval key-capacity";
@@ -353,27 +357,39 @@ final class EvalCommands {
         public Options options() {
             return new Options().addOption(required("registry", "FILE", "key registry (its valid keys are the valid set)"))
                     .addOption(opt("steps", "N", "Adam steps (default 2000)"))
-                    .addOption(opt("batch-size", "N", "keys per step, half valid on average (default 64)"))
-                    .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3)"))
+                    .addOption(opt("batch-size", "N", "keys per step (default " + WARMUP.warmupBatch() + ")"))
+                    .addOption(opt("valid-share", "P", "expected share of valid keys per batch (default "
+                            + WARMUP.warmupValidShare() + ")"))
+                    .addOption(opt("near-miss-share", "P", "share of invalid draws that are a valid key with 1-2 bits "
+                            + "flipped (default " + WARMUP.warmupNearMissShare() + ")"))
+                    .addOption(opt("lr", "LR", "Adam's first learning rate, cosine decay to 5 % (default "
+                            + WARMUP.warmupLr() + ")"))
                     .addOption(opt("key-dim", "D", "key embedding size (default 64)"))
                     .addOption(opt("key-hidden", "H", "key encoder hidden channels (default 256)"))
                     .addOption(opt("channels", "C", "width of E_k's output (default 256, HiFi-GAN V1 after ups.0)"))
+                    .addOption(opt("pooling", "P", "E_k's last layer: flat (a conv over all bits) or mean (3-tap conv, "
+                            + "mean over bits; the golden case's form) (default flat)"))
                     .addOption(opt("seed", "S", "seed of initialisation and key draws (default 1)"));
         }
 
         @Override
         public int run(CommandLine cl) {
             KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
-            org.lockey.model.lockey.KeyConfig cfg = new org.lockey.model.lockey.KeyConfig(registry.bits(),
+            KeyConfig cfg = new KeyConfig(registry.bits(),
                     Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
-                    Options2.intValue(cl, "channels", 256));
+                    Options2.intValue(cl, "channels", 256)).with(
+                            KeyConfig.parse(KeyConfig.Pooling.class, "--pooling", cl.getOptionValue("pooling", "flat")));
             int steps = Options2.intValue(cl, "steps", 2000);
             long t0 = System.nanoTime();
-            var r = org.lockey.train.KeyWarmup.train(registry, cfg, steps, Options2.intValue(cl, "batch-size", 64),
-                    Options2.doubleValue(cl, "lr", 1e-3), Options2.longValue(cl, "seed", 1),
+            var recipe = new org.lockey.train.KeyWarmup.Recipe(steps, Options2.intValue(cl, "batch-size", WARMUP.warmupBatch()),
+                    Options2.doubleValue(cl, "valid-share", WARMUP.warmupValidShare()),
+                    Options2.doubleValue(cl, "lr", WARMUP.warmupLr()), Options2.longValue(cl, "seed", 1),
+                    Options2.doubleValue(cl, "near-miss-share", WARMUP.warmupNearMissShare()));
+            var r = org.lockey.train.KeyWarmup.train(registry, cfg, recipe,
                     line -> System.err.println(line)).result();
-            System.out.printf(Locale.ROOT, "%d valid keys of %d bits, d %d, h %d, C %d, %d steps (%.0f s)%n",
-                    registry.validKeys().size(), registry.bits(), cfg.keyDim(), cfg.keyHidden(), cfg.channels(), steps,
+            System.out.printf(Locale.ROOT, "%d valid keys of %d bits, d %d, h %d, C %d, %s pooling, %d steps (%.0f s)%n",
+                    registry.validKeys().size(), registry.bits(), cfg.keyDim(), cfg.keyHidden(), cfg.channels(),
+                    cfg.pooling().name().toLowerCase(Locale.ROOT), steps,
                     (System.nanoTime() - t0) / 1e9);
             System.out.printf(Locale.ROOT, "verifier accuracy: valid keys %.4f, invalid keys %.4f (%d evaluated), "
                     + "balanced %.4f; final CE %.4f%n", r.validAccuracy(), r.invalidAccuracy(), r.invalidEvaluated(),

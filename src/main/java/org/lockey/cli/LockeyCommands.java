@@ -17,6 +17,7 @@ import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.io.AtomicFiles;
 import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
@@ -25,6 +26,7 @@ import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Checkpoint;
 import org.lockey.train.Curriculum;
 import org.lockey.train.FinetuneRun;
+import org.lockey.train.InvalidBound;
 import org.lockey.train.LockeyLoss;
 import org.lockey.train.LockeyTrainer;
 
@@ -100,7 +102,31 @@ final class LockeyCommands {
                             + "(ours, not the paper's; without it a convolutional generator cannot place the periodic "
                             + "payload: docs/lockey.md, Payload clock)"))
                     .addOption(opt("key-warmup", "N", "first train the key path alone on the verification CE for N "
-                            + "steps of " + LockeyTrainer.WARMUP_BATCH + " keys (ours, default 0 = the paper: docs/lockey.md, Key warm-up)"))
+                            + "steps (ours, default 0 = the paper: docs/lockey.md, Key warm-up)"))
+                    .addOption(opt("design", "D", "the defaults of the options below: ours (flat pooling, gated "
+                            + "injection, relative waveform MSE and invalid bound, warm-up batches of 1024 keys a fifth "
+                            + "valid; docs/lockey.md) or paper (mean pooling, added, Eq. 2-3 as printed, batches of 64 half "
+                            + "valid: the form of the shipped demo models) (default ours)"))
+                    .addOption(opt("warmup-batch", "N", "keys per key warm-up step (default "
+                            + LockeyTrainer.Design.DEFAULT.warmupBatch() + ")"))
+                    .addOption(opt("warmup-valid-share", "P", "expected share of valid keys per warm-up batch (default "
+                            + LockeyTrainer.Design.DEFAULT.warmupValidShare() + ")"))
+                    .addOption(opt("warmup-lr", "LR", "the warm-up's first learning rate, cosine decay to 5 % (default "
+                            + LockeyTrainer.Design.DEFAULT.warmupLr() + ")"))
+                    .addOption(opt("warmup-near-miss-share", "P", "share of the warm-up's invalid draws that are a valid "
+                            + "key with 1-2 bits flipped (default " + LockeyTrainer.Design.DEFAULT.warmupNearMissShare() + ")"))
+                    .addOption(opt("pooling", "P", "E_k's last layer: flat (a conv over all bits; default) or mean "
+                            + "(3-tap conv and the mean over bits, the golden case's form)"))
+                    .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
+                            + "gain that starts at 0, so step 0 is the base generator; default) or added (the paper)"))
+                    .addOption(opt("waveform-mse", "S", "Eq. 2's waveform MSE: relative (divided by the teacher's mean "
+                            + "square, 10^(-SDR/10); default) or absolute (as printed)"))
+                    .addOption(opt("invalid-bound", "B", "invalid-key term: relative (a target SDR and a log-magnitude "
+                            + "bound, with level and DC guards; default) or paper (Eq. 3 with tau: --tau0, --tau-period)"))
+                    .addOption(opt("invalid-sdr", "DB", "relative bound: the SDR of invalid-key output below which the "
+                            + "push stops (default " + InvalidBound.Relative.DEFAULT.targetSdrDb() + ")"))
+                    .addOption(opt("invalid-logmag", "M", "relative bound: the log-magnitude MSE above which the "
+                            + "spectral push stops (default " + InvalidBound.Relative.DEFAULT.logmagBound() + ")"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(opt("resume", null, "continue the run in --out from its checkpoint"))
                     .addOption(opt("reset-optimizer", null, "with --resume: start Adam afresh (a new phase with other "
@@ -164,7 +190,43 @@ final class LockeyCommands {
                     Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()),
                     Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
                     LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS,
-                    cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0));
+                    cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0), design(cl));
+        }
+
+        /** The key path's design and the invalid-key bound of the options (defaults: {@link LockeyTrainer.Design#DEFAULT}). */
+        static LockeyTrainer.Design design(CommandLine cl) {
+            String base = cl.getOptionValue("design", "ours");
+            LockeyTrainer.Design d = switch (base) {
+                case "ours" -> LockeyTrainer.Design.DEFAULT;
+                case "paper" -> LockeyTrainer.Design.PAPER;
+                default -> throw new LockeyException("--design must be ours or paper, not '" + base + "'");
+            };
+            InvalidBound.Relative r = InvalidBound.Relative.DEFAULT;
+            String bound = cl.getOptionValue("invalid-bound", d.invalidBound() instanceof InvalidBound.Relative
+                    ? "relative" : "paper");
+            InvalidBound invalid = switch (bound) {
+                case "relative" -> new InvalidBound.Relative(Options2.doubleValue(cl, "invalid-sdr", r.targetSdrDb()),
+                        Options2.doubleValue(cl, "invalid-logmag", r.logmagBound()));
+                case "paper" -> new InvalidBound.Absolute();
+                default -> throw new LockeyException("--invalid-bound must be relative or paper, not '" + bound + "'");
+            };
+            if (invalid instanceof InvalidBound.Absolute && (cl.hasOption("invalid-sdr") || cl.hasOption("invalid-logmag"))) {
+                throw new LockeyException("--invalid-sdr and --invalid-logmag belong to --invalid-bound relative");
+            }
+            return new LockeyTrainer.Design(
+                    KeyConfig.parse(KeyConfig.Pooling.class, "--pooling", cl.getOptionValue("pooling", lower(d.pooling()))),
+                    KeyConfig.parse(KeyConfig.Injection.class, "--injection-form",
+                            cl.getOptionValue("injection-form", lower(d.injection()))),
+                    Options2.intValue(cl, "warmup-batch", d.warmupBatch()),
+                    Options2.doubleValue(cl, "warmup-valid-share", d.warmupValidShare()),
+                    Options2.doubleValue(cl, "warmup-lr", d.warmupLr()),
+                    Options2.doubleValue(cl, "warmup-near-miss-share", d.warmupNearMissShare()), invalid,
+                    KeyConfig.parse(LockeyLoss.WaveformMse.class, "--waveform-mse",
+                            cl.getOptionValue("waveform-mse", lower(d.waveformMse()))));
+        }
+
+        private static String lower(Enum<?> e) {
+            return e.name().toLowerCase(Locale.ROOT);
         }
     }
 

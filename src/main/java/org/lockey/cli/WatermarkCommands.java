@@ -78,6 +78,11 @@ final class WatermarkCommands {
                     .addOption(opt("carrier-weight", "W", "weight of the carrier MSE (default 0)").build())
                     .addOption(opt("sdr", "DB", "SDR alpha of the watermark while training and in the model "
                             + "(default 47, upstream message_sdr)").build())
+                    .addOption(opt("sdr-from", "DB", "start the SDR alpha here and move it linearly to --sdr over "
+                            + "--sdr-ramp steps (a loud-to-quiet curriculum; default: no ramp)").build())
+                    .addOption(opt("sdr-ramp", "N", "steps of the --sdr-from ramp (default 0)").build())
+                    .addOption(opt("init", "DIR", "start from this trained watermark model (same architecture) "
+                            + "instead of a seeded initialisation").build())
                     .addOption(opt("distortions", "LIST", "training distortions, from gaus,time_jit,eq,codec,none "
                             + "(default gaus,time_jit,eq,codec)").build())
                     .addOption(opt("bn-mode", "MODE", "BatchNorm at inference in the written model: batch or running "
@@ -115,7 +120,7 @@ final class WatermarkCommands {
                     Options2.intValue(cl, "validate-every", 0), Options2.intValue(cl, "log-every", 10),
                     Options2.longValue(cl, "seed", 1), Options2.doubleValue(cl, "lr", 1e-3),
                     Options2.doubleValue(cl, "msg-weight", 20), Options2.doubleValue(cl, "carrier-weight", 0),
-                    distortions, bnMode);
+                    distortions, bnMode, sdrRamp(cl), cl.hasOption("init") ? Path.of(cl.getOptionValue("init")) : null);
             Path data = Path.of(cl.getOptionValue("data"));
             AudioDataset train = AudioDataset.load(data, "train", rate);
             AudioDataset valid = AudioDataset.load(data, "valid", rate);
@@ -129,6 +134,16 @@ final class WatermarkCommands {
             System.out.printf(Locale.ROOT, "%s: watermark model written (%.1f min)%n", out, (System.nanoTime() - t0) / 6e10);
             return OK;
         }
+    }
+
+    private static WatermarkTrainer.SdrRamp sdrRamp(CommandLine cl) {
+        if (cl.hasOption("sdr-from") != cl.hasOption("sdr-ramp")) {
+            throw new LockeyException("--sdr-from and --sdr-ramp go together");
+        }
+        if (!cl.hasOption("sdr-from")) {
+            return WatermarkTrainer.SdrRamp.NONE;
+        }
+        return new WatermarkTrainer.SdrRamp(Options2.doubleValue(cl, "sdr-from", 0), Options2.longValue(cl, "sdr-ramp", 0));
     }
 
     /** {@code ./lockey watermark embed}. */

@@ -14,6 +14,7 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
 import org.lockey.eval.distortion.Distortion;
+import org.lockey.eval.metric.OutputLevel;
 import org.lockey.eval.metric.Sdr;
 import org.lockey.io.AtomicFiles;
 import org.lockey.model.lockey.Key;
@@ -88,6 +89,8 @@ public final class Demo {
             int traced = 0;
             int invalidTraced = 0;
             double loudestInvalid = 0;
+            List<float[]> invalidOutputs = new ArrayList<>();
+            List<float[]> invalidTeachers = new ArrayList<>();
             SplittableRandom r = new SplittableRandom(7);
             StringBuilder rows = new StringBuilder("| clip | key | traced to | Hamming | confidence | SDR vs teacher (dB) |\n"
                     + "|---|---|---|---:|---:|---:|\n");
@@ -114,6 +117,8 @@ public final class Demo {
                 String iname = "invalid-" + (u + 1) + ".wav";
                 Wav.writePcm16(dir.resolve(iname), Audio.mono(yi, sys.sampleRate()));
                 loudestInvalid = Math.max(loudestInvalid, rms(yi));
+                invalidOutputs.add(yi);
+                invalidTeachers.add(teacher);
                 Trace ti = trace(yi, sys, registry, maxDistance);
                 invalidTraced += ti.user().isEmpty() ? 0 : 1;
                 rows.append(String.format(Locale.ROOT, "| %s | an invalid key | %s | %d | %.2f | %.1f |%n", iname,
@@ -154,6 +159,10 @@ public final class Demo {
             s.put("users_traced", traced);
             s.put("users_total", USERS.size());
             s.put("invalid_keys_traced_to_a_user", invalidTraced);
+            OutputLevel level = OutputLevel.of(invalidOutputs, invalidTeachers);
+            s.put("invalid_rms_ratio", level.rmsRatio());
+            s.put("invalid_dc", level.dc());
+            s.put("invalid_clipped_fraction", level.clippedFraction());
         }
         AtomicFiles.writeString(out.resolve("report.md"), report.toString());
         AtomicFiles.writeString(out.resolve("summary.json"), summary.toPrettyString());

@@ -66,14 +66,61 @@ public final class KeyWarmup {
     }
 
     /**
-     * Trains a fresh key path for {@code steps} Adam steps on batches of {@code batch} keys.
+     * How the key path is trained.
+     *
+     * @param steps      Adam steps
+     * @param batch      keys per step
+     * @param validShare the expected share of valid keys in a batch (each key is valid with this probability;
+     *                   fine-tuning draws 1/2). Below 1/2 the run sees more of the invalid keys, which are
+     *                   nearly all of the key space, and the verifier's threshold moves towards them.
+     * @param lr         Adam's learning rate at the start; it decays along a half cosine to {@link #FINAL_LR_SHARE}
+     *                   of itself at the last step
+     * @param seed       initialisation and key draws
+     * @param nearMissShare the share of invalid draws that are near misses: a valid key with one or two bits
+     *                   flipped (when that is not valid itself). These are the keys a verifier gets wrong last;
+     *                   drawn uniformly, they are 1 in 6 of the invalid keys for 655 valid ones.
+     */
+    public record Recipe(int steps, int batch, double validShare, double lr, long seed, double nearMissShare) {
+        /** Without near misses. */
+        public Recipe(int steps, int batch, double validShare, double lr, long seed) {
+            this(steps, batch, validShare, lr, seed, 0);
+        }
+
+        /** The learning rate of the last step, as a share of the first. */
+        public static final double FINAL_LR_SHARE = 0.05;
+
+        public Recipe {
+            if (steps < 0 || batch < 1 || !(validShare > 0 && validShare < 1) || !(lr > 0)
+                    || !(nearMissShare >= 0 && nearMissShare <= 1)) {
+                throw new org.lockey.LockeyException("key warm-up: steps >= 0, batch >= 1, valid share in (0, 1) and "
+                        + "lr > 0 and a near-miss share in [0, 1] are needed");
+            }
+        }
+
+        /** The learning rate of step {@code s} (1-based). */
+        public double lrAt(int s) {
+            double t = steps <= 1 ? 0 : (s - 1) / (double) (steps - 1);
+            return lr * (FINAL_LR_SHARE + (1 - FINAL_LR_SHARE) * 0.5 * (1 + Math.cos(Math.PI * t)));
+        }
+    }
+
+    /** {@link #train(KeyRegistry, KeyConfig, Recipe, Consumer)} with half valid keys and a constant-start schedule. */
+    public static Trained train(KeyRegistry registry, KeyConfig cfg, int steps, int batch, double lr, long seed,
+            Consumer<String> progress) {
+        return train(registry, cfg, new Recipe(steps, batch, 0.5, lr, seed), progress);
+    }
+
+    /**
+     * Trains a fresh key path by {@code recipe}.
      *
      * @param registry  the valid set
      * @param cfg       key path sizes ({@code channels} = the width of E_k's output)
      * @param progress  receives a line every tenth of the run
      */
-    public static Trained train(KeyRegistry registry, KeyConfig cfg, int steps, int batch, double lr, long seed,
-            Consumer<String> progress) {
+    public static Trained train(KeyRegistry registry, KeyConfig cfg, Recipe recipe, Consumer<String> progress) {
+        int steps = recipe.steps();
+        int batch = recipe.batch();
+        long seed = recipe.seed();
         SameDiff sd = SameDiff.create();
         Scope root = Scope.fresh(sd, seed);
         SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, cfg.keyBits());
@@ -84,7 +131,7 @@ public final class KeyWarmup {
         SDVariable loss = VerificationLoss.perExample(sd, logits, valid).mean();
         List<String> trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .map(SDVariable::name).toList();
-        Adam adam = new Adam(Adam.Config.adam(lr));
+        Adam adam = new Adam(Adam.Config.adam(recipe.lr()));
         SplittableRandom r = new SplittableRandom(seed);
         List<Key> validKeys = registry.validKeys();
         double tail = 0;
@@ -93,8 +140,10 @@ public final class KeyWarmup {
             Key[] keys = new Key[batch];
             long[] flags = new long[batch];
             for (int i = 0; i < batch; i++) {
-                boolean v = r.nextBoolean();
-                keys[i] = v ? validKeys.get(r.nextInt(validKeys.size())) : registry.randomInvalid(r);
+                boolean v = r.nextDouble() < recipe.validShare();
+                keys[i] = v ? validKeys.get(r.nextInt(validKeys.size()))
+                        : r.nextDouble() < recipe.nearMissShare() ? nearMiss(registry, validKeys, r)
+                        : registry.randomInvalid(r);
                 flags[i] = v ? 1 : 0;
             }
             Map<String, INDArray> feed = Map.of("key_bits", Key.bitMatrix(keys), "valid", Nd4j.createFromArray(flags));
@@ -103,6 +152,7 @@ public final class KeyWarmup {
             for (String t : trainable) {
                 params.put(t, sd.getVariable(t).getArr());
             }
+            adam.setLr(recipe.lrAt(s));
             adam.step(params, og.getGradients());
             double l = og.getOutputs().get(loss.name()).getDouble(0);
             if (s > steps - 50) {
@@ -134,6 +184,17 @@ public final class KeyWarmup {
             weights.put(t, sd.getVariable(t).getArr());
         }
         return new Trained(new Result(accValid, accInvalid, invalids.size(), tail / Math.max(1, tailCount)), weights);
+    }
+
+    /** A valid key with one or two random bits flipped, or a uniform invalid key when that lands on a valid one. */
+    static Key nearMiss(KeyRegistry registry, List<Key> validKeys, SplittableRandom r) {
+        Key base = validKeys.get(r.nextInt(validKeys.size()));
+        long v = base.value() ^ (1L << r.nextInt(base.bits()));
+        if (r.nextBoolean()) {
+            v ^= 1L << r.nextInt(base.bits());
+        }
+        Key k = new Key(base.bits(), v);
+        return v == base.value() || registry.isValid(k) ? registry.randomInvalid(r) : k;
     }
 
     private static double accuracy(SameDiff sd, SDVariable logits, List<Key> keys, int wanted) {

@@ -27,6 +27,17 @@ public final class LockeyLoss {
         }
     }
 
+    /** How the waveform MSE of Eq. 2 is scaled for valid keys. */
+    public enum WaveformMse {
+        /** As printed: the mean squared sample difference (about 1e-3 x the other terms for speech at -25 dBFS). */
+        ABSOLUTE,
+        /**
+         * Divided by the teacher's mean square (plus {@link InvalidBound.Relative#POWER_EPS}): {@code 10^(-SDR/10)},
+         * the same for a quiet clip as for a loud one and of the order of the other terms.
+         */
+        RELATIVE
+    }
+
     /**
      * The graph nodes of every term, each {@code [B]}, and the batch total {@code [1]}.
      */
@@ -55,13 +66,32 @@ public final class LockeyLoss {
     public static Terms build(SameDiff sd, String prefix, SDVariable audio, SDVariable teacher,
             SDVariable decoderLogits, SDVariable symbols, int classes, SDVariable valid, SDVariable verifierLogits,
             SDVariable tau, int length, SpectralLoss spectral, Lambdas lambdas) {
+        return build(sd, prefix, audio, teacher, decoderLogits, symbols, classes, valid, verifierLogits, tau, length,
+                spectral, lambdas, new InvalidBound.Absolute(), WaveformMse.ABSOLUTE);
+    }
+
+    /**
+     * Builds every term with the invalid-key term of {@code bound} ({@link InvalidBound.Absolute}: Eq. 3 with
+     * {@code tau}, as {@link #build(SameDiff, String, SDVariable, SDVariable, SDVariable, SDVariable, int,
+     * SDVariable, SDVariable, SDVariable, int, SpectralLoss, Lambdas)}; {@link InvalidBound.Relative}: the
+     * relative bound, which does not read {@code tau}).
+     */
+    public static Terms build(SameDiff sd, String prefix, SDVariable audio, SDVariable teacher,
+            SDVariable decoderLogits, SDVariable symbols, int classes, SDVariable valid, SDVariable verifierLogits,
+            SDVariable tau, int length, SpectralLoss spectral, Lambdas lambdas, InvalidBound bound,
+            WaveformMse waveformMse) {
         SDVariable ceWm = WatermarkLoss.perExample(sd, decoderLogits, symbols, classes);
         SDVariable mse = PerceptualLoss.perExample(audio, teacher);
         SDVariable mseLogmag = spectral.perExample(sd, prefix + ".logmag", audio, teacher, length);
-        SDVariable invalid = InvalidKeyLoss.perExample(sd, mse, tau);
+        SDVariable invalid = bound instanceof InvalidBound.Relative r
+                ? InvalidKeyLoss.relative(sd, r, audio, teacher, mse, mseLogmag)
+                : InvalidKeyLoss.perExample(sd, mse, tau);
         SDVariable ceVerify = VerificationLoss.perExample(sd, verifierLogits, valid);
         SDVariable v = valid.castTo(audio.dataType());
-        SDVariable validTerms = ceWm.mul(lambdas.wm()).add(mse.mul(lambdas.p())).add(mseLogmag.mul(lambdas.s()));
+        SDVariable fidelity = waveformMse == WaveformMse.RELATIVE
+                ? mse.div(teacher.mul(teacher).mean(1, 2).add(InvalidBound.Relative.POWER_EPS))
+                : mse;
+        SDVariable validTerms = ceWm.mul(lambdas.wm()).add(fidelity.mul(lambdas.p())).add(mseLogmag.mul(lambdas.s()));
         SDVariable perExample = v.mul(validTerms).add(v.rsub(1.0).mul(invalid)).add(ceVerify.mul(lambdas.v()));
         SDVariable total = perExample.mean().reshape(1);
         return new Terms(sd.identity(prefix + ".ce_wm", ceWm), sd.identity(prefix + ".mse", mse),

@@ -15,6 +15,7 @@ import org.lockey.io.Tensor;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyClock;
 import org.lockey.eval.metric.BitAccuracy;
+import org.lockey.eval.metric.OutputLevel;
 import org.lockey.eval.metric.Sdr;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
@@ -74,10 +75,26 @@ public final class LockeyTrainer {
      * @param payloadClock    add the payload clock ({@link KeyClock}, ours) to the paper's broadcast key vector
      * @param keyWarmup       steps of {@link KeyWarmup} (the key path alone on the verification CE, batch
      *                        {@link #WARMUP_BATCH}) before fine-tuning starts; 0 = none (the paper)
+     * @param design          the key path's form, its warm-up and the invalid-key bound ({@link Design#PAPER}
+     *                        unless given)
      */
     public record Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
             Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
-            int validationClips, int validationKeys, boolean payloadClock, int keyWarmup) {
+            int validationClips, int validationKeys, boolean payloadClock, int keyWarmup, Design design) {
+        /** The paper's key path and bound. */
+        public Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
+                Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
+                int validationClips, int validationKeys, boolean payloadClock, int keyWarmup) {
+            this(batchSize, steps, checkpointEvery, validateEvery, seed, lr, curriculum, lambdas, sdrDb, keyDim, keyHidden,
+                    validationClips, validationKeys, payloadClock, keyWarmup, Design.PAPER);
+        }
+
+        /** This config with another design. */
+        public Config with(Design d) {
+            return new Config(batchSize, steps, checkpointEvery, validateEvery, seed, lr, curriculum, lambdas, sdrDb,
+                    keyDim, keyHidden, validationClips, validationKeys, payloadClock, keyWarmup, d);
+        }
+
         /** The paper's schedule: no key warm-up. */
         public Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
                 Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
@@ -87,6 +104,7 @@ public final class LockeyTrainer {
         }
 
         public Config {
+            java.util.Objects.requireNonNull(design, "design");
             if (keyWarmup < 0) {
                 throw new LockeyException("invalid fine-tuning settings: key warm-up steps must be 0 or more");
             }
@@ -105,7 +123,68 @@ public final class LockeyTrainer {
                     .put("lambda_wm", lambdas.wm()).put("lambda_p", lambdas.p()).put("lambda_s", lambdas.s())
                     .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim).put("key_hidden", keyHidden)
                     .put("payload_clock", payloadClock).put("key_warmup", keyWarmup);
+            design.putInto(o);
             return o;
+        }
+    }
+
+    /**
+     * The choices that make the keyed generator start as its teacher, learn a large valid set and degrade
+     * invalid-key audio audibly (docs/lockey.md): E_k's pooling, how the key term is injected, the key warm-up's
+     * batches, and the invalid-key bound.
+     *
+     * @param pooling          E_k's last layer
+     * @param injection        added as is (paper) or through a zero-initialised gain (step-0 identity)
+     * @param warmupBatch      keys per key warm-up step
+     * @param warmupValidShare expected share of valid keys in a warm-up batch
+     * @param warmupLr         the warm-up's first learning rate (cosine decay, {@link KeyWarmup.Recipe})
+     * @param warmupNearMissShare the share of the warm-up's invalid draws that are near misses of valid keys
+     * @param invalidBound     the invalid-key term
+     * @param waveformMse      how Eq. 2's waveform MSE is scaled
+     */
+    public record Design(KeyConfig.Pooling pooling, KeyConfig.Injection injection, int warmupBatch,
+            double warmupValidShare, double warmupLr, double warmupNearMissShare, InvalidBound invalidBound,
+            LockeyLoss.WaveformMse waveformMse) {
+        /** The paper's forms (mean pooling, added, Eq. 3 with the curriculum) and the earlier warm-up. */
+        public static final Design PAPER = new Design(KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED, WARMUP_BATCH,
+                0.5, 1e-3, 0, new InvalidBound.Absolute(), LockeyLoss.WaveformMse.ABSOLUTE);
+        /**
+         * Ours, the default of {@code ./lockey finetune}: flat pooling, gated injection, warm-up batches of 1024
+         * keys a fifth valid at 3e-3, the relative bound.
+         */
+        public static final Design DEFAULT = new Design(KeyConfig.Pooling.FLAT, KeyConfig.Injection.GATED, 1024, 0.2,
+                3e-3, 0.5, InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE);
+
+        public Design {
+            java.util.Objects.requireNonNull(pooling, "pooling");
+            java.util.Objects.requireNonNull(injection, "injection");
+            java.util.Objects.requireNonNull(invalidBound, "invalidBound");
+            java.util.Objects.requireNonNull(waveformMse, "waveformMse");
+            new KeyWarmup.Recipe(0, warmupBatch, warmupValidShare, warmupLr, 0, warmupNearMissShare); // validates them
+        }
+
+        /** This design with another injection. */
+        public Design with(KeyConfig.Injection i) {
+            return new Design(pooling, i, warmupBatch, warmupValidShare, warmupLr, warmupNearMissShare, invalidBound, waveformMse);
+        }
+
+        /** This design with another pooling. */
+        public Design with(KeyConfig.Pooling p) {
+            return new Design(p, injection, warmupBatch, warmupValidShare, warmupLr, warmupNearMissShare, invalidBound, waveformMse);
+        }
+
+        void putInto(ObjectNode o) {
+            o.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
+            o.put("injection", injection.name().toLowerCase(Locale.ROOT));
+            o.put("waveform_mse", waveformMse.name().toLowerCase(Locale.ROOT));
+            o.put("warmup_batch", warmupBatch).put("warmup_valid_share", warmupValidShare).put("warmup_lr", warmupLr)
+                    .put("warmup_near_miss_share", warmupNearMissShare);
+            if (invalidBound instanceof InvalidBound.Relative r) {
+                o.put("invalid_bound", "relative").put("invalid_target_sdr_db", r.targetSdrDb())
+                        .put("invalid_logmag_bound", r.logmagBound());
+            } else {
+                o.put("invalid_bound", "paper");
+            }
         }
     }
 
@@ -118,14 +197,17 @@ public final class LockeyTrainer {
      * @param bitAccuracy mean aligned bit accuracy ({@link BitAccuracy#aligned}) of the key decoded from
      *                    valid-key outputs
      * @param verifierAccuracy share of keys the verification head classifies right
+     * @param invalidLevel     what the invalid-key outputs look like beside the teacher
      */
     public record Validation(long step, double sdrValid, double sdrInvalid, double bitAccuracy,
-            double verifierAccuracy) {
+            double verifierAccuracy, OutputLevel invalidLevel) {
         public String line() {
             return String.format(Locale.ROOT, "step %d: SDR_valid %.2f dB, SDR_invalid %.2f dB, bit accuracy %.3f, "
-                    + "verifier accuracy %.3f", step, sdrValid, sdrInvalid, bitAccuracy, verifierAccuracy);
+                    + "verifier accuracy %.3f, invalid RMS ratio %.2f, DC %.4f, clipped %.4f", step, sdrValid, sdrInvalid,
+                    bitAccuracy, verifierAccuracy, invalidLevel.rmsRatio(), invalidLevel.dc(), invalidLevel.clippedFraction());
         }
     }
+
 
     private final Config cfg;
     private final FinetuneBranch branch;
@@ -173,7 +255,8 @@ public final class LockeyTrainer {
             throw new LockeyException("training data must be loaded at the generator rate " + rate + " Hz");
         }
         this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(), branch.injectionChannels(),
-                cfg.payloadClock() ? watermark.config().hopLength() : 0);
+                cfg.payloadClock() ? watermark.config().hopLength() : 0).with(cfg.design().pooling())
+                .with(cfg.design().injection());
         this.codec = new PayloadCodec(registry.bits());
         if (codec.period() != watermark.config().messageLen()) {
             throw new LockeyException("the watermark model's message period is " + watermark.config().messageLen()
@@ -218,13 +301,14 @@ public final class LockeyTrainer {
         Map<String, Tensor> baseWeights = branch.baseWeights();
         build(baseWeights, "base generator");
         for (String k : trainable) {
-            if (!baseWeights.containsKey(k) && !(k.startsWith("key_embedding.") || k.startsWith("key_encoder.")
-                    || k.startsWith("verifier.") || k.startsWith(KeyClock.PREFIX + "."))) {
+            if (!baseWeights.containsKey(k) && KeyedGenerator.isGeneratorLayer(k)) {
                 throw new LockeyException("base generator lacks " + k);
             }
         }
         if (cfg.keyWarmup() > 0) {
-            KeyWarmup.Trained w = KeyWarmup.train(registry, keyCfg, cfg.keyWarmup(), WARMUP_BATCH, 1e-3, cfg.seed(),
+            Design d = cfg.design();
+            KeyWarmup.Trained w = KeyWarmup.train(registry, keyCfg, new KeyWarmup.Recipe(cfg.keyWarmup(), d.warmupBatch(),
+                    d.warmupValidShare(), d.warmupLr(), cfg.seed(), d.warmupNearMissShare()),
                     line -> log.accept("key warm-up " + line));
             w.weights().forEach((k, a) -> {
                 if (!trainable.contains(k)) {
@@ -249,9 +333,37 @@ public final class LockeyTrainer {
 
     /** Continues from a checkpoint: same weights, optimiser state and step. */
     public void resume(Checkpoint ck) {
+        checkSameDesign(ck);
         build(ck.params(), "checkpoint");
         adam.restore(ck.optimiser(), ck.adamSteps(), DataType.FLOAT);
         step = ck.step();
+    }
+
+    /**
+     * Refuses a checkpoint whose key path or invalid-key bound differs from this run's (a checkpoint written
+     * before these settings existed has the paper's).
+     */
+    private void checkSameDesign(Checkpoint ck) {
+        ObjectNode saved;
+        try {
+            saved = (ObjectNode) new ObjectMapper().readTree(ck.metadata().getOrDefault("config", "{}"));
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new LockeyException("checkpoint: its 'config' metadata is not a JSON object");
+        }
+        ObjectNode paper = new ObjectMapper().createObjectNode();
+        Design.PAPER.putInto(paper);
+        ObjectNode now = new ObjectMapper().createObjectNode();
+        cfg.design().putInto(now);
+        ObjectNode before = saved.has("pooling") ? saved : paper;        // older checkpoints: the paper's design
+        for (String field : List.of("pooling", "injection", "waveform_mse", "invalid_bound", "invalid_target_sdr_db",
+                "invalid_logmag_bound")) {
+            String was = before.path(field).asText("");
+            String is = now.path(field).asText("");
+            if (!was.equals(is)) {
+                throw new LockeyException("the checkpoint was trained with " + field.replace('_', '-') + " '" + was
+                        + "', this run asks for '" + is + "'; resume with the run's own settings (see its run.json)");
+            }
+        }
     }
 
     private void build(Map<String, Tensor> weights, String source) {
@@ -281,7 +393,8 @@ public final class LockeyTrainer {
         }
         SDVariable logits = b == 1 ? perExample[0] : sd.concat(0, perExample);                 // [B, 5, T]
         terms = LockeyLoss.build(sd, "loss", outputs.audio(), teacher, logits, symbols, watermark.config().messageDim(),
-                validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas());
+                validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas(),
+                cfg.design().invalidBound(), cfg.design().waveformMse());
         sd.setLossVariables(terms.total());
         trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .map(SDVariable::name).toList();
@@ -426,6 +539,11 @@ public final class LockeyTrainer {
      */
     public List<Validation> run(Path runDir, Consumer<String> log, Runnable onCheckpoint) {
         List<Validation> history = new ArrayList<>();
+        if (step == 0 && cfg.validateEvery() > 0) {
+            Validation v = validate();                        // where the run starts (the base generator, if gated)
+            history.add(v);
+            log.accept(v.line());
+        }
         Progress progress = new Progress("finetune", step, cfg.steps());
         while (step < cfg.steps()) {
             Map<String, Double> f = trainStep();
@@ -532,6 +650,8 @@ public final class LockeyTrainer {
         double sdrV = 0;
         double sdrI = 0;
         double acc = 0;
+        List<float[]> invalidOut = new ArrayList<>();
+        List<float[]> invalidTeacher = new ArrayList<>();
         for (int c = 0; c < clips; c++) {
             float[] teacher = row(y0, c);
             for (int k = 0; k < nk; k++) {
@@ -541,6 +661,8 @@ public final class LockeyTrainer {
                 sdrV += Sdr.db(yt, yv);
                 acc += BitAccuracy.aligned(watermark.decode(yv).frameClasses(), validKeys[k].bitFlags(), 0);
                 sdrI += Sdr.db(teacher, row(y, pairs + i));
+                invalidOut.add(row(y, pairs + i));
+                invalidTeacher.add(teacher);
             }
         }
         double[] pValid = validity(validKeys);
@@ -549,7 +671,8 @@ public final class LockeyTrainer {
         for (int i = 0; i < nk; i++) {
             right += (pValid[i] > 0.5 ? 1 : 0) + (pInvalid[i] <= 0.5 ? 1 : 0);
         }
-        return new Validation(step, sdrV / pairs, sdrI / pairs, acc / pairs, right / (2.0 * nk));
+        return new Validation(step, sdrV / pairs, sdrI / pairs, acc / pairs, right / (2.0 * nk),
+                OutputLevel.of(invalidOut, invalidTeacher));
     }
 
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -108,11 +109,25 @@ public final class WatermarkTrainer {
      * @param carrierWeight    weight of the carrier MSE (hparams lambda_carrier_loss 20; default 0, see docs)
      * @param distortions      enabled distortion categories
      * @param inferenceBnMode  the BatchNorm mode written into the model directory
+     * @param sdrRamp          how the SDR alpha moves towards the config's message_sdr ({@link SdrRamp#NONE}: it
+     *                         is the message_sdr from the first step)
+     * @param init             a trained watermark model of the same architecture to start from instead of a
+     *                         seeded initialisation (null: from scratch)
      */
     public record Settings(SilentCipherConfig config, int payloadBits, int batchSize, int cropSamples, long steps,
             int checkpointEvery, int validateEvery, int logEvery, long seed, double lr, double msgWeight,
-            double carrierWeight, List<String> distortions, BatchNorm2d.Mode inferenceBnMode) {
+            double carrierWeight, List<String> distortions, BatchNorm2d.Mode inferenceBnMode, SdrRamp sdrRamp,
+            Path init) {
+        /** Settings that train at the config's message_sdr from a seeded initialisation. */
+        public Settings(SilentCipherConfig config, int payloadBits, int batchSize, int cropSamples, long steps,
+                int checkpointEvery, int validateEvery, int logEvery, long seed, double lr, double msgWeight,
+                double carrierWeight, List<String> distortions, BatchNorm2d.Mode inferenceBnMode) {
+            this(config, payloadBits, batchSize, cropSamples, steps, checkpointEvery, validateEvery, logEvery, seed, lr,
+                    msgWeight, carrierWeight, distortions, inferenceBnMode, SdrRamp.NONE, null);
+        }
+
         public Settings {
+            Objects.requireNonNull(sdrRamp, "sdrRamp");
             if (batchSize < 1 || steps < 0 || checkpointEvery < 1 || validateEvery < 0 || logEvery < 1) {
                 throw new LockeyException("batch size and checkpoint/log intervals must be >= 1, steps and the "
                         + "validation interval >= 0");
@@ -150,7 +165,47 @@ public final class WatermarkTrainer {
             n.put("msg_weight", msgWeight);
             n.put("carrier_weight", carrierWeight);
             n.put("distortions", String.join(",", distortions));
+            if (!sdrRamp.equals(SdrRamp.NONE)) {
+                n.put("sdr_ramp_from", sdrRamp.fromDb());
+                n.put("sdr_ramp_steps", sdrRamp.steps());
+            }
+            if (init != null) {
+                n.put("init", init.toString());
+            }
             return n;
+        }
+
+        /** The SDR alpha (dB) of the step that starts after {@code step} updates. */
+        public double sdrAt(long step) {
+            return sdrRamp.at(step, config.messageSdr());
+        }
+    }
+
+    /**
+     * A curriculum on the watermark's loudness: the SDR alpha moves linearly in dB from {@code fromDb} to the
+     * model's message_sdr over the first {@code steps} steps, then stays there. Starting loud and growing quiet
+     * lets a decoder that already reads a loud watermark follow it down, where a decoder trained quiet from
+     * scratch stays at chance for a long time (docs/silentcipher.md, "A quieter watermark").
+     *
+     * @param fromDb the alpha of step 0
+     * @param steps  steps of the ramp (0: none)
+     */
+    public record SdrRamp(double fromDb, long steps) {
+        /** No ramp: the message_sdr from the first step. */
+        public static final SdrRamp NONE = new SdrRamp(0, 0);
+
+        public SdrRamp {
+            if (steps < 0 || !Double.isFinite(fromDb)) {
+                throw new LockeyException("an SDR ramp needs a finite start and >= 0 steps");
+            }
+        }
+
+        /** The alpha after {@code step} updates, ramping towards {@code toDb}. */
+        public double at(long step, double toDb) {
+            if (steps == 0 || step >= steps) {
+                return toDb;
+            }
+            return fromDb + (toDb - fromDb) * step / (double) steps;
         }
     }
 
@@ -280,8 +335,9 @@ public final class WatermarkTrainer {
                 double secsPerStep = (now - lastLogNanos) / 1e9 / (s - lastLogStep);
                 lastLogNanos = now;
                 lastLogStep = s;
-                log.printf(Locale.ROOT, "step %d  loss %.4f  ce %.4f  frame-bit-acc %.3f  frame-acc %.3f  [%s]  %.2f s/step%n",
-                        s, r.loss, r.ce, r.bitAccuracy, r.frameAccuracy, r.distortion, secsPerStep);
+                log.printf(Locale.ROOT, "step %d  loss %.4f  ce %.4f  frame-bit-acc %.3f  frame-acc %.3f  [%s]  alpha %.1f dB  "
+                        + "%.2f s/step%n", s, r.loss, r.ce, r.bitAccuracy, r.frameAccuracy, r.distortion,
+                        settings.sdrAt(s - 1), secsPerStep);
             }
             progress.update(s, Map.of("loss", r.loss, "bitacc", r.bitAccuracy));
             if (s % settings.checkpointEvery() == 0 || s == settings.steps()) {
@@ -301,15 +357,37 @@ public final class WatermarkTrainer {
     }
 
     private State fresh() {
+        Map<String, Tensor> start = settings.init() == null ? null : initialWeights(settings.init());
         WatermarkGraph graph = new WatermarkGraph(settings.config(), settings.cropSamples(), settings.msgWeight(),
-                settings.carrierWeight(), null, settings.seed());
+                settings.carrierWeight(), start, settings.seed());
         State s = new State(graph, new Adam(Adam.Config.adam(settings.lr())));
         for (String key : graph.stateDict().keySet()) {
             if (!graph.parameters().contains(key)) {
-                s.buffers.put(key, graph.sd().getVariable(key).getArr().dup());
+                s.buffers.put(key, start != null
+                        ? start.get(key).toNd(key.endsWith("num_batches_tracked") ? DataType.INT64 : DataType.FLOAT)
+                        : graph.sd().getVariable(key).getArr().dup());
             }
         }
+        if (start != null) {
+            log.println("starting from the weights of " + settings.init());
+        }
         return s;
+    }
+
+    /** The weights of the model in {@code dir}, refused unless its architecture is the one being trained. */
+    private Map<String, Tensor> initialWeights(Path dir) {
+        WatermarkModel m = WatermarkModel.load(dir);
+        SilentCipherConfig c = settings.config();
+        SilentCipherConfig mc = m.config();
+        if (mc.sampleRate() != c.sampleRate() || mc.carrierWidth() != c.carrierWidth()
+                || mc.msgDecoderChannels() != c.msgDecoderChannels() || mc.msgDecoderLayers() != c.msgDecoderLayers()
+                || mc.nFft() != c.nFft() || mc.hopLength() != c.hopLength()) {
+            throw new LockeyException(dir + ": --init model has another architecture (" + mc.sampleRate() + " Hz, carrier width "
+                    + mc.carrierWidth() + ", message decoder " + mc.msgDecoderChannels() + " x " + mc.msgDecoderLayers()
+                    + ") than the one being trained (" + c.sampleRate() + " Hz, " + c.carrierWidth() + ", "
+                    + c.msgDecoderChannels() + " x " + c.msgDecoderLayers() + ")");
+        }
+        return m.weights();
     }
 
     private State restore(Checkpoint c) {
@@ -385,7 +463,7 @@ public final class WatermarkTrainer {
                 Nd4j.create(cos, new long[] {b, 1, bins, frames}, DataType.FLOAT),
                 Nd4j.create(sin, new long[] {b, 1, bins, frames}, DataType.FLOAT),
                 Nd4j.create(message, new long[] {b, 1, dim, frames}, DataType.FLOAT),
-                Nd4j.scalar(DataType.FLOAT, Math.pow(10, -config.messageSdr() / 20)),
+                Nd4j.scalar(DataType.FLOAT, Math.pow(10, -settings.sdrAt(step) / 20)),
                 Nd4j.createFromArray(target).reshape(b, frames));
         INDArray y = graph.watermarked(in); // [B, L]
         SplittableRandom pick = AudioDataset.rng(settings.seed(), step, STREAM_DISTORTION);

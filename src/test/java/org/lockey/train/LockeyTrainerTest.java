@@ -34,10 +34,15 @@ class LockeyTrainerTest {
     @TempDir
     Path dir;
 
+    /** A generator of a few thousand parameters (V2 layout, 16 channels). */
+    static HifiGanConfig tinyGenerator() {
+        return HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2), List.of(16, 16, 4, 4), 16,
+                List.of(3), List.of(List.of(1, 2)));
+    }
+
     @BeforeAll
     static void data() {
-        gen = HifiGanConfig.generator(HifiGanConfig.ResBlockKind.TWO, List.of(8, 8, 2, 2), List.of(16, 16, 4, 4), 16,
-                List.of(3), List.of(List.of(1, 2)));
+        gen = tinyGenerator();
         train = AudioDataset.load(Path.of("reference-data/speech"), "train", 22050);
         valid = AudioDataset.load(Path.of("reference-data/speech"), "valid", 22050);
     }

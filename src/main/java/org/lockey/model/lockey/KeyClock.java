@@ -47,7 +47,8 @@ public final class KeyClock {
 
     /**
      * The clock track {@code [B, C, T']} for the key encoder's {@code features} {@code [B, C, K]} and the
-     * key bits {@code [B, K]}.
+     * key bits {@code [B, K]}. With {@link KeyConfig.Pooling#FLAT} E_k has no per-bit features
+     * ({@code features} null) and each symbol's vector is its table row alone.
      *
      * @param scope the {@value #PREFIX} scope
      */
@@ -65,12 +66,14 @@ public final class KeyClock {
         // tensorMmul's gradient fails in SameDiff M2.1 (tensormmul_bp: "the dimensions at given axes for
         // both input arrays must be the same"), so both products are rank-2 mmuls around reshapes.
         long c = key.channels();
-        SDVariable perSymbol = features.reshape(-1, k).mmul(scope.constant("pairing", pairing)) // [B*C, S]
-                .add(symbolVectors(scope, key, keyBits));
+        SDVariable perSymbol = features == null
+                ? symbolVectors(scope, key, keyBits)                                                 // [B*C, S]
+                : features.reshape(-1, k).mmul(scope.constant("pairing", pairing))               // [B*C, S]
+                        .add(symbolVectors(scope, key, keyBits));
         SDVariable symbolClock = sd.placeHolder(SYMBOLS, scope.dtype(), s, -1);
         SDVariable endClock = sd.placeHolder(END, scope.dtype(), 1, -1);
         SDVariable flat = perSymbol.mmul(symbolClock);                                           // [B*C, T']
-        SDVariable shape = sd.concat(0, sd.sizeAt(features, 0).castTo(DataType.INT64),
+        SDVariable shape = sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
                 sd.constant(Nd4j.createFromArray(c)), sd.sizeAt(symbolClock, 1).castTo(DataType.INT64));
         SDVariable symbols = flat.reshape(shape);                                                // [B, C, T']
         SDVariable end = scope.param("end", Init.zeros(), c).reshape(c, 1);                      // [C, 1]

@@ -16,14 +16,53 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                  {@code ups.0}: 256; Encodec 32 kHz after {@code decoder.model.1}: 1024)
  * @param clockHop  0 (the paper: the key vector alone, broadcast over time), or the watermark's STFT hop in
  *                  samples to add the payload clock as well ({@code clock_hop}; {@link KeyClock}, ours)
+ * @param pooling   how E_k turns its per-bit features into one vector ({@code pooling}; absent = {@link
+ *                  Pooling#MEAN})
+ * @param injection how the key term meets the generator's activation ({@code injection}; absent = {@link
+ *                  Injection#ADDED})
  */
-public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, int clockHop) {
-    /** The paper's conditioning: no payload clock. */
+public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, int clockHop, Pooling pooling,
+        Injection injection) {
+
+    /** How E_k's last layer makes one vector of a key. */
+    public enum Pooling {
+        /**
+         * A 3-tap conv to C channels at every bit position, then the mean over the bit axis (the form of the
+         * golden case {@code lockey_key_encoder}). A sum of local features: it cannot memorise a large random
+         * valid set (docs/lockey.md, "Key capacity").
+         */
+        MEAN,
+        /**
+         * The second conv spans all K bit positions (kernel K, no padding): h units that each see the whole key,
+         * then a 1x1 conv to C. A flattening followed by a wide hidden layer, which can memorise a random set.
+         */
+        FLAT
+    }
+
+    /** How the key term (broadcast vector, plus the payload clock when on) enters the generator. */
+    public enum Injection {
+        /** Added as it is (the paper, Fig. 1): a fresh key path perturbs the generator from the first step. */
+        ADDED,
+        /**
+         * Multiplied per channel by a learnable gain {@code key_gate} [C] that starts at zero, then added: at
+         * step 0 the keyed generator equals its base generator for every key, exactly.
+         */
+        GATED
+    }
+
+    /** The paper's conditioning: no payload clock, mean pooling, added as is. */
     public KeyConfig(int keyBits, int keyDim, int keyHidden, int channels) {
         this(keyBits, keyDim, keyHidden, channels, 0);
     }
 
+    /** Mean pooling, added as is, with the payload clock at {@code clockHop} (0 = off). */
+    public KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, int clockHop) {
+        this(keyBits, keyDim, keyHidden, channels, clockHop, Pooling.MEAN, Injection.ADDED);
+    }
+
     public KeyConfig {
+        java.util.Objects.requireNonNull(pooling, "pooling");
+        java.util.Objects.requireNonNull(injection, "injection");
         if (clockHop < 0) {
             throw new LockeyException("clock_hop must be 0 (off) or a positive hop in samples, got " + clockHop);
         }
@@ -48,19 +87,46 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
 
     /** This config with the payload clock at a watermark hop of {@code hop} samples (0 = off). */
     public KeyConfig withClockHop(int hop) {
-        return new KeyConfig(keyBits, keyDim, keyHidden, channels, hop);
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, hop, pooling, injection);
+    }
+
+    /** This config with another pooling. */
+    public KeyConfig with(Pooling p) {
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, p, injection);
+    }
+
+    /** This config with another injection. */
+    public KeyConfig with(Injection i) {
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, pooling, i);
     }
 
     /**
-     * Reads {@code key_bits}, {@code key_dim}, {@code key_hidden}, {@code channels}, {@code clock_hop};
-     * absent fields take the defaults (clock off).
+     * Reads {@code key_bits}, {@code key_dim}, {@code key_hidden}, {@code channels}, {@code clock_hop},
+     * {@code pooling}, {@code injection}; absent fields take the defaults (clock off, mean, added: the paper's
+     * form, so that models written before these fields existed read as they were).
      */
     public static KeyConfig fromJson(JsonNode n) {
         if (n == null || !n.has("channels")) {
             throw new LockeyException("key config: 'channels' (width at the injection point) is required");
         }
         return new KeyConfig(n.path("key_bits").asInt(16), n.path("key_dim").asInt(64), n.path("key_hidden").asInt(256),
-                n.get("channels").asInt(), n.path("clock_hop").asInt(0));
+                n.get("channels").asInt(), n.path("clock_hop").asInt(0),
+                parse(Pooling.class, "pooling", n.path("pooling").asText("mean")),
+                parse(Injection.class, "injection", n.path("injection").asText("added")));
+    }
+
+    /** The enum constant named {@code text} in lower case, or a one-line error naming the field. */
+    public static <E extends Enum<E>> E parse(Class<E> type, String field, String text) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(java.util.Locale.ROOT).equals(text)) {
+                return e;
+            }
+        }
+        StringBuilder choices = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            choices.append(choices.length() == 0 ? "" : ", ").append(e.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        throw new LockeyException("key config: '" + field + "' must be one of " + choices + ", not '" + text + "'");
     }
 
     /** The JSON form read by {@link #fromJson}. */
@@ -72,6 +138,12 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         o.put("channels", channels);
         if (clocked()) {
             o.put("clock_hop", clockHop);
+        }
+        if (pooling != Pooling.MEAN) {
+            o.put("pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (injection != Injection.ADDED) {
+            o.put("injection", injection.name().toLowerCase(java.util.Locale.ROOT));
         }
         return o;
     }

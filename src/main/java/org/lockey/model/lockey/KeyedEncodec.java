@@ -234,7 +234,8 @@ public final class KeyedEncodec {
             SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, 1, key.keyBits());
             KeyedGenerator gen = KeyedGenerator.encodecDecoder(codecConfig.seanet(), key, layer, t);
             KeyedGenerator.Outputs o = gen.build(root, latent, bits);
-            root.build().checkLoaded("decoder.", "key_embedding.", "key_encoder.", "verifier.", KeyClock.PREFIX + ".");
+            root.build().checkLoaded("decoder.", "key_embedding.", "key_encoder.", "verifier.", KeyClock.PREFIX + ".",
+                    KeyedGenerator.GATE + ".");
             return new Graph(sd, o, gen, noise);
         });
     }

@@ -6,6 +6,7 @@ import java.util.function.UnaryOperator;
 import org.lockey.LockeyException;
 import org.lockey.model.hifigan.Generator;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.nn.Init;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,7 +45,13 @@ public final class KeyedGenerator {
 
     /** Module names of the key path, the roots of its parameter keys; everything else is the generator. */
     public static final java.util.List<String> KEY_MODULES = java.util.List.of("key_embedding", "key_encoder",
-            "verifier", KeyClock.PREFIX);
+            "verifier", KeyClock.PREFIX, KeyedGenerator.GATE);
+
+    /**
+     * The per-channel gain {@code key_gate.weight} [C] of {@link KeyConfig.Injection#GATED}, zero at the start so that
+     * a fresh keyed generator is its base generator for every key.
+     */
+    public static final String GATE = "key_gate";
 
     /**
      * Whether a layer key belongs to the generator rather than to the key path (E_k's convs are layers
@@ -156,13 +163,17 @@ public final class KeyedGenerator {
      */
     public Outputs build(Scope root, SDVariable input, SDVariable keyBits) {
         SDVariable embedded = new KeyEmbedding(key).build(root.child("key_embedding"), keyBits); // [B, d, K]
-        SDVariable features = new KeyEncoder(key).features(root.child("key_encoder"), embedded); // [B, C, K]
-        SDVariable vector = features.mean(2);                                                   // [B, C]
+        KeyEncoder.Output encoded = new KeyEncoder(key).encode(root.child("key_encoder"), embedded);
+        SDVariable vector = encoded.vector();                                                  // [B, C]
         SDVariable logits = new KeyVerifier(key).build(root.child("verifier"), vector);         // [B, 2]
         SDVariable column = root.sd().expandDims(vector, 2);                                    // [B, C, 1]
-        SDVariable injected = key.clocked()
-                ? column.add(KeyClock.track(root.child(KeyClock.PREFIX), key, features, keyBits)) // + [B, C, T']
+        SDVariable term = key.clocked()
+                ? column.add(KeyClock.track(root.child(KeyClock.PREFIX), key, encoded.features(), keyBits)) // [B, C, T']
                 : column;
+        SDVariable injected = switch (key.injection()) {
+            case ADDED -> term;
+            case GATED -> term.mul(root.child(GATE).param("weight", Init.zeros(), key.channels()).reshape(key.channels(), 1));
+        };
         SDVariable audio = backbone.build(root, input, x -> x.add(injected));                   // broadcast over time
         return new Outputs(audio, vector, logits);
     }
