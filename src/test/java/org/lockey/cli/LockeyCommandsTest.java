@@ -205,6 +205,19 @@ class LockeyCommandsTest {
         assertTrue(summary.get("bit_accuracy").has("orig") && summary.has("sdr_valid") && summary.has("sdr_invalid"),
                 summary.toString());
         assertTrue(Files.readString(out.resolve("report.md")).contains("What a listener should hear"));
+        double dc = 0;
+        for (int u = 1; u <= 3; u++) {
+            float[] y = org.lockey.audio.Wav.read(out.resolve("hifigan").resolve("invalid-" + u + ".wav")).mono();
+            double sum = 0;
+            for (float v : y) {
+                sum += v;
+            }
+            dc += sum / y.length / 3;
+        }
+        assertEquals(dc, summary.get("invalid_dc").asDouble(), 1e-3, "the mean of the invalid-key clips written");
+        assertTrue(summary.get("invalid_rms_ratio").asDouble() > 0, summary.toString());
+        double clipped = summary.get("invalid_clipped_fraction").asDouble();
+        assertTrue(clipped >= 0 && clipped <= 1, summary.toString());
     }
 
     static void copyTree(Path from, Path to) throws java.io.IOException {
