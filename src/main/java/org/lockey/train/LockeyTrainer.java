@@ -175,7 +175,7 @@ public final class LockeyTrainer {
 
         void putInto(ObjectNode o) {
             o.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
-            o.put("injection", injection.name().toLowerCase(Locale.ROOT));
+            o.put("injection_form", injection.name().toLowerCase(Locale.ROOT));
             o.put("waveform_mse", waveformMse.name().toLowerCase(Locale.ROOT));
             o.put("warmup_batch", warmupBatch).put("warmup_valid_share", warmupValidShare).put("warmup_lr", warmupLr)
                     .put("warmup_near_miss_share", warmupNearMissShare);
@@ -355,7 +355,7 @@ public final class LockeyTrainer {
         ObjectNode now = new ObjectMapper().createObjectNode();
         cfg.design().putInto(now);
         ObjectNode before = saved.has("pooling") ? saved : paper;        // older checkpoints: the paper's design
-        for (String field : List.of("pooling", "injection", "waveform_mse", "invalid_bound", "invalid_target_sdr_db",
+        for (String field : List.of("pooling", "injection_form", "waveform_mse", "invalid_bound", "invalid_target_sdr_db",
                 "invalid_logmag_bound")) {
             String was = before.path(field).asText("");
             String is = now.path(field).asText("");

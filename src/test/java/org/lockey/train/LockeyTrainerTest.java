@@ -274,4 +274,25 @@ class LockeyTrainerTest {
             org.lockey.io.AtomicFiles.deleteTree(dir);
         }
     }
+
+    @Test
+    void aResumeWithAnotherKeyDesignIsRefusedWithOneLine() throws Exception {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
+        LockeyTrainer ours = new LockeyTrainer(config(1).with(LockeyTrainer.Design.DEFAULT), new HifiGanBranch(base, 48, 0),
+                wm, registry, train, valid);
+        ours.start();
+        ours.run(dir, line -> { }, () -> { });
+        Checkpoint ck = Checkpoint.load(dir, LockeyTrainer.KIND).orElseThrow();
+        LockeyTrainer paper = new LockeyTrainer(config(1), new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+        org.lockey.LockeyException e = org.junit.jupiter.api.Assertions.assertThrows(org.lockey.LockeyException.class,
+                () -> paper.resume(ck));
+        assertTrue(e.getMessage().contains("pooling 'flat'") && e.getMessage().contains("'mean'")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        LockeyTrainer same = new LockeyTrainer(config(1).with(LockeyTrainer.Design.DEFAULT), new HifiGanBranch(base, 48, 0),
+                wm, registry, train, valid);
+        same.resume(ck);
+        assertEquals(1, same.step(), "the same design resumes");
+    }
 }
