@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -104,7 +105,7 @@ public final class LockeyTrainer {
         }
 
         public Config {
-            java.util.Objects.requireNonNull(design, "design");
+            Objects.requireNonNull(design, "design");
             if (keyWarmup < 0) {
                 throw new LockeyException("invalid fine-tuning settings: key warm-up steps must be 0 or more");
             }
@@ -156,10 +157,10 @@ public final class LockeyTrainer {
                 3e-3, 0.5, InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE);
 
         public Design {
-            java.util.Objects.requireNonNull(pooling, "pooling");
-            java.util.Objects.requireNonNull(injection, "injection");
-            java.util.Objects.requireNonNull(invalidBound, "invalidBound");
-            java.util.Objects.requireNonNull(waveformMse, "waveformMse");
+            Objects.requireNonNull(pooling, "pooling");
+            Objects.requireNonNull(injection, "injection");
+            Objects.requireNonNull(invalidBound, "invalidBound");
+            Objects.requireNonNull(waveformMse, "waveformMse");
             new KeyWarmup.Recipe(0, warmupBatch, warmupValidShare, warmupLr, 0, warmupNearMissShare); // validates them
         }
 

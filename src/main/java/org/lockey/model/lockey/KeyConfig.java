@@ -1,5 +1,8 @@
 package org.lockey.model.lockey;
 
+import java.util.Locale;
+import java.util.Objects;
+
 import org.lockey.LockeyException;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,8 +64,8 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
     }
 
     public KeyConfig {
-        java.util.Objects.requireNonNull(pooling, "pooling");
-        java.util.Objects.requireNonNull(injection, "injection");
+        Objects.requireNonNull(pooling, "pooling");
+        Objects.requireNonNull(injection, "injection");
         if (clockHop < 0) {
             throw new LockeyException("clock_hop must be 0 (off) or a positive hop in samples, got " + clockHop);
         }
@@ -118,13 +121,13 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
     /** The enum constant named {@code text} in lower case, or a one-line error naming the field. */
     public static <E extends Enum<E>> E parse(Class<E> type, String field, String text) {
         for (E e : type.getEnumConstants()) {
-            if (e.name().toLowerCase(java.util.Locale.ROOT).equals(text)) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(text)) {
                 return e;
             }
         }
         StringBuilder choices = new StringBuilder();
         for (E e : type.getEnumConstants()) {
-            choices.append(choices.length() == 0 ? "" : ", ").append(e.name().toLowerCase(java.util.Locale.ROOT));
+            choices.append(choices.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
         }
         throw new LockeyException("key config: '" + field + "' must be one of " + choices + ", not '" + text + "'");
     }
@@ -140,10 +143,10 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
             o.put("clock_hop", clockHop);
         }
         if (pooling != Pooling.MEAN) {
-            o.put("pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
+            o.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
         }
         if (injection != Injection.ADDED) {
-            o.put("injection", injection.name().toLowerCase(java.util.Locale.ROOT));
+            o.put("injection", injection.name().toLowerCase(Locale.ROOT));
         }
         return o;
     }
