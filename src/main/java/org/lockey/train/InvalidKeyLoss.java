@@ -27,18 +27,17 @@ public final class InvalidKeyLoss {
      * The relative form ({@link InvalidBound.Relative}), per example {@code [B]}.
      *
      * @param audio     generated audio {@code [B, 1, N]}
-     * @param teacher   y_0 {@code [B, 1, N]}
+     * @param power     the teacher's {@link PerceptualLoss#power} {@code [B]}
      * @param mse       per-example MSE of the two {@code [B]}
      * @param mseLogmag per-example log-magnitude MSE of the two {@code [B]}
      */
-    public static SDVariable relative(SameDiff sd, InvalidBound.Relative bound, SDVariable audio, SDVariable teacher,
+    public static SDVariable relative(SameDiff sd, InvalidBound.Relative bound, SDVariable audio, SDVariable power,
             SDVariable mse, SDVariable mseLogmag) {
-        SDVariable power = teacher.mul(teacher).mean(1, 2).add(InvalidBound.Relative.POWER_EPS);      // P  [B]
         SDVariable ratio = mse.div(power);                                                          // r  [B]
         SDVariable wave = sd.math().max(ratio.neg(), sd.constant(-bound.mseRatioBound()).castTo(mse.dataType()));
         SDVariable spectral = sd.math().max(mseLogmag.neg(),
                 sd.constant(-bound.logmagBound()).castTo(mse.dataType()));
-        SDVariable outPower = audio.mul(audio).mean(1, 2).add(InvalidBound.Relative.POWER_EPS);
+        SDVariable outPower = PerceptualLoss.power(audio);
         SDVariable logRatio = sd.math().log(outPower.div(power)).mul(0.5);                          // q  [B]
         SDVariable excess = sd.nn().relu(sd.math().abs(logRatio).sub(Math.log(InvalidBound.Relative.LEVEL_FACTOR)), 0);
         SDVariable mean = audio.mean(1, 2);                                                         // [B]

@@ -104,11 +104,6 @@ public final class KeyWarmup {
         }
     }
 
-    /** {@link #train(KeyRegistry, KeyConfig, Recipe, Consumer)} with half valid keys and a constant-start schedule. */
-    public static Trained train(KeyRegistry registry, KeyConfig cfg, int steps, int batch, double lr, long seed,
-            Consumer<String> progress) {
-        return train(registry, cfg, new Recipe(steps, batch, 0.5, lr, seed), progress);
-    }
 
     /**
      * Trains a fresh key path by {@code recipe}.

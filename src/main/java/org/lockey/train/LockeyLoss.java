@@ -83,13 +83,14 @@ public final class LockeyLoss {
         SDVariable ceWm = WatermarkLoss.perExample(sd, decoderLogits, symbols, classes);
         SDVariable mse = PerceptualLoss.perExample(audio, teacher);
         SDVariable mseLogmag = spectral.perExample(sd, prefix + ".logmag", audio, teacher, length);
+        SDVariable power = PerceptualLoss.power(teacher);                                   // [B], used by both
         SDVariable invalid = bound instanceof InvalidBound.Relative r
-                ? InvalidKeyLoss.relative(sd, r, audio, teacher, mse, mseLogmag)
+                ? InvalidKeyLoss.relative(sd, r, audio, power, mse, mseLogmag)
                 : InvalidKeyLoss.perExample(sd, mse, tau);
         SDVariable ceVerify = VerificationLoss.perExample(sd, verifierLogits, valid);
         SDVariable v = valid.castTo(audio.dataType());
         SDVariable fidelity = waveformMse == WaveformMse.RELATIVE
-                ? mse.div(teacher.mul(teacher).mean(1, 2).add(InvalidBound.Relative.POWER_EPS))
+                ? mse.div(power)
                 : mse;
         SDVariable validTerms = ceWm.mul(lambdas.wm()).add(fidelity.mul(lambdas.p())).add(mseLogmag.mul(lambdas.s()));
         SDVariable perExample = v.mul(validTerms).add(v.rsub(1.0).mul(invalid)).add(ceVerify.mul(lambdas.v()));

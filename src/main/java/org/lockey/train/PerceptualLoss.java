@@ -11,6 +11,11 @@ public final class PerceptualLoss {
     private PerceptualLoss() {
     }
 
+    /** Per-example mean square plus {@link InvalidBound.Relative#POWER_EPS} {@code [B]} of {@code y [B, 1, N]}. */
+    public static SDVariable power(SDVariable y) {
+        return y.mul(y).mean(1, 2).add(InvalidBound.Relative.POWER_EPS);
+    }
+
     /** Per-example MSE {@code [B]} of audio and teacher {@code [B, 1, N]} (or {@code [B, N]}). */
     public static SDVariable perExample(SDVariable audio, SDVariable teacher) {
         SDVariable d = audio.sub(teacher);

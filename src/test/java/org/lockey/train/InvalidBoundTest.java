@@ -71,7 +71,7 @@ class InvalidBoundTest {
         SDVariable teacher = sd.constant("teacher", Nd4j.createFromArray(y0).reshape(1, 1, N));
         SDVariable mse = PerceptualLoss.perExample(audio, teacher);
         SDVariable logmag = SPECTRAL.perExample(sd, "s", audio, teacher, N);
-        SDVariable loss = InvalidKeyLoss.relative(sd, bound, audio, teacher, mse, logmag).sum();
+        SDVariable loss = InvalidKeyLoss.relative(sd, bound, audio, PerceptualLoss.power(teacher), mse, logmag).sum();
         sd.setLossVariables(loss);
         double value = loss.eval().getDouble(0);
         INDArray grad = sd.calculateGradients(Map.of(), "audio").get("audio");
@@ -204,7 +204,7 @@ class InvalidBoundTest {
         SameDiff sd = SameDiff.create();
         SDVariable audio = sd.constant(Nd4j.createFromArray(g).reshape(1, 1, N).castTo(DataType.FLOAT));
         SDVariable teacher = sd.constant(Nd4j.createFromArray(y0).reshape(1, 1, N).castTo(DataType.FLOAT));
-        double got = InvalidKeyLoss.relative(sd, BOUND, audio, teacher, PerceptualLoss.perExample(audio, teacher),
+        double got = InvalidKeyLoss.relative(sd, BOUND, audio, PerceptualLoss.power(teacher), PerceptualLoss.perExample(audio, teacher),
                 SPECTRAL.perExample(sd, "s", audio, teacher, N)).eval().getDouble(0);
         assertEquals(reference(g, y0, BOUND), got, 1e-4);
     }
