@@ -341,7 +341,7 @@ final class EvalCommands {
     /** {@code ./lockey eval key-capacity}: can the key path alone learn a valid set (no generator)? */
     static final class KeyCapacityCommand implements Command {
         /** The warm-up recipe of {@code finetune}'s default design, which this command measures by default. */
-        static final org.lockey.train.LockeyTrainer.Design WARMUP = org.lockey.train.LockeyTrainer.Design.DEFAULT;
+        static final org.lockey.train.LockeyTrainer.Warmup WARMUP = org.lockey.train.LockeyTrainer.Design.DEFAULT.warmup();
 
         @Override
         public String name() {
@@ -357,13 +357,13 @@ final class EvalCommands {
         public Options options() {
             return new Options().addOption(required("registry", "FILE", "key registry (its valid keys are the valid set)"))
                     .addOption(opt("steps", "N", "Adam steps (default 2000)"))
-                    .addOption(opt("batch-size", "N", "keys per step (default " + WARMUP.warmupBatch() + ")"))
+                    .addOption(opt("batch-size", "N", "keys per step (default " + WARMUP.batch() + ")"))
                     .addOption(opt("valid-share", "P", "expected share of valid keys per batch (default "
-                            + WARMUP.warmupValidShare() + ")"))
+                            + WARMUP.validShare() + ")"))
                     .addOption(opt("near-miss-share", "P", "share of invalid draws that are a valid key with 1-2 bits "
-                            + "flipped (default " + WARMUP.warmupNearMissShare() + ")"))
+                            + "flipped (default " + WARMUP.nearMissShare() + ")"))
                     .addOption(opt("lr", "LR", "Adam's first learning rate, cosine decay to 5 % (default "
-                            + WARMUP.warmupLr() + ")"))
+                            + WARMUP.lr() + ")"))
                     .addOption(opt("key-dim", "D", "key embedding size (default 64)"))
                     .addOption(opt("key-hidden", "H", "key encoder hidden channels (default 256)"))
                     .addOption(opt("channels", "C", "width of E_k's output (default 256, HiFi-GAN V1 after ups.0)"))
@@ -378,13 +378,13 @@ final class EvalCommands {
             KeyConfig cfg = new KeyConfig(registry.bits(),
                     Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
                     Options2.intValue(cl, "channels", 256)).with(
-                            KeyConfig.parse(KeyConfig.Pooling.class, "--pooling", cl.getOptionValue("pooling", "flat")));
+                            Options2.enumValue(cl, "pooling", KeyConfig.Pooling.class, KeyConfig.Pooling.FLAT));
             int steps = Options2.intValue(cl, "steps", 2000);
             long t0 = System.nanoTime();
-            var recipe = new org.lockey.train.KeyWarmup.Recipe(steps, Options2.intValue(cl, "batch-size", WARMUP.warmupBatch()),
-                    Options2.doubleValue(cl, "valid-share", WARMUP.warmupValidShare()),
-                    Options2.doubleValue(cl, "lr", WARMUP.warmupLr()), Options2.longValue(cl, "seed", 1),
-                    Options2.doubleValue(cl, "near-miss-share", WARMUP.warmupNearMissShare()));
+            var recipe = new org.lockey.train.KeyWarmup.Recipe(steps, Options2.intValue(cl, "batch-size", WARMUP.batch()),
+                    Options2.doubleValue(cl, "valid-share", WARMUP.validShare()),
+                    Options2.doubleValue(cl, "lr", WARMUP.lr()), Options2.longValue(cl, "seed", 1),
+                    Options2.doubleValue(cl, "near-miss-share", WARMUP.nearMissShare()));
             var r = org.lockey.train.KeyWarmup.train(registry, cfg, recipe,
                     line -> System.err.println(line)).result();
             System.out.printf(Locale.ROOT, "%d valid keys of %d bits, d %d, h %d, C %d, %s pooling, %d steps (%.0f s)%n",

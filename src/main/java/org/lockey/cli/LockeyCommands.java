@@ -108,13 +108,20 @@ final class LockeyCommands {
                             + "valid; docs/lockey.md) or paper (mean pooling, added, Eq. 2-3 as printed, batches of 64 half "
                             + "valid: the form of the shipped demo models) (default ours)"))
                     .addOption(opt("warmup-batch", "N", "keys per key warm-up step (default "
-                            + LockeyTrainer.Design.DEFAULT.warmupBatch() + ")"))
+                            + LockeyTrainer.Design.DEFAULT.warmup().batch() + ")"))
                     .addOption(opt("warmup-valid-share", "P", "expected share of valid keys per warm-up batch (default "
-                            + LockeyTrainer.Design.DEFAULT.warmupValidShare() + ")"))
+                            + LockeyTrainer.Design.DEFAULT.warmup().validShare() + ")"))
                     .addOption(opt("warmup-lr", "LR", "the warm-up's first learning rate, cosine decay to 5 % (default "
-                            + LockeyTrainer.Design.DEFAULT.warmupLr() + ")"))
+                            + LockeyTrainer.Design.DEFAULT.warmup().lr() + ")"))
                     .addOption(opt("warmup-near-miss-share", "P", "share of the warm-up's invalid draws that are a valid "
-                            + "key with 1-2 bits flipped (default " + LockeyTrainer.Design.DEFAULT.warmupNearMissShare() + ")"))
+                            + "key with 1-2 bits flipped (default " + LockeyTrainer.Design.DEFAULT.warmup().nearMissShare() + ")"))
+                    .addOption(opt("key-lr-scale", "X", "the key path's learning rate as a multiple of --lr (default "
+                            + LockeyTrainer.KeyTraining.DEFAULT.lrScale() + "; paper 1)"))
+                    .addOption(opt("key-shape", "W", "weight of the key-vector shaping term (valid keys: a vanishing "
+                            + "vector, invalid keys: unit RMS; docs/lockey.md) in the warm-up and fine-tuning (default "
+                            + LockeyTrainer.KeyTraining.DEFAULT.shapeWeight() + "; paper 0)"))
+                    .addOption(opt("key-pairing", "P", "paired (every crop twice in a batch, once with a valid and once "
+                            + "with an invalid key; default) or independent (each key valid with probability 1/2, the paper)"))
                     .addOption(opt("pooling", "P", "E_k's last layer: flat (a conv over all bits; default) or mean "
                             + "(3-tap conv and the mean over bits, the golden case's form)"))
                     .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
@@ -213,20 +220,20 @@ final class LockeyCommands {
             if (invalid instanceof InvalidBound.Absolute && (cl.hasOption("invalid-sdr") || cl.hasOption("invalid-logmag"))) {
                 throw new LockeyException("--invalid-sdr and --invalid-logmag belong to --invalid-bound relative");
             }
+            LockeyTrainer.Warmup w = d.warmup();
+            LockeyTrainer.KeyTraining k = d.keyTraining();
             return new LockeyTrainer.Design(
-                    KeyConfig.parse(KeyConfig.Pooling.class, "--pooling", cl.getOptionValue("pooling", lower(d.pooling()))),
-                    KeyConfig.parse(KeyConfig.Injection.class, "--injection-form",
-                            cl.getOptionValue("injection-form", lower(d.injection()))),
-                    Options2.intValue(cl, "warmup-batch", d.warmupBatch()),
-                    Options2.doubleValue(cl, "warmup-valid-share", d.warmupValidShare()),
-                    Options2.doubleValue(cl, "warmup-lr", d.warmupLr()),
-                    Options2.doubleValue(cl, "warmup-near-miss-share", d.warmupNearMissShare()), invalid,
-                    KeyConfig.parse(LockeyLoss.WaveformMse.class, "--waveform-mse",
-                            cl.getOptionValue("waveform-mse", lower(d.waveformMse()))));
-        }
-
-        private static String lower(Enum<?> e) {
-            return e.name().toLowerCase(Locale.ROOT);
+                    Options2.enumValue(cl, "pooling", KeyConfig.Pooling.class, d.pooling()),
+                    Options2.enumValue(cl, "injection-form", KeyConfig.Injection.class, d.injection()),
+                    new LockeyTrainer.Warmup(Options2.intValue(cl, "warmup-batch", w.batch()),
+                            Options2.doubleValue(cl, "warmup-valid-share", w.validShare()),
+                            Options2.doubleValue(cl, "warmup-lr", w.lr()),
+                            Options2.doubleValue(cl, "warmup-near-miss-share", w.nearMissShare())),
+                    invalid,
+                    Options2.enumValue(cl, "waveform-mse", LockeyLoss.WaveformMse.class, d.waveformMse()),
+                    new LockeyTrainer.KeyTraining(Options2.doubleValue(cl, "key-lr-scale", k.lrScale()),
+                            Options2.doubleValue(cl, "key-shape", k.shapeWeight()),
+                            Options2.enumValue(cl, "key-pairing", LockeyTrainer.Pairing.class, k.pairing())));
         }
     }
 

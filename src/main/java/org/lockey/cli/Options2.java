@@ -43,4 +43,21 @@ final class Options2 {
             throw new LockeyException("--" + opt + ": '" + v + "' is not a number");
         }
     }
+
+    /** The enum constant named by the option in lower case ({@code --pooling flat}), or {@code fallback}. */
+    static <E extends Enum<E>> E enumValue(CommandLine cl, String opt, Class<E> type, E fallback) {
+        String v = cl.getOptionValue(opt);
+        if (v == null) {
+            return fallback;
+        }
+        StringBuilder choices = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            String name = e.name().toLowerCase(java.util.Locale.ROOT);
+            if (name.equals(v.strip())) {
+                return e;
+            }
+            choices.append(choices.length() == 0 ? "" : ", ").append(name);
+        }
+        throw new LockeyException("--" + opt + " must be one of " + choices + ", not '" + v + "'");
+    }
 }

@@ -2,6 +2,7 @@ package org.lockey.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 import org.lockey.LockeyException;
 import org.lockey.io.Tensor;
@@ -90,6 +91,16 @@ public final class Adam {
      * @param grads  gradients by name (missing or null: the parameter is left alone)
      */
     public void step(Map<String, INDArray> params, Map<String, INDArray> grads) {
+        step(params, grads, name -> 1.0);
+    }
+
+    /**
+     * Applies one update, each parameter at the learning rate times its {@code lrScale} (parameter groups with
+     * their own rates, as {@code torch.optim} param groups give; the moments are the same either way).
+     *
+     * @param lrScale the learning-rate multiplier of each parameter name
+     */
+    public void step(Map<String, INDArray> params, Map<String, INDArray> grads, ToDoubleFunction<String> lrScale) {
         steps++;
         double b1 = config.beta1();
         double b2 = config.beta2();
@@ -114,7 +125,7 @@ public final class Adam {
                 p.muli(1 - config.lr() * config.weightDecay());
             }
             Transforms.sqrt(t.assign(vi).divi(c2), false).addi(config.eps());        // t = sqrt(v / c2) + eps
-            INDArray update = mi.div(c1).divi(t).muli(config.lr());
+            INDArray update = mi.div(c1).divi(t).muli(config.lr() * lrScale.applyAsDouble(e.getKey()));
             p.subi(update);
             release(t);
             release(update);

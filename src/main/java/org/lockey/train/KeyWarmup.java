@@ -79,11 +79,18 @@ public final class KeyWarmup {
      * @param nearMissShare the share of invalid draws that are near misses: a valid key with one or two bits
      *                   flipped (when that is not valid itself). These are the keys a verifier gets wrong last;
      *                   drawn uniformly, they are 1 in 6 of the invalid keys for 655 valid ones.
+     * @param shapeWeight the weight of {@link KeyShapeLoss} beside the verification CE (0 = the CE alone)
      */
-    public record Recipe(int steps, int batch, double validShare, double lr, long seed, double nearMissShare) {
+    public record Recipe(int steps, int batch, double validShare, double lr, long seed, double nearMissShare,
+            double shapeWeight) {
         /** Without near misses. */
         public Recipe(int steps, int batch, double validShare, double lr, long seed) {
-            this(steps, batch, validShare, lr, seed, 0);
+            this(steps, batch, validShare, lr, seed, 0, 0);
+        }
+
+        /** The verification CE alone. */
+        public Recipe(int steps, int batch, double validShare, double lr, long seed, double nearMissShare) {
+            this(steps, batch, validShare, lr, seed, nearMissShare, 0);
         }
 
         /** The learning rate of the last step, as a share of the first. */
@@ -91,9 +98,9 @@ public final class KeyWarmup {
 
         public Recipe {
             if (steps < 0 || batch < 1 || !(validShare > 0 && validShare < 1) || !(lr > 0)
-                    || !(nearMissShare >= 0 && nearMissShare <= 1)) {
-                throw new org.lockey.LockeyException("key warm-up: steps >= 0, batch >= 1, valid share in (0, 1) and "
-                        + "lr > 0 and a near-miss share in [0, 1] are needed");
+                    || !(nearMissShare >= 0 && nearMissShare <= 1) || !(shapeWeight >= 0)) {
+                throw new org.lockey.LockeyException("key warm-up: steps >= 0, batch >= 1, valid share in (0, 1), "
+                        + "lr > 0, a near-miss share in [0, 1] and a shape weight >= 0 are needed");
             }
         }
 
@@ -123,7 +130,10 @@ public final class KeyWarmup {
         SDVariable e = new KeyEmbedding(cfg).build(root.child("key_embedding"), bits);
         SDVariable k = new KeyEncoder(cfg).build(root.child("key_encoder"), e);
         SDVariable logits = new KeyVerifier(cfg).build(root.child("verifier"), k);
-        SDVariable loss = VerificationLoss.perExample(sd, logits, valid).mean();
+        SDVariable ce = VerificationLoss.perExample(sd, logits, valid);
+        SDVariable loss = recipe.shapeWeight() > 0
+                ? ce.add(KeyShapeLoss.perExample(sd, k, valid).mul(recipe.shapeWeight())).mean()
+                : ce.mean();
         List<String> trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .map(SDVariable::name).toList();
         Adam adam = new Adam(Adam.Config.adam(recipe.lr()));
@@ -155,7 +165,8 @@ public final class KeyWarmup {
                 tailCount++;
             }
             if (s % Math.max(1, steps / 10) == 0) {
-                progress.accept(String.format(java.util.Locale.ROOT, "step %d/%d  ce_v %.4f", s, steps, l));
+                progress.accept(String.format(java.util.Locale.ROOT, "step %d/%d  %s %.4f", s, steps,
+                        recipe.shapeWeight() > 0 ? "loss" : "ce_v", l));
             }
         }
         double accValid = accuracy(sd, logits, validKeys, 0);

@@ -131,60 +131,122 @@ public final class LockeyTrainer {
 
     /**
      * The choices that make the keyed generator start as its teacher, learn a large valid set and degrade
-     * invalid-key audio audibly (docs/lockey.md): E_k's pooling, how the key term is injected, the key warm-up's
-     * batches, and the invalid-key bound.
+     * invalid-key audio audibly (docs/lockey.md): E_k's pooling, how the key term is injected, the key warm-up,
+     * the invalid-key bound and how the key path is trained beside the generator.
      *
-     * @param pooling          E_k's last layer
-     * @param injection        added as is (paper) or through a zero-initialised gain (step-0 identity)
-     * @param warmupBatch      keys per key warm-up step
-     * @param warmupValidShare expected share of valid keys in a warm-up batch
-     * @param warmupLr         the warm-up's first learning rate (cosine decay, {@link KeyWarmup.Recipe})
-     * @param warmupNearMissShare the share of the warm-up's invalid draws that are near misses of valid keys
-     * @param invalidBound     the invalid-key term
-     * @param waveformMse      how Eq. 2's waveform MSE is scaled
+     * @param pooling      E_k's last layer
+     * @param injection    added as is (paper) or through a zero-initialised gain (step-0 identity)
+     * @param warmup       the key warm-up's batches and learning rate
+     * @param invalidBound the invalid-key term
+     * @param waveformMse  how Eq. 2's waveform MSE is scaled
+     * @param keyTraining  the key path's learning rate, its vector shaping and how keys are paired in a batch
      */
-    public record Design(KeyConfig.Pooling pooling, KeyConfig.Injection injection, int warmupBatch,
-            double warmupValidShare, double warmupLr, double warmupNearMissShare, InvalidBound invalidBound,
-            LockeyLoss.WaveformMse waveformMse) {
+    public record Design(KeyConfig.Pooling pooling, KeyConfig.Injection injection, Warmup warmup,
+            InvalidBound invalidBound, LockeyLoss.WaveformMse waveformMse, KeyTraining keyTraining) {
         /** The paper's forms (mean pooling, added, Eq. 3 with the curriculum) and the earlier warm-up. */
-        public static final Design PAPER = new Design(KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED, WARMUP_BATCH,
-                0.5, 1e-3, 0, new InvalidBound.Absolute(), LockeyLoss.WaveformMse.ABSOLUTE);
+        public static final Design PAPER = new Design(KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED,
+                new Warmup(WARMUP_BATCH, 0.5, 1e-3, 0), new InvalidBound.Absolute(), LockeyLoss.WaveformMse.ABSOLUTE,
+                KeyTraining.PAPER);
         /**
          * Ours, the default of {@code ./lockey finetune}: flat pooling, gated injection, warm-up batches of 1024
-         * keys a fifth valid at 3e-3, the relative bound.
+         * keys a fifth valid at 3e-3, the relative bound, a shaped key vector trained faster than the generator on
+         * paired batches.
          */
-        public static final Design DEFAULT = new Design(KeyConfig.Pooling.FLAT, KeyConfig.Injection.GATED, 1024, 0.2,
-                3e-3, 0.5, InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE);
+        public static final Design DEFAULT = new Design(KeyConfig.Pooling.FLAT, KeyConfig.Injection.GATED,
+                new Warmup(1024, 0.2, 3e-3, 0.5), InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE,
+                KeyTraining.DEFAULT);
 
         public Design {
             Objects.requireNonNull(pooling, "pooling");
             Objects.requireNonNull(injection, "injection");
+            Objects.requireNonNull(warmup, "warmup");
             Objects.requireNonNull(invalidBound, "invalidBound");
             Objects.requireNonNull(waveformMse, "waveformMse");
-            new KeyWarmup.Recipe(0, warmupBatch, warmupValidShare, warmupLr, 0, warmupNearMissShare); // validates them
+            Objects.requireNonNull(keyTraining, "keyTraining");
         }
 
         /** This design with another injection. */
         public Design with(KeyConfig.Injection i) {
-            return new Design(pooling, i, warmupBatch, warmupValidShare, warmupLr, warmupNearMissShare, invalidBound, waveformMse);
+            return new Design(pooling, i, warmup, invalidBound, waveformMse, keyTraining);
         }
 
         /** This design with another pooling. */
         public Design with(KeyConfig.Pooling p) {
-            return new Design(p, injection, warmupBatch, warmupValidShare, warmupLr, warmupNearMissShare, invalidBound, waveformMse);
+            return new Design(p, injection, warmup, invalidBound, waveformMse, keyTraining);
+        }
+
+        /** This design with another way of training the key path. */
+        public Design with(KeyTraining k) {
+            return new Design(pooling, injection, warmup, invalidBound, waveformMse, k);
         }
 
         void putInto(ObjectNode o) {
             o.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
             o.put("injection_form", injection.name().toLowerCase(Locale.ROOT));
             o.put("waveform_mse", waveformMse.name().toLowerCase(Locale.ROOT));
-            o.put("warmup_batch", warmupBatch).put("warmup_valid_share", warmupValidShare).put("warmup_lr", warmupLr)
-                    .put("warmup_near_miss_share", warmupNearMissShare);
+            o.put("warmup_batch", warmup.batch()).put("warmup_valid_share", warmup.validShare())
+                    .put("warmup_lr", warmup.lr()).put("warmup_near_miss_share", warmup.nearMissShare());
             if (invalidBound instanceof InvalidBound.Relative r) {
                 o.put("invalid_bound", "relative").put("invalid_target_sdr_db", r.targetSdrDb())
                         .put("invalid_logmag_bound", r.logmagBound());
             } else {
                 o.put("invalid_bound", "paper");
+            }
+            o.put("key_lr_scale", keyTraining.lrScale()).put("key_shape_weight", keyTraining.shapeWeight())
+                    .put("key_pairing", keyTraining.pairing().name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * The key warm-up's batches ({@link KeyWarmup.Recipe}; its steps are {@link Config#keyWarmup}).
+     *
+     * @param batch         keys per step
+     * @param validShare    expected share of valid keys in a batch
+     * @param lr            the first learning rate (cosine decay)
+     * @param nearMissShare the share of invalid draws that are near misses of valid keys
+     */
+    public record Warmup(int batch, double validShare, double lr, double nearMissShare) {
+        public Warmup {
+            new KeyWarmup.Recipe(0, batch, validShare, lr, 0, nearMissShare, 0);     // validates the values
+        }
+
+        /** The warm-up recipe of {@code steps} steps. */
+        public KeyWarmup.Recipe recipe(int steps, long seed, double shapeWeight) {
+            return new KeyWarmup.Recipe(steps, batch, validShare, lr, seed, nearMissShare, shapeWeight);
+        }
+    }
+
+    /** How the examples of a batch get their keys. */
+    public enum Pairing {
+        /** Each example draws valid or invalid with probability 1/2 (the paper). */
+        INDEPENDENT,
+        /**
+         * Examples come in pairs on the same crop, one with a valid key and one with an invalid key: the
+         * generator's weights get the valid-key pull and the invalid-key push on the same input, so only the key
+         * path can satisfy both.
+         */
+        PAIRED
+    }
+
+    /**
+     * How the key path trains beside the generator (ours).
+     *
+     * @param lrScale     the key modules' learning rate as a multiple of the generator's ({@link
+     *                    KeyedGenerator#KEY_MODULES}); the gate starts at 0 and must open within the run
+     * @param shapeWeight the weight of {@link KeyShapeLoss} in the warm-up and in fine-tuning (0 = none)
+     * @param pairing     how keys are drawn per batch
+     */
+    public record KeyTraining(double lrScale, double shapeWeight, Pairing pairing) {
+        /** The paper: one learning rate, no shaping, independent draws. */
+        public static final KeyTraining PAPER = new KeyTraining(1, 0, Pairing.INDEPENDENT);
+        /** Ours. */
+        public static final KeyTraining DEFAULT = new KeyTraining(10, 1, Pairing.PAIRED);
+
+        public KeyTraining {
+            Objects.requireNonNull(pairing, "pairing");
+            if (!(lrScale > 0) || !(shapeWeight >= 0)) {
+                throw new LockeyException("invalid fine-tuning settings: the key learning-rate scale must be > 0 and "
+                        + "the key shape weight >= 0");
             }
         }
     }
@@ -308,9 +370,8 @@ public final class LockeyTrainer {
         }
         if (cfg.keyWarmup() > 0) {
             Design d = cfg.design();
-            KeyWarmup.Trained w = KeyWarmup.train(registry, keyCfg, new KeyWarmup.Recipe(cfg.keyWarmup(), d.warmupBatch(),
-                    d.warmupValidShare(), d.warmupLr(), cfg.seed(), d.warmupNearMissShare()),
-                    line -> log.accept("key warm-up " + line));
+            KeyWarmup.Trained w = KeyWarmup.train(registry, keyCfg, d.warmup().recipe(cfg.keyWarmup(), cfg.seed(),
+                    d.keyTraining().shapeWeight()), line -> log.accept("key warm-up " + line));
             w.weights().forEach((k, a) -> {
                 if (!trainable.contains(k)) {
                     throw new LockeyException("key warm-up produced " + k + ", which the keyed generator lacks");
@@ -396,7 +457,11 @@ public final class LockeyTrainer {
         terms = LockeyLoss.build(sd, "loss", outputs.audio(), teacher, logits, symbols, watermark.config().messageDim(),
                 validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas(),
                 cfg.design().invalidBound(), cfg.design().waveformMse());
-        sd.setLossVariables(terms.total());
+        double shape = cfg.design().keyTraining().shapeWeight();
+        SDVariable loss = shape > 0
+                ? terms.total().add(KeyShapeLoss.perExample(sd, outputs.keyVector(), validFlag).mean().mul(shape))
+                : terms.total();
+        sd.setLossVariables(sd.identity("loss.trained", loss));
         trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .map(SDVariable::name).toList();
     }
@@ -438,11 +503,17 @@ public final class LockeyTrainer {
         List<float[]> crops = new ArrayList<>();
         Key[] keys = new Key[b];
         boolean[] isValid = new boolean[b];
+        boolean paired = cfg.design().keyTraining().pairing() == Pairing.PAIRED;
         for (int i = 0; i < b; i++) {
-            int idx = train.index(cfg.seed(), s, b, i);
-            crops.add(train.crop(idx, length, AudioDataset.rng(cfg.seed(), s, STREAM_CROP + i)));
             SplittableRandom r = AudioDataset.rng(cfg.seed(), s, STREAM_KEY + i);
-            isValid[i] = r.nextBoolean();
+            if (paired && i % 2 == 1) {
+                crops.add(crops.get(i - 1));                 // the crop of the example before, with the other kind of key
+                isValid[i] = !isValid[i - 1];
+            } else {
+                int idx = train.index(cfg.seed(), s, b, i);
+                crops.add(train.crop(idx, length, AudioDataset.rng(cfg.seed(), s, STREAM_CROP + i)));
+                isValid[i] = r.nextBoolean();
+            }
             keys[i] = isValid[i] ? registry.validKeys().get(r.nextInt(registry.validKeys().size()))
                     : registry.randomInvalid(r);
         }
@@ -508,7 +579,8 @@ public final class LockeyTrainer {
         for (String k : trainable) {
             params.put(k, sd.getVariable(k).getArr());
         }
-        adam.step(params, og.getGradients());
+        double keyScale = cfg.design().keyTraining().lrScale();
+        adam.step(params, og.getGradients(), name -> KeyedGenerator.isGeneratorLayer(name) ? 1.0 : keyScale);
         step++;
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("loss", og.getOutputs().get(terms.total().name()).getDouble(0));
@@ -540,10 +612,16 @@ public final class LockeyTrainer {
      */
     public List<Validation> run(Path runDir, Consumer<String> log, Runnable onCheckpoint) {
         List<Validation> history = new ArrayList<>();
-        if (step == 0 && cfg.validateEvery() > 0) {
-            Validation v = validate();                        // where the run starts (the base generator, if gated)
-            history.add(v);
-            log.accept(v.line());
+        if (step == 0) {
+            // The warm-up's result is kept: a run stopped before its first checkpoint resumes after the warm-up.
+            Checkpoint.save(runDir, KIND, step, weights(), adam, Map.of("config", cfg.toJson().toString(),
+                    "branch", branch.kind()));
+            if (cfg.validateEvery() > 0) {
+                Validation v = validate();                    // where the run starts (the base generator, if gated)
+                history.add(v);
+                log.accept(v.line());
+                log.accept(keyPathLine());
+            }
         }
         Progress progress = new Progress("finetune", step, cfg.steps());
         while (step < cfg.steps()) {
@@ -559,9 +637,50 @@ public final class LockeyTrainer {
                 Validation v = validate();
                 history.add(v);
                 log.accept(v.line());
+                log.accept(keyPathLine());
             }
         }
         return history;
+    }
+
+    /**
+     * What the key path does at this step, for the log: the RMS of E_k's vector over the registry's first valid
+     * keys and as many seeded invalid keys, and the mean |gain| of a gated injection.
+     */
+    public String keyPathLine() {
+        int n = Math.min(64, registry.validKeys().size());
+        SplittableRandom r = new SplittableRandom(cfg.seed() ^ 0x9E3779B97F4A7C15L);
+        Key[] invalidKeys = new Key[n];
+        for (int i = 0; i < n; i++) {
+            invalidKeys[i] = registry.randomInvalid(r);
+        }
+        String line = String.format(Locale.ROOT, "step %d: key vector RMS valid %.4f, invalid %.4f", step,
+                vectorRms(registry.validKeys().subList(0, n).toArray(new Key[0])), vectorRms(invalidKeys));
+        if (keyCfg.injection() == KeyConfig.Injection.GATED) {
+            line += String.format(Locale.ROOT, ", gate mean |g| %.4f",
+                    sd.getVariable(KeyedGenerator.GATE + ".weight").getArr().ameanNumber().doubleValue());
+        }
+        return line;
+    }
+
+    private double vectorRms(Key[] keys) {
+        int b = cfg.batchSize();
+        String name = outputs.keyVector().name();
+        double sum = 0;
+        long count = 0;
+        for (int from = 0; from < keys.length; from += b) {
+            Key[] ks = new Key[b];
+            for (int j = 0; j < b; j++) {
+                ks[j] = keys[Math.min(from + j, keys.length - 1)];
+            }
+            INDArray v = sd.output(Map.of("key_bits", Key.bitMatrix(ks)), name).get(name);      // [B, C]
+            for (int j = 0; j < b && from + j < keys.length; j++) {
+                INDArray row = v.getRow(j);
+                sum += row.mul(row).sumNumber().doubleValue();
+                count += row.length();
+            }
+        }
+        return Math.sqrt(sum / count);
     }
 
     /** The verification head's logits {@code [B, 2]} for key bits {@code [B, K]} (B = the batch size). */

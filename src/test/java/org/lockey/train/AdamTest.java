@@ -51,6 +51,22 @@ class AdamTest {
     }
 
     @Test
+    void aParameterGroupsScaleMultipliesOnlyItsOwnLearningRate() {
+        double[] grads = {0.5, -1.0, 0.25};
+        Adam adam = new Adam(Adam.Config.adam(1e-2));
+        INDArray fast = Nd4j.createFromArray(1.5);
+        INDArray slow = Nd4j.createFromArray(1.5);
+        double[] wantFast = reference(1.5, grads, 1e-1, 0.9, 0.999, 1e-8, 0);
+        double[] wantSlow = reference(1.5, grads, 1e-2, 0.9, 0.999, 1e-8, 0);
+        for (int t = 0; t < grads.length; t++) {
+            Map<String, INDArray> g = Map.of("fast", Nd4j.createFromArray(grads[t]), "slow", Nd4j.createFromArray(grads[t]));
+            adam.step(Map.of("fast", fast, "slow", slow), g, name -> name.equals("fast") ? 10.0 : 1.0);
+            assertEquals(wantFast[t], fast.getDouble(0), 1e-12, "scaled, step " + t);
+            assertEquals(wantSlow[t], slow.getDouble(0), 1e-12, "unscaled, step " + t);
+        }
+    }
+
+    @Test
     void afterAResetTheTrajectoryIsAFreshAdamsFromTheCurrentWeight() {
         double[] first = {5.0, -3.0, 4.0};
         double[] second = {0.1, -0.2, 0.05};

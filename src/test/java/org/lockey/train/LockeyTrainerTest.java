@@ -295,4 +295,70 @@ class LockeyTrainerTest {
         same.resume(ck);
         assertEquals(1, same.step(), "the same design resumes");
     }
+
+    private LockeyTrainer oursWith(LockeyTrainer.KeyTraining keyTraining, int batch, int warmup) {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
+        LockeyTrainer.Config c = new LockeyTrainer.Config(batch, 3, 2, 1, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
+                LockeyLoss.Lambdas.ones(), 30, 8, 16, 1, 2, false, warmup,
+                LockeyTrainer.Design.DEFAULT.with(keyTraining));
+        return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+    }
+
+    @Test
+    void pairedBatchesShowEveryCropOnceWithAValidAndOnceWithAnInvalidKey() {
+        LockeyTrainer t = oursWith(new LockeyTrainer.KeyTraining(1, 0, LockeyTrainer.Pairing.PAIRED), 4, 0);
+        KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
+        for (long s = 0; s < 3; s++) {
+            LockeyTrainer.Batch bt = t.batch(s);
+            for (int i = 0; i < 4; i += 2) {
+                assertEquals(bt.input().slice(i), bt.input().slice(i + 1), "step " + s + ": one crop per pair");
+                assertTrue(bt.valid()[i] != bt.valid()[i + 1], "step " + s + ": a valid and an invalid key per pair");
+                for (int j = i; j <= i + 1; j++) {
+                    assertEquals(bt.valid()[j], registry.isValid(bt.keys()[j]), "the flag says what the key is");
+                }
+            }
+            assertFalse(bt.input().slice(0).equals(bt.input().slice(2)), "step " + s + ": pairs have their own crops");
+        }
+    }
+
+    @Test
+    void theKeyPathsLearningRateScaleSetsTheGatesFirstStep() {
+        for (double scale : new double[] {1, 10}) {
+            LockeyTrainer t = oursWith(new LockeyTrainer.KeyTraining(scale, 0, LockeyTrainer.Pairing.PAIRED), 2, 0);
+            t.start();
+            float[] before = t.weights().get("ups.0.weight_v").toFloatArray();
+            t.trainStep();
+            double gate = 0;
+            for (float g : t.weights().get("key_gate.weight").toFloatArray()) {
+                gate = Math.max(gate, Math.abs(g));
+            }
+            // Adam's first step moves every weight with a gradient by lr * scale * g / (|g| + eps), about lr * scale.
+            assertEquals(1e-3 * scale, gate, 1e-4 * scale, "the gate's first step at key lr scale " + scale);
+            float[] after = t.weights().get("ups.0.weight_v").toFloatArray();
+            double generator = 0;
+            for (int i = 0; i < after.length; i++) {
+                generator = Math.max(generator, Math.abs(after[i] - before[i]));
+            }
+            assertTrue(generator <= 1e-3 * 1.01, "the generator keeps lr 1e-3: " + generator);
+        }
+    }
+
+    @Test
+    void aRunStoppedBeforeItsFirstStepResumesAfterTheWarmup() {
+        LockeyTrainer t = oursWith(new LockeyTrainer.KeyTraining(10, 1, LockeyTrainer.Pairing.PAIRED), 2, 20);
+        t.start();
+        Map<String, Tensor> warmed = t.weights();
+        RuntimeException stop = new RuntimeException("stopped");
+        RuntimeException got = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> t.run(dir, line -> {
+                    throw stop;
+                }, () -> { }));
+        assertTrue(got == stop, "the run stops at its first log line, the step-0 validation");
+        LockeyTrainer again = oursWith(new LockeyTrainer.KeyTraining(10, 1, LockeyTrainer.Pairing.PAIRED), 2, 20);
+        again.resume(Checkpoint.load(dir, LockeyTrainer.KIND).orElseThrow());
+        assertEquals(0, again.step());
+        assertSameValues(warmed, again.weights(), 0, "the warmed-up key path");
+    }
 }

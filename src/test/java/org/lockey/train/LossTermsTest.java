@@ -59,6 +59,26 @@ class LossTermsTest {
     }
 
     @Test
+    void keyShapeLossShrinksValidVectorsAndGrowsInvalidOnesToUnitRms() {
+        float[][] vectors = {{0.1f, -0.2f, 0.3f, 0f}, {0.5f, 0.5f, -0.5f, 0.5f}, {2f, 0f, -1f, 1f}, {0.1f, 0.1f, 0f, 0f}};
+        long[] valid = {1, 0, 0, 1};
+        SameDiff sd = SameDiff.create();
+        SDVariable v = sd.constant(Nd4j.createFromArray(vectors));
+        SDVariable flags = sd.constant(Nd4j.createFromArray(valid));
+        double[] got = KeyShapeLoss.perExample(sd, v, flags).eval().toDoubleVector();
+        for (int b = 0; b < vectors.length; b++) {
+            double ms = 0;
+            for (float x : vectors[b]) {
+                ms += x * (double) x / vectors[b].length;
+            }
+            double want = valid[b] == 1 ? ms : Math.max(0, 1 - ms);
+            assertEquals(want, got[b], 1e-6, "example " + b);
+        }
+        assertEquals(0.75, got[1], 1e-6, "an invalid vector of RMS 0.5 is 0.75 short of unit mean square");
+        assertEquals(0, got[2], 0, "an invalid vector above unit RMS costs nothing");
+    }
+
+    @Test
     void verificationLossTargetsClassZeroForValidKeys() {
         double[][] logits = {{1.5, -0.5}, {0.2, 0.9}};
         SameDiff sd = SameDiff.create();
