@@ -12,6 +12,7 @@ public final class Commands {
             new InspectCommand(),
             new KeysCommands.Init(),
             new KeysCommands.Issue(),
+            new KeysCommands.Revoke(),
             new KeysCommands.List(),
             new HifiGanCommands.Import(),
             new HifiGanCommands.Vocode(),

@@ -3,9 +3,11 @@ package org.lockey.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.apache.commons.cli.CommandLine;
@@ -371,8 +373,10 @@ final class LockeyCommands {
 
         @Override
         public String details() {
-            return "\nExit codes: 0 every clip traced to a user, 1 a clip matches no issued key (or carries no"
-                    + " watermark), 2 an error. A directory gives one CSV row per clip (--csv FILE, default stdout).";
+            return "\nA clip whose key was revoked (keys revoke) is reported as \"revoked: USER\" with the time of"
+                    + " revocation (in the CSV: the note column). Exit codes: 0 every clip traced to a user (revoked"
+                    + " users included), 1 a clip matches no issued key (or carries no watermark), 2 an error. A"
+                    + " directory gives one CSV row per clip (--csv FILE, default stdout).";
         }
 
         @Override
@@ -386,7 +390,23 @@ final class LockeyCommands {
                             + " its user (default 2)"));
         }
 
-        record Result(String file, boolean found, String user, int distance, double confidence, String note) {
+        /**
+         * One clip's answer.
+         *
+         * @param file       the clip
+         * @param holder     the record of the issued key that names the clip's user (revoked or not), when one does
+         * @param distance   Hamming distance from the decoded payload to the nearest issued key (-1: none decoded)
+         * @param confidence the watermark decoder's confidence
+         * @param note       why no user is named, or the revocation of the one named (empty otherwise)
+         */
+        record Result(String file, Optional<KeyRegistry.Issued> holder, int distance, double confidence, String note) {
+            boolean found() {
+                return holder.isPresent();
+            }
+
+            String user() {
+                return holder.map(KeyRegistry.Issued::user).orElse("");
+            }
         }
 
         @Override
@@ -419,7 +439,11 @@ final class LockeyCommands {
             }
             if (!Files.isDirectory(in)) {
                 Result r = results.get(0);
-                if (r.found()) {
+                Optional<Instant> revokedAt = r.holder().flatMap(KeyRegistry.Issued::revokedAt);
+                if (revokedAt.isPresent()) {
+                    System.out.printf(Locale.ROOT, "%s: revoked: %s (key revoked at %s; Hamming distance %d,"
+                            + " confidence %.2f)%n", r.file(), r.user(), revokedAt.get(), r.distance(), r.confidence());
+                } else if (r.found()) {
                     System.out.printf(Locale.ROOT, "%s: user %s (Hamming distance %d, confidence %.2f)%n", r.file(),
                             r.user(), r.distance(), r.confidence());
                 } else {
@@ -456,18 +480,20 @@ final class LockeyCommands {
             PayloadCodec.Decoded d = wm.silentCipher().decodePayload(x, wm.payloadBits());
             String name = f.toString();
             if (!d.found() || d.confidence() < wm.detectThreshold()) {
-                return new Result(name, false, "", -1, d.confidence(), "no watermark found");
+                return new Result(name, Optional.empty(), -1, d.confidence(), "no watermark found");
             }
             Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(d.bits()));
             var match = registry.nearest(decoded);
             if (match.isEmpty()) {
-                return new Result(name, false, "", -1, d.confidence(), "no key issued yet");
+                return new Result(name, Optional.empty(), -1, d.confidence(), "no key issued yet");
             }
             if (match.get().hamming() > maxDistance) {
-                return new Result(name, false, "", match.get().hamming(), d.confidence(),
+                return new Result(name, Optional.empty(), match.get().hamming(), d.confidence(),
                         "nearest issued key is " + match.get().hamming() + " bits away");
             }
-            return new Result(name, true, match.get().issued().user(), match.get().hamming(), d.confidence(), "");
+            KeyRegistry.Issued holder = match.get().issued();
+            String note = holder.revokedAt().map(at -> "revoked: " + holder.user() + " at " + at).orElse("");
+            return new Result(name, Optional.of(holder), match.get().hamming(), d.confidence(), note);
         }
     }
 }

@@ -18,10 +18,19 @@ import org.lockey.LockeyException;
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
- * partial file: the bytes go to a temporary file in the same directory, are forced to disk, and the
- * temporary file is renamed over the target.
+ * partial file: the bytes go to a temporary file in the same directory, are forced to disk, the
+ * temporary file is renamed over the target, and the directory is forced to disk so that the rename
+ * itself survives a crash (where the platform allows forcing a directory).
  */
 public final class AtomicFiles {
+    /** Who may read and write the file written. */
+    public enum Access {
+        /** The platform's default permissions (the umask). */
+        DEFAULT,
+        /** Readable and writable by its owner only, {@code rw-------} where POSIX (key registries are secrets). */
+        OWNER_ONLY
+    }
+
     /** The body of a write. */
     @FunctionalInterface
     public interface Writer {
@@ -48,20 +57,20 @@ public final class AtomicFiles {
 
     /** Writes {@code path} atomically with default permissions. */
     public static void write(Path path, Writer body) {
-        write(path, body, false);
+        write(path, body, Access.DEFAULT);
     }
 
     /**
-     * Writes {@code path} atomically; with {@code ownerOnly} the file is created readable and
-     * writable by its owner only (key registries are secrets).
+     * Writes {@code path} atomically with the permissions of {@code access}; the temporary file is
+     * created with them, so the content is never visible to others, not even before the rename.
      */
-    public static void write(Path path, Writer body, boolean ownerOnly) {
+    public static void write(Path path, Writer body, Access access) {
         Path target = path.toAbsolutePath();
         Path dir = target.getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            if (ownerOnly && supportsPosix(dir)) {
+            if (access == Access.OWNER_ONLY && supportsPosix(dir)) {
                 Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-------");
                 tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp",
                         PosixFilePermissions.asFileAttribute(perms));
@@ -81,6 +90,7 @@ public final class AtomicFiles {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
+            forceDirectory(dir);
         } catch (IOException e) {
             throw new LockeyException(path + ": cannot write (" + e.getMessage() + ")", e);
         } catch (UncheckedIOException e) {
@@ -99,6 +109,18 @@ public final class AtomicFiles {
     /** Writes a string as UTF-8, atomically. */
     public static void writeString(Path path, String text) {
         write(path, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Forces a directory's entries (a rename) to disk: best effort, since not every platform lets a
+     * directory be opened (Windows does not), and the file's own bytes are already on disk.
+     */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // the rename is atomic either way; only its durability across a power cut is at stake
+        }
     }
 
     private static boolean supportsPosix(Path dir) {

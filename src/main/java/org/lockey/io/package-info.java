@@ -1,5 +1,5 @@
 /**
  * File formats: the validating safetensors reader and writer (a security boundary), upstream
- * state dicts and their key checks, atomic writes.
+ * state dicts and their key checks, atomic writes, and the exclusive file lock of a read-modify-write.
  */
 package org.lockey.io;
