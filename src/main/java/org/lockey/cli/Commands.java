@@ -23,6 +23,7 @@ public final class Commands {
             new EncodecCommands.Decode(),
             new EncodecCommands.Bench(),
             new WatermarkCommands.Train(),
+            new WatermarkCommands.Import(),
             new WatermarkCommands.Embed(),
             new WatermarkCommands.Detect(),
             new WatermarkCommands.Eval(),

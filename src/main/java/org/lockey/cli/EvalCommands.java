@@ -120,6 +120,7 @@ final class EvalCommands {
         @Override
         public int run(CommandLine cl) {
             WatermarkModel wm = WatermarkModel.load(Path.of(cl.getOptionValue("watermark")));
+            wm.requireMessageDecoder("evaluate Table I (bit accuracy needs decoding)");
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
                     wm.sampleRate());
             int clips = Options2.intValue(cl, "clips", data.size());

@@ -160,6 +160,7 @@ final class LockeyCommands {
             boolean encodec = FinetuneRun.isEncodec(baseDir);
             Path wmDir = Path.of(cl.getOptionValue("watermark"));
             WatermarkModel wm = WatermarkModel.load(wmDir);
+            wm.requireMessageDecoder("fine-tune (the watermark loss decodes the generated audio)");
             KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
             LockeyTrainer.Config cfg = config(cl, wm);
             FinetuneRun ft = FinetuneRun.open(baseDir, wmDir, wm, registry, Path.of(cl.getOptionValue("data")),
@@ -413,6 +414,7 @@ final class LockeyCommands {
         public int run(CommandLine cl) {
             Path dir = modelDir(Path.of(cl.getOptionValue("model")));
             WatermarkModel wm = WatermarkModel.load(dir.resolve(KeyedHifiGan.WATERMARK_DIR));
+            wm.requireMessageDecoder("trace");
             KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
             if (registry.bits() != wm.payloadBits()) {
                 throw new LockeyException("the registry's keys have " + registry.bits() + " bits, the watermark "

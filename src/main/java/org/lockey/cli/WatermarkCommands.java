@@ -17,6 +17,7 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.ResultTable;
 import org.lockey.eval.WatermarkEval;
 import org.lockey.eval.distortion.Distortion;
 import org.lockey.eval.distortion.Distortions;
@@ -27,9 +28,10 @@ import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.nn.BatchNorm2d;
+import org.lockey.train.Progress;
 import org.lockey.train.WatermarkTrainer;
 
-/** {@code train watermark}, {@code watermark embed}, {@code watermark detect}, {@code watermark eval}. */
+/** {@code train watermark}, {@code import silentcipher}, {@code watermark embed|detect|eval}, {@code bench watermark}. */
 final class WatermarkCommands {
     private WatermarkCommands() {
     }
@@ -144,6 +146,55 @@ final class WatermarkCommands {
             return WatermarkTrainer.SdrRamp.NONE;
         }
         return new WatermarkTrainer.SdrRamp(Options2.doubleValue(cl, "sdr-from", 0), Options2.longValue(cl, "sdr-ramp", 0));
+    }
+
+    /** {@code ./lockey import silentcipher}. */
+    static final class Import implements Command {
+        @Override
+        public String name() {
+            return "import silentcipher";
+        }
+
+        @Override
+        public String summary() {
+            return "import a released SilentCipher checkpoint (hparams.yaml + enc_c, dec_c [, dec_m_0] as safetensors)";
+        }
+
+        @Override
+        public String details() {
+            return "\nConvert each upstream .ckpt first (PyTorch):\n"
+                    + "  from safetensors.torch import save_file; import torch\n"
+                    + "  for n in ['enc_c', 'dec_c', 'dec_m_0']: save_file({k: v.contiguous() for k, v in "
+                    + "torch.load(n + '.ckpt', map_location='cpu').items()}, n + '.safetensors')\n"
+                    + "Without --dec-m the model embeds only (watermark embed); detect and eval then stop with one line. "
+                    + "opt.ckpt (optimizer state) is not needed. Release layouts: docs/silentcipher.md.";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(opt("hparams", "FILE", "the release's hparams.yaml").required().build())
+                    .addOption(opt("enc-c", "FILE", "enc_c.ckpt as safetensors (carrier encoder)").required().build())
+                    .addOption(opt("dec-c", "FILE", "dec_c.ckpt as safetensors (carrier decoder)").required().build())
+                    .addOption(opt("dec-m", "FILE", "dec_m_0.ckpt as safetensors (message decoder; optional: without "
+                            + "it the model embeds only)").build())
+                    .addOption(opt("out", "DIR", "watermark model directory to write").required().build());
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            Path hparams = Path.of(cl.getOptionValue("hparams"));
+            Path encC = Path.of(cl.getOptionValue("enc-c"));
+            Path decC = Path.of(cl.getOptionValue("dec-c"));
+            Path out = Path.of(cl.getOptionValue("out"));
+            WatermarkModel m = cl.hasOption("dec-m")
+                    ? WatermarkModel.importUpstream(hparams, encC, decC, Path.of(cl.getOptionValue("dec-m")), out)
+                    : WatermarkModel.importUpstream(hparams, encC, decC, out);
+            System.out.printf(Locale.ROOT, "%s: SilentCipher %d Hz, %d-bit payload, %s%n", out, m.sampleRate(),
+                    m.payloadBits(), m.networks() == SilentCipher.Networks.EMBEDDING_ONLY
+                            ? "embedding only (no message decoder)" : "embedding and message decoder");
+            return OK;
+        }
     }
 
     /** {@code ./lockey watermark embed}. */
@@ -322,6 +373,7 @@ final class WatermarkCommands {
         @Override
         public int run(CommandLine cl) {
             WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
+            model.requireMessageDecoder("detect");
             double threshold = Options2.doubleValue(cl, "threshold", model.detectThreshold());
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw new LockeyException("--threshold must be in [0, 1]");
@@ -357,6 +409,13 @@ final class WatermarkCommands {
 
     /** {@code ./lockey watermark eval}. */
     static final class Eval implements Command {
+        /** File stem of the {@code --out} table. */
+        static final String TABLE_STEM = "watermark-eval";
+        /** The table's label column. */
+        static final String DISTORTION_COLUMN = "distortion";
+        /** The table's number column: the mean aligned bit accuracy, NaN ({@code n/a}, JSON null) when skipped. */
+        static final String ACCURACY_COLUMN = "bit_accuracy";
+
         @Override
         public String name() {
             return "watermark eval";
@@ -365,6 +424,13 @@ final class WatermarkCommands {
         @Override
         public String summary() {
             return "bit accuracy of a watermark model on a split, per Table I distortion";
+        }
+
+        @Override
+        public String details() {
+            return "\nA progress line on stderr counts the decodings (clips x distortions, then clips for --detection). "
+                    + "The table goes to stdout; with --out DIR also to DIR/" + TABLE_STEM + ".md, .csv and .json "
+                    + "(columns distortion, bit_accuracy; one row per distortion; each file written atomically).";
         }
 
         @Override
@@ -379,12 +445,15 @@ final class WatermarkCommands {
                     .addOption(opt("bn-mode", "MODE", "override the model's BatchNorm mode: batch or running").build())
                     .addOption(opt("seed", "S", "seed of payloads and distortions (default 1)").build())
                     .addOption(Option.builder().longOpt("detection").desc("also run the detect rule on the clips, "
-                            + "watermarked and unwatermarked (for choosing a threshold)").build());
+                            + "watermarked and unwatermarked (for choosing a threshold)").build())
+                    .addOption(opt("out", "DIR", "also write the table to " + TABLE_STEM + ".md/.csv/.json there "
+                            + "(default: print only)").build());
         }
 
         @Override
         public int run(CommandLine cl) {
             WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
+            model.requireMessageDecoder("evaluate (bit accuracy needs decoding)");
             if (cl.hasOption("bn-mode")) {
                 String m = cl.getOptionValue("bn-mode");
                 model = model.withBnMode(switch (m) {
@@ -402,9 +471,18 @@ final class WatermarkCommands {
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), split, model.sampleRate());
             long seed = Options2.longValue(cl, "seed", 1);
             double maxSeconds = Options2.doubleValue(cl, "max-seconds", 10);
-            Map<String, Double> acc = WatermarkEval.bitAccuracy(model, data, ds, seed, maxSeconds);
+            String bn = model.bnMode().name().toLowerCase(Locale.ROOT);
+            Map<String, Double> acc = WatermarkEval.bitAccuracy(model, data, ds, seed, maxSeconds,
+                    progressLine("watermark eval"));
+            ResultTable table = new ResultTable(String.format(Locale.ROOT, "watermark eval: bit accuracy per distortion "
+                    + "(%s split '%s', %d clips, %.1f s, BatchNorm %s)", cl.getOptionValue("data"), split, data.size(),
+                    data.seconds(), bn), List.of(DISTORTION_COLUMN, ACCURACY_COLUMN), 1);
+            for (Distortion d : ds) {
+                table.row(List.of(d.name(), acc.getOrDefault(d.name(), Double.NaN)));
+                d.unavailable().ifPresent(why -> table.note(d.name() + ": skipped (" + why + ")"));
+            }
             System.out.printf(Locale.ROOT, "%s split '%s': %d clips, %.1f s, BatchNorm %s%n", cl.getOptionValue("data"),
-                    split, data.size(), data.seconds(), model.bnMode().name().toLowerCase(Locale.ROOT));
+                    split, data.size(), data.seconds(), bn);
             System.out.printf("%-10s %s%n", "distortion", "bit accuracy");
             for (Distortion d : ds) {
                 Double a = acc.get(d.name());
@@ -413,14 +491,25 @@ final class WatermarkCommands {
             }
             if (cl.hasOption("detection")) {
                 double t = model.detectThreshold();
-                WatermarkEval.Detection marked = WatermarkEval.detection(model, data, true, seed, maxSeconds);
-                WatermarkEval.Detection plain = WatermarkEval.detection(model, data, false, seed, maxSeconds);
-                System.out.printf(Locale.ROOT, "detection (threshold %.3f): watermarked clips: message found in %d of %d, "
-                        + "right payload in %d, detected %d, confidences %s%n", t, marked.found(), marked.clips(),
-                        marked.correct(), marked.detected(t), Arrays.toString(marked.confidences()));
-                System.out.printf(Locale.ROOT, "detection (threshold %.3f): unwatermarked clips: message found in %d of %d, "
-                        + "detected %d, confidences where found %s%n", t, plain.found(), plain.clips(), plain.detected(t),
-                        Arrays.toString(plain.foundConfidences()));
+                WatermarkEval.Detection marked = WatermarkEval.detection(model, data, true, seed, maxSeconds,
+                        progressLine("detection, watermarked"));
+                WatermarkEval.Detection plain = WatermarkEval.detection(model, data, false, seed, maxSeconds,
+                        progressLine("detection, unwatermarked"));
+                String markedLine = String.format(Locale.ROOT, "detection (threshold %.3f): watermarked clips: message "
+                        + "found in %d of %d, right payload in %d, detected %d, confidences %s", t, marked.found(),
+                        marked.clips(), marked.correct(), marked.detected(t), Arrays.toString(marked.confidences()));
+                String plainLine = String.format(Locale.ROOT, "detection (threshold %.3f): unwatermarked clips: message "
+                        + "found in %d of %d, detected %d, confidences where found %s", t, plain.found(), plain.clips(),
+                        plain.detected(t), Arrays.toString(plain.foundConfidences()));
+                System.out.println(markedLine);
+                System.out.println(plainLine);
+                table.note(markedLine);
+                table.note(plainLine);
+            }
+            if (cl.hasOption("out")) {
+                Path out = Path.of(cl.getOptionValue("out"));
+                table.write(out, TABLE_STEM);
+                System.out.println("written to " + out.resolve(TABLE_STEM + ".md") + " (.csv, .json)");
             }
             return OK;
         }
@@ -462,6 +551,17 @@ final class WatermarkCommands {
                     Options2.intValue(cl, "reps", 3)).line());
             return OK;
         }
+    }
+
+    /** A {@link Progress} line on stderr fed by an evaluation, created at its first report (when the total is known). */
+    static WatermarkEval.Listener progressLine(String label) {
+        Progress[] line = new Progress[1];
+        return (done, total) -> {
+            if (line[0] == null) {
+                line[0] = new Progress(label, 0, total);
+            }
+            line[0].update(done, Map.of());
+        };
     }
 
     private static Option.Builder opt(String name, String arg, String desc) {

@@ -27,29 +27,54 @@ public final class WatermarkEval {
     private WatermarkEval() {
     }
 
+    /**
+     * Told how far an evaluation has got, e.g. to draw a {@link org.lockey.train.Progress} line: a unit is
+     * one decoding (one clip after one distortion for {@link #bitAccuracy}, one clip for {@link #detection}),
+     * counted also when it is skipped (a clip shorter than one message period, an unavailable distortion).
+     */
+    @FunctionalInterface
+    public interface Listener {
+        /** Reports nothing (training's validation, which has its own log). */
+        Listener SILENT = (done, total) -> {
+        };
+
+        /** {@code done} of {@code total} units are finished; {@code total} is the same at every call. */
+        void unitsDone(long done, long total);
+    }
+
     /** The mean aligned bit accuracy ({@link BitAccuracy#aligned}) per distortion name; unavailable distortions are left out. */
     public static Map<String, Double> bitAccuracy(WatermarkModel model, AudioDataset data, List<Distortion> distortions,
             long seed, double maxSeconds) {
+        return bitAccuracy(model, data, distortions, seed, maxSeconds, Listener.SILENT);
+    }
+
+    /** As {@link #bitAccuracy(WatermarkModel, AudioDataset, List, long, double)}, telling {@code listener} after each decoding. */
+    public static Map<String, Double> bitAccuracy(WatermarkModel model, AudioDataset data, List<Distortion> distortions,
+            long seed, double maxSeconds, Listener listener) {
         SilentCipher sc = model.silentCipher();
+        long total = (long) data.size() * distortions.size();
+        long done = 0;
         int rate = model.sampleRate();
         Map<String, Double> sum = new LinkedHashMap<>();
         Map<String, Integer> count = new LinkedHashMap<>();
         for (int c = 0; c < data.size(); c++) {
             float[] x = cut(data.clip(c), model, maxSeconds);
             if (x == null) {
+                done += distortions.size();
+                listener.unitsDone(done, total);
                 continue;
             }
             boolean[] bits = payload(model, seed, c);
             float[] y = sc.embed(x, model.codec().symbols(bits), model.config().messageSdr()).watermarked();
             for (Distortion d : distortions) {
-                float[] z;
                 try {
-                    z = d.apply(y, rate, AudioDataset.rng(seed, c, 8));
+                    float[] z = d.apply(y, rate, AudioDataset.rng(seed, c, 8));
+                    sum.merge(d.name(), BitAccuracy.aligned(sc.decode(z).frameClasses(), bits, 0), Double::sum);
+                    count.merge(d.name(), 1, Integer::sum);
                 } catch (DistortionUnavailableException e) {
-                    continue;
+                    // an unavailable distortion is left out of the result
                 }
-                sum.merge(d.name(), BitAccuracy.aligned(sc.decode(z).frameClasses(), bits, 0), Double::sum);
-                count.merge(d.name(), 1, Integer::sum);
+                listener.unitsDone(++done, total);
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();
@@ -99,6 +124,12 @@ public final class WatermarkEval {
      */
     public static Detection detection(WatermarkModel model, AudioDataset data, boolean watermarked, long seed,
             double maxSeconds) {
+        return detection(model, data, watermarked, seed, maxSeconds, Listener.SILENT);
+    }
+
+    /** As {@link #detection(WatermarkModel, AudioDataset, boolean, long, double)}, telling {@code listener} after each clip. */
+    public static Detection detection(WatermarkModel model, AudioDataset data, boolean watermarked, long seed,
+            double maxSeconds, Listener listener) {
         SilentCipher sc = model.silentCipher();
         PayloadCodec codec = model.codec();
         List<Double> conf = new ArrayList<>();
@@ -107,6 +138,7 @@ public final class WatermarkEval {
         for (int c = 0; c < data.size(); c++) {
             float[] x = cut(data.clip(c), model, maxSeconds);
             if (x == null || isSilent(x)) {
+                listener.unitsDone(c + 1, data.size());
                 continue;
             }
             boolean[] bits = payload(model, seed, c);
@@ -117,6 +149,7 @@ public final class WatermarkEval {
                 foundConf.add(d.confidence());
                 correct += watermarked && Arrays.equals(d.bits(), bits) ? 1 : 0;
             }
+            listener.unitsDone(c + 1, data.size());
         }
         return new Detection(conf.size(), correct, conf.stream().mapToDouble(Double::doubleValue).sorted().toArray(),
                 foundConf.stream().mapToDouble(Double::doubleValue).sorted().toArray());

@@ -1,13 +1,17 @@
 package org.lockey.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -16,13 +20,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
+import org.lockey.io.SafeTensors;
+import org.lockey.io.Tensor;
 import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.model.silentcipher.SilentCipher;
+import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.TinyWatermark;
 
 /**
- * {@code watermark embed|detect} and {@code train watermark}: plumbing, errors and exit codes on a
- * tiny model trained for two steps (too little to decode reliably, which these tests do not need).
+ * {@code watermark embed|detect|eval}, {@code import silentcipher} and {@code train watermark}: plumbing,
+ * errors and exit codes on a tiny model trained for two steps (too little to decode reliably, which these
+ * tests do not need).
  */
 class WatermarkCommandsTest {
     @TempDir
@@ -243,5 +252,147 @@ class WatermarkCommandsTest {
         MainTest.Run more = MainTest.run(resume);
         assertEquals(Command.OK, more.code(), more.err());
         assertTrue(more.out().contains("resumed from step 1"), more.out());
+    }
+
+    @Test
+    void evalWritesItsTableWithOutAndShowsProgress() throws Exception {
+        Path out = dir.resolve("eval-out");
+        List<String> names = List.of("orig", "gaus", "quant");
+        MainTest.Run r = MainTest.run("watermark", "eval", "--model", model.toString(), "--data",
+                dir.resolve("data").toString(), "--distortions", String.join(",", names), "--out", out.toString());
+        assertEquals(Command.OK, r.code(), r.err());
+        assertTrue(r.err().contains("watermark eval ["), "a progress line on stderr: " + r.err());
+        // 4 clips x 3 distortions = 12 decodings, the last line reports all of them
+        assertTrue(r.err().contains("12/12"), r.err());
+        List<String> csv = Files.readAllLines(out.resolve("watermark-eval.csv"));
+        assertEquals("distortion,bit_accuracy", csv.get(0));
+        assertEquals(1 + names.size(), csv.size(), "a header and one row per distortion: " + csv);
+        for (int i = 0; i < names.size(); i++) {
+            String[] cells = csv.get(i + 1).split(",");
+            assertEquals(2, cells.length, csv.get(i + 1));
+            assertEquals('"' + names.get(i) + '"', cells[0]);
+            double accuracy = Double.parseDouble(cells[1]);
+            assertTrue(accuracy >= 0 && accuracy <= 1, names.get(i) + ": bit accuracy " + accuracy);
+            // the 16-bit payload of each of the 4 clips: a mean of k/16 per clip, so a multiple of 1/64
+            assertEquals(0, Math.abs(accuracy * 64 - Math.rint(accuracy * 64)), 1e-9, names.get(i) + ": " + accuracy);
+            assertTrue(r.out().contains(String.format(Locale.ROOT, "%-10s %.4f", names.get(i), accuracy)), r.out());
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("watermark-eval.json").toFile());
+        assertEquals(names.size(), json.get("rows").size());
+        assertEquals("distortion", json.get("columns").get(0).asText());
+        assertTrue(Files.readString(out.resolve("watermark-eval.md")).contains("| distortion | bit_accuracy |"));
+        MainTest.Run help = MainTest.run("watermark", "eval", "--help");
+        assertTrue(help.out().contains("--out") && help.out().contains("watermark-eval.md"), help.out());
+    }
+
+    /** A copy of the tiny model directory whose weights hold enc_c and dec_c only (no dec_m_0). */
+    static Path embedOnlyCopy(String name) throws Exception {
+        Path copy = Files.createDirectories(dir.resolve(name));
+        Files.copy(model.resolve(WatermarkModel.CONFIG_FILE), copy.resolve(WatermarkModel.CONFIG_FILE));
+        SafeTensors full = SafeTensors.read(model.resolve(WatermarkModel.MODEL_FILE));
+        Map<String, Tensor> embedding = new TreeMap<>(full.tensors());
+        embedding.keySet().removeIf(k -> k.startsWith("dec_m_0."));
+        SafeTensors.write(copy.resolve(WatermarkModel.MODEL_FILE), embedding, full.metadata());
+        return copy;
+    }
+
+    /** One line on stderr naming {@code file} and the missing message decoder, no stack trace, exit 2. */
+    static void assertNoMessageDecoder(MainTest.Run r, Path file) {
+        assertEquals(Command.USAGE, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(file.toString()) && r.err().contains("no message decoder (no dec_m_0.* weights"),
+                r.err());
+        assertTrue(!r.err().contains("at org."), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void anEmbedOnlyModelEmbedsAsTheFullModelAndDetectAndEvalStopWithOneLine() throws Exception {
+        Path embedOnly = embedOnlyCopy("embed-only");
+        assertEquals(SilentCipher.Networks.EMBEDDING_ONLY, WatermarkModel.load(embedOnly).networks());
+        Path in = audio("embed-only.wav", 8000, 1, 2.0, 5);
+        Path byFull = dir.resolve("embed-only.full.wav");
+        Path byEmbedOnly = dir.resolve("embed-only.enc-dec.wav");
+        for (Path[] run : new Path[][] {{model, byFull}, {embedOnly, byEmbedOnly}}) {
+            MainTest.Run r = MainTest.run("watermark", "embed", "--model", run[0].toString(), "--in", in.toString(),
+                    "--payload", "0xBEEF", "--out", run[1].toString(), "--float32");
+            assertEquals(Command.OK, r.code(), r.err());
+        }
+        assertArrayEquals(Wav.read(byFull).mono(), Wav.read(byEmbedOnly).mono());
+        Path weights = embedOnly.resolve(WatermarkModel.MODEL_FILE);
+        assertNoMessageDecoder(MainTest.run("watermark", "detect", "--model", embedOnly.toString(), "--in",
+                byEmbedOnly.toString()), weights);
+        assertNoMessageDecoder(MainTest.run("watermark", "eval", "--model", embedOnly.toString(), "--data",
+                dir.resolve("data").toString(), "--distortions", "orig"), weights);
+        assertNoMessageDecoder(MainTest.run("eval", "table1", "--watermark", embedOnly.toString(), "--data",
+                dir.resolve("data").toString(), "--distortions", "orig"), weights);
+    }
+
+    /** {@code hparams.yaml} as a release writes it, for the tiny config (plus keys the port ignores). */
+    static Path hparams(String name, SilentCipherConfig c, int messageDim) throws Exception {
+        String yaml = String.join("\n", "SR: " + c.sampleRate(), "N_FFT: " + c.nFft(), "HOP_LENGTH: " + c.hopLength(),
+                "message_dim: " + messageDim, "message_len: " + c.messageLen(),
+                "message_band_size: " + c.messageBandSize(), "message_sdr: " + c.messageSdr(),
+                "enc_n_layers: " + c.encNLayers(), "dec_c_n_layers: " + c.decCNLayers(),
+                "ensure_negative_message: " + c.ensureNegativeMessage(),
+                "ensure_constrained_message: " + c.ensureConstrainedMessage(),
+                "frame_level_normalization: " + c.frameLevelNormalization(),
+                "utterance_level_normalization: " + c.utteranceLevelNormalization(),
+                "no_normalization: " + c.noNormalization(), "n_messages: " + c.nMessages(), "model_type: tiny",
+                "lr: 0.0001", "");
+        Path p = dir.resolve(name);
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    /** One network's state dict as upstream saves it: keys without the network prefix, under DataParallel's module. */
+    static Path upstreamStateDict(String network) {
+        Map<String, Tensor> out = new TreeMap<>();
+        loaded.weights().forEach((k, v) -> {
+            if (k.startsWith(network + ".")) {
+                String key = "module." + k.substring(network.length() + 1);
+                out.put(key, new Tensor(key, v.dtype(), v.shape(), v.data())); // safetensors files name tensors by Tensor#name
+            }
+        });
+        Path p = dir.resolve("release-" + network + ".safetensors");
+        SafeTensors.write(p, out, Map.of());
+        return p;
+    }
+
+    @Test
+    void importSilentcipherLoadsBothReleaseLayouts() throws Exception {
+        Path yaml = hparams("hparams.yaml", loaded.config(), loaded.config().messageDim());
+        Path encC = upstreamStateDict("enc_c");
+        Path decC = upstreamStateDict("dec_c");
+        Path decM = upstreamStateDict("dec_m_0");
+        Path full = dir.resolve("imported-full");
+        Path embedOnly = dir.resolve("imported-embed-only");
+        MainTest.Run withDecoder = MainTest.run("import", "silentcipher", "--hparams", yaml.toString(), "--enc-c",
+                encC.toString(), "--dec-c", decC.toString(), "--dec-m", decM.toString(), "--out", full.toString());
+        assertEquals(Command.OK, withDecoder.code(), withDecoder.err());
+        assertTrue(withDecoder.out().contains("embedding and message decoder"), withDecoder.out());
+        MainTest.Run withoutDecoder = MainTest.run("import", "silentcipher", "--hparams", yaml.toString(), "--enc-c",
+                encC.toString(), "--dec-c", decC.toString(), "--out", embedOnly.toString());
+        assertEquals(Command.OK, withoutDecoder.code(), withoutDecoder.err());
+        assertTrue(withoutDecoder.out().contains("embedding only"), withoutDecoder.out());
+        WatermarkModel a = WatermarkModel.load(full);
+        WatermarkModel b = WatermarkModel.load(embedOnly);
+        assertEquals(SilentCipher.Networks.EMBEDDING_AND_MESSAGE_DECODER, a.networks());
+        assertEquals(SilentCipher.Networks.EMBEDDING_ONLY, b.networks());
+        assertEquals(16, a.payloadBits()); // message_len 9 = 8 two-bit symbols + the end token
+        assertEquals(loaded.config().msgDecoderChannels(), a.config().msgDecoderChannels()); // sized from dec_m_0
+        assertEquals(loaded.config().msgDecoderLayers(), a.config().msgDecoderLayers());
+        float[] x = Wav.read(audio("import.wav", 8000, 1, 1.5, 6)).mono();
+        boolean[] bits = PayloadCodec.bitsOf(0x5A5AL, 16);
+        float[] want = loaded.silentCipher().embed(x, bits, 20).watermarked();
+        assertArrayEquals(want, a.silentCipher().embed(x, bits, 20).watermarked());
+        assertArrayEquals(want, b.silentCipher().embed(x, bits, 20).watermarked());
+        assertArrayEquals(loaded.silentCipher().decode(x).frameClasses(), a.silentCipher().decode(x).frameClasses());
+        // the released 16 kHz hparams' message_dim 4 is not the bit-payload format: refused naming the file
+        Path yaml16 = hparams("hparams16.yaml", loaded.config(), 4);
+        MainTest.Run refused = MainTest.run("import", "silentcipher", "--hparams", yaml16.toString(), "--enc-c",
+                encC.toString(), "--dec-c", decC.toString(), "--out", dir.resolve("imported-16").toString());
+        assertEquals(Command.USAGE, refused.code(), refused.out());
+        assertTrue(refused.err().contains(yaml16 + ": message_dim 4"), refused.err());
+        assertTrue(!Files.exists(dir.resolve("imported-16")), "nothing written");
     }
 }

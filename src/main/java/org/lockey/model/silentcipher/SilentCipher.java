@@ -49,6 +49,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>BatchNorm defaults to batch statistics, as upstream inference runs (it never calls
  * {@code .eval()}); running statistics are an option.
+ *
+ * <p>A model holds either all three networks or only the embedding side ({@link Networks}): weights
+ * without any {@code dec_m_0.*} key (a release distributed as {@code enc_c.ckpt} + {@code dec_c.ckpt},
+ * which is all {@code encode_wav} runs) load as {@link Networks#EMBEDDING_ONLY}, embed exactly as the full
+ * model does, and refuse every decoding method with one line naming the weights and the missing decoder.
  */
 public final class SilentCipher {
     /** Upstream's reference power {@code average_energy_VCTK}: every input is scaled to it. */
@@ -64,16 +69,44 @@ public final class SilentCipher {
     private static final String MESSAGE_SCALE = "message_scale";
     private static final String MAGNITUDE = "magnitude";
 
+    /**
+     * Which of SilentCipher's networks a model holds. Embedding ({@code encode_wav}) runs only
+     * {@code enc_c} and {@code dec_c}; decoding ({@code decode_wav}) runs only {@code dec_m_0}.
+     */
+    public enum Networks {
+        /** {@code enc_c} and {@code dec_c}: embeds, cannot decode. */
+        EMBEDDING_ONLY,
+        /** {@code enc_c}, {@code dec_c} and {@code dec_m_0}: embeds and decodes. */
+        EMBEDDING_AND_MESSAGE_DECODER;
+
+        /**
+         * The networks a checkpoint holds: the message decoder is there when any key starts with
+         * {@code dec_m_0.} (a partial one is then reported key by key when the model loads).
+         */
+        public static Networks in(Map<String, Tensor> weights) {
+            return weights.keySet().stream().anyMatch(k -> k.startsWith(PREFIXES[2])) ? EMBEDDING_AND_MESSAGE_DECODER
+                    : EMBEDDING_ONLY;
+        }
+
+        /** The checkpoint prefixes of these networks. */
+        String[] prefixes() {
+            return this == EMBEDDING_ONLY ? new String[] {PREFIXES[0], PREFIXES[1]} : PREFIXES.clone();
+        }
+    }
+
     private final SilentCipherConfig config;
     private final BatchNorm2d.Mode bnMode;
     private final DataType dtype;
+    private final Networks networks;
+    private final String source;
     private final Stft stft;
     private final SameDiff sd;
     private final EmbedGraph embedGraph;
-    private final SDVariable logits;
+    /** dec_m_0's logits on the {@code magnitude} placeholder; empty for {@link Networks#EMBEDDING_ONLY}. */
+    private final Optional<SDVariable> logits;
     private final Map<String, long[]> stateDict;
 
-    private SilentCipher(SilentCipherConfig config, BatchNorm2d.Mode bnMode, DataType dtype,
+    private SilentCipher(SilentCipherConfig config, BatchNorm2d.Mode bnMode, DataType dtype, Networks networks,
             Map<String, Tensor> weights, String source, long seed) {
         if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
             throw new IllegalArgumentException("SilentCipher runs in FLOAT or DOUBLE, not " + dtype);
@@ -81,6 +114,8 @@ public final class SilentCipher {
         this.config = config;
         this.bnMode = bnMode;
         this.dtype = dtype;
+        this.networks = networks;
+        this.source = source;
         this.stft = new Stft(StftConfig.of(config.nFft(), config.hopLength()));
         this.sd = SameDiff.create();
         // Frozen: inference holds the weights as constants; training graphs build their own scope.
@@ -89,17 +124,24 @@ public final class SilentCipher {
         SDVariable carrier = sd.placeHolder(CARRIER, dtype, -1, 1, bins, -1);
         SDVariable message = sd.placeHolder(MESSAGE, dtype, -1, 1, config.messageDim(), -1);
         SDVariable scale = sd.placeHolder(MESSAGE_SCALE, dtype);
-        SDVariable magnitude = sd.placeHolder(MAGNITUDE, dtype, -1, 1, bins, -1);
         this.embedGraph = buildEmbed(root, carrier, message, scale);
-        this.logits = buildDecoder(root, magnitude);
-        root.build().checkLoaded(PREFIXES);
+        if (networks == Networks.EMBEDDING_AND_MESSAGE_DECODER) {
+            SDVariable magnitude = sd.placeHolder(MAGNITUDE, dtype, -1, 1, bins, -1);
+            this.logits = Optional.of(buildDecoder(root, magnitude));
+        } else {
+            this.logits = Optional.empty();
+        }
+        root.build().checkLoaded(networks.prefixes());
         this.stateDict = root.build().created();
     }
 
     /**
      * A model with checkpoint weights (upstream keys without {@code module.}, see
-     * {@link #mergeUpstream}) and upstream's BatchNorm mode (batch statistics).
+     * {@link #mergeUpstream}) and upstream's BatchNorm mode (batch statistics). The networks are
+     * those the weights hold ({@link Networks#in}): without any {@code dec_m_0.*} key the model embeds
+     * only.
      *
+     * @param source the weights' file (or another description) that errors name
      * @throws LockeyException listing every missing, unexpected and mis-shaped key
      */
     public static SilentCipher load(SilentCipherConfig config, Map<String, Tensor> weights, String source) {
@@ -112,7 +154,7 @@ public final class SilentCipher {
      */
     public static SilentCipher load(SilentCipherConfig config, Map<String, Tensor> weights, String source,
             BatchNorm2d.Mode bnMode, DataType dtype) {
-        return new SilentCipher(config, bnMode, dtype, weights, source, 0);
+        return new SilentCipher(config, bnMode, dtype, Networks.in(weights), weights, source, 0);
     }
 
     /**
@@ -120,7 +162,8 @@ public final class SilentCipher {
      * train, build the networks on a trainable scope with {@link #buildEmbed} / {@link #buildDecoder}.
      */
     public static SilentCipher initialised(SilentCipherConfig config, long seed) {
-        return new SilentCipher(config, BatchNorm2d.Mode.BATCH_STATISTICS, DataType.FLOAT, null, "(initialised)", seed);
+        return new SilentCipher(config, BatchNorm2d.Mode.BATCH_STATISTICS, DataType.FLOAT,
+                Networks.EMBEDDING_AND_MESSAGE_DECODER, null, "(initialised)", seed);
     }
 
     /**
@@ -130,15 +173,28 @@ public final class SilentCipher {
      */
     public static Map<String, Tensor> mergeUpstream(Map<String, Tensor> encC, Map<String, Tensor> decC,
             Map<String, Tensor> decM0) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        put(out, PREFIXES[0], encC);
-        put(out, PREFIXES[1], decC);
+        Map<String, Tensor> out = mergeUpstream(encC, decC);
         put(out, PREFIXES[2], decM0);
         return out;
     }
 
+    /**
+     * The weight map of the embedding side only ({@code enc_c.ckpt}, {@code dec_c.ckpt}): loads as
+     * {@link Networks#EMBEDDING_ONLY}.
+     */
+    public static Map<String, Tensor> mergeUpstream(Map<String, Tensor> encC, Map<String, Tensor> decC) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        put(out, PREFIXES[0], encC);
+        put(out, PREFIXES[1], decC);
+        return out;
+    }
+
+    /** Puts each tensor under its network's key, renamed too (a safetensors file names tensors by {@link Tensor#name}). */
     private static void put(Map<String, Tensor> out, String prefix, Map<String, Tensor> in) {
-        in.forEach((k, v) -> out.put(prefix + (k.startsWith("module.") ? k.substring("module.".length()) : k), v));
+        in.forEach((k, v) -> {
+            String key = prefix + (k.startsWith("module.") ? k.substring("module.".length()) : k);
+            out.put(key, new Tensor(key, v.dtype(), v.shape(), v.data()));
+        });
     }
 
     /** The configuration. */
@@ -146,8 +202,31 @@ public final class SilentCipher {
         return config;
     }
 
+    /** The networks this model holds. */
+    public Networks networks() {
+        return networks;
+    }
+
     /**
-     * Every parameter and buffer of the three networks by upstream key (without {@code module.}), with
+     * Throws unless this model holds the message decoder.
+     *
+     * @param operation what needs it, for the message ("decode", "detect", ...)
+     * @throws LockeyException one line naming the weights and the missing {@code dec_m_0}
+     */
+    public void requireMessageDecoder(String operation) {
+        if (networks != Networks.EMBEDDING_AND_MESSAGE_DECODER) {
+            throw missingMessageDecoder(source, operation);
+        }
+    }
+
+    /** The one-line error of an operation that needs the message decoder on weights without one. */
+    static LockeyException missingMessageDecoder(String source, String operation) {
+        return new LockeyException(source + ": no message decoder (no " + MsgDecoder.PREFIX + ".* weights, upstream "
+                + MsgDecoder.PREFIX + ".ckpt); these weights can embed but not " + operation);
+    }
+
+    /**
+     * Every parameter and buffer of the networks this model holds by upstream key (without {@code module.}), with
      * its shape, in creation order: the key set of a compatible checkpoint.
      */
     public Map<String, long[]> stateDictShapes() {
@@ -204,8 +283,13 @@ public final class SilentCipher {
         return new EmbedGraph(me, h, reconst);
     }
 
-    /** Builds dec_m_0 on {@code root}: magnitude [B, 1, F, T] -> logits [B, 1, message_dim, T]. */
+    /**
+     * Builds dec_m_0 on {@code root}: magnitude [B, 1, F, T] -> logits [B, 1, message_dim, T].
+     *
+     * @throws LockeyException for an {@link Networks#EMBEDDING_ONLY} model
+     */
     public SDVariable buildDecoder(Scope root, SDVariable magnitude) {
+        requireMessageDecoder("build the message decoder");
         return new MsgDecoder(config, bnMode).decode(root.child(MsgDecoder.PREFIX), magnitude);
     }
 
@@ -388,9 +472,11 @@ public final class SilentCipher {
     /**
      * Decodes the watermark of {@code audio} (upstream {@code decode_wav} without phase-shift search).
      *
-     * @throws LockeyException for silent input
+     * @throws LockeyException for silent input, and for an {@link Networks#EMBEDDING_ONLY} model
      */
     public Decoding decode(float[] audio) {
+        requireMessageDecoder("decode");
+        SDVariable decoderOut = logits.orElseThrow();
         double power = meanSquare(audio);
         if (power == 0) {
             throw new LockeyException("silent audio (power 0) carries no watermark");
@@ -406,7 +492,7 @@ public final class SilentCipher {
         INDArray carrier = carrierOf(mag, bins, frames);
         INDArray out;
         synchronized (sd) {
-            out = sd.output(Map.of(MAGNITUDE, carrier), logits.name()).get(logits.name());
+            out = sd.output(Map.of(MAGNITUDE, carrier), decoderOut.name()).get(decoderOut.name());
         }
         int dim = config.messageDim();
         double[][] scores = out.reshape(dim, frames).toDoubleMatrix();

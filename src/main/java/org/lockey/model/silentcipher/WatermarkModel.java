@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import org.lockey.LockeyException;
@@ -24,8 +25,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * A trained watermark model directory, as written by {@code ./lockey train watermark} and read by
  * {@code ./lockey watermark embed|detect|eval}:
  * <ul>
- * <li>{@value #MODEL_FILE}: the three networks' state dict under upstream keys ({@code enc_c.*},
- * {@code dec_c.*}, {@code dec_m_0.*}, BatchNorm running statistics included), metadata
+ * <li>{@value #MODEL_FILE}: the networks' state dict under upstream keys ({@code enc_c.*},
+ * {@code dec_c.*}, {@code dec_m_0.*}, BatchNorm running statistics included; without {@code dec_m_0.*}
+ * the model embeds only, see {@link SilentCipher.Networks}), metadata
  * {@code kind = watermark}, {@code format}, {@code config} (the JSON below);</li>
  * <li>{@value #CONFIG_FILE}: {@code {"kind": "watermark", "format": "lockey.silentcipher/1",
  * "payload_bits": 16, "bn_mode": "batch_statistics" | "running_statistics", "detect_threshold": t,
@@ -40,9 +42,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param detectThreshold the confidence below which {@code watermark detect} reports no watermark
  * @param weights         the state dict
  * @param training        what trained it (free-form, for provenance), may be empty
+ * @param source          where the weights come from, named by errors: the weights file's path when loaded
  */
 public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNorm2d.Mode bnMode,
-        double detectThreshold, Map<String, Tensor> weights, ObjectNode training) {
+        double detectThreshold, Map<String, Tensor> weights, ObjectNode training, String source) {
     /** The {@code kind} of a watermark model. */
     public static final String KIND = "watermark";
     /** The format tag. */
@@ -72,6 +75,30 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         }
         weights = Map.copyOf(weights);
         training = training == null ? JSON.createObjectNode() : training.deepCopy();
+        Objects.requireNonNull(source, "source");
+    }
+
+    /** A model whose weights are not (yet) read from a file: errors name {@value #MODEL_FILE}. */
+    public WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNorm2d.Mode bnMode, double detectThreshold,
+            Map<String, Tensor> weights, ObjectNode training) {
+        this(config, payloadBits, bnMode, detectThreshold, weights, training, MODEL_FILE);
+    }
+
+    /** The networks the weights hold: {@link SilentCipher.Networks#EMBEDDING_ONLY} when there is no dec_m_0. */
+    public SilentCipher.Networks networks() {
+        return SilentCipher.Networks.in(weights);
+    }
+
+    /**
+     * Throws unless the weights hold the message decoder, before any work is done.
+     *
+     * @param operation what needs it ("detect", "evaluate", ...)
+     * @throws LockeyException one line naming {@link #source} and the missing {@code dec_m_0}
+     */
+    public void requireMessageDecoder(String operation) {
+        if (networks() != SilentCipher.Networks.EMBEDDING_AND_MESSAGE_DECODER) {
+            throw SilentCipher.missingMessageDecoder(source, operation);
+        }
     }
 
     /** The model's sample rate. */
@@ -86,7 +113,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
 
     /** An inference model (frozen weights, this model's BatchNorm mode, float32). */
     public SilentCipher silentCipher() {
-        return SilentCipher.load(config, weights, MODEL_FILE, bnMode, DataType.FLOAT);
+        return SilentCipher.load(config, weights, source, bnMode, DataType.FLOAT);
     }
 
     /** The {@value #CONFIG_FILE} content. */
@@ -162,12 +189,63 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         }
         JsonNode training = n.get("training");
         return new WatermarkModel(config, bits, mode, threshold, st.tensors(),
-                training instanceof ObjectNode o ? o : null);
+                training instanceof ObjectNode o ? o : null, model.toString());
+    }
+
+    /**
+     * A model directory from a released SilentCipher checkpoint with its message decoder: {@code hparams.yaml}
+     * and the three state dicts {@code enc_c}, {@code dec_c}, {@code dec_m_0} converted to safetensors (keys
+     * as upstream saves them, {@code module.} prefixes allowed). See {@link #importUpstream(Path, Path, Path, Path)}.
+     */
+    public static WatermarkModel importUpstream(Path hparams, Path encC, Path decC, Path decM0, Path outDir) {
+        Map<String, Tensor> weights = SilentCipher.mergeUpstream(SafeTensors.read(encC).tensors(),
+                SafeTensors.read(decC).tensors(), SafeTensors.read(decM0).tensors());
+        return imported(hparams, weights, encC + ", " + decC + ", " + decM0, outDir);
+    }
+
+    /**
+     * A model directory from the embedding side of a released SilentCipher checkpoint: {@code hparams.yaml},
+     * {@code enc_c} and {@code dec_c} as safetensors. The model embeds exactly as upstream {@code encode_wav}
+     * and refuses to decode ({@link SilentCipher.Networks#EMBEDDING_ONLY}).
+     *
+     * <p>The hparams must use the payload format ({@link PayloadCodec}: message_dim 5, message_len
+     * ceil(bits / 2) + 1); the 44.1 kHz release does (40 bits, message_len 21), the 16 kHz release's
+     * message_dim 4 / message_len 16 does not (see docs/silentcipher.md) and is refused with one line.
+     * Every key and shape is checked against the config before anything is written; the directory gets
+     * {@value #MODEL_FILE} and {@value #CONFIG_FILE} (the default detection threshold, BatchNorm batch
+     * statistics as upstream, {@code training.imported_from} naming the files).
+     */
+    public static WatermarkModel importUpstream(Path hparams, Path encC, Path decC, Path outDir) {
+        Map<String, Tensor> weights = SilentCipher.mergeUpstream(SafeTensors.read(encC).tensors(),
+                SafeTensors.read(decC).tensors());
+        return imported(hparams, weights, encC + ", " + decC, outDir);
+    }
+
+    private static WatermarkModel imported(Path hparams, Map<String, Tensor> weights, String files, Path outDir) {
+        SilentCipherConfig config = SilentCipherConfig.fromYaml(hparams);
+        if (SilentCipher.Networks.in(weights) == SilentCipher.Networks.EMBEDDING_AND_MESSAGE_DECODER) {
+            config = config.withMsgDecoderFrom(weights);
+        }
+        int bits = 2 * (config.messageLen() - 1);
+        if (config.messageDim() != PayloadCodec.MESSAGE_DIM) {
+            throw new LockeyException(hparams + ": message_dim " + config.messageDim() + " / message_len "
+                    + config.messageLen() + " is not the bit-payload format (message_dim " + PayloadCodec.MESSAGE_DIM
+                    + "); such a model takes message symbols through SilentCipher#embed(float[], int[], double), "
+                    + "not a model directory");
+        }
+        // every key and shape, all at once, before anything is written
+        SilentCipher.load(config, weights, files);
+        ObjectNode training = JSON.createObjectNode();
+        training.put("imported_from", hparams + ", " + files);
+        WatermarkModel model = new WatermarkModel(config, bits, BatchNorm2d.Mode.BATCH_STATISTICS,
+                DEFAULT_DETECT_THRESHOLD, weights, training, outDir.resolve(MODEL_FILE).toString());
+        model.save(outDir);
+        return model;
     }
 
     /** This model with other weights (same config), e.g. a later training step. */
     public WatermarkModel withWeights(Map<String, Tensor> newWeights) {
-        return new WatermarkModel(config, payloadBits, bnMode, detectThreshold, newWeights, training);
+        return new WatermarkModel(config, payloadBits, bnMode, detectThreshold, newWeights, training, source);
     }
 
     /**
@@ -184,11 +262,11 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
             return this;
         }
         return new WatermarkModel(config.withMessageLen(new PayloadCodec(bits).period()), bits, bnMode,
-                detectThreshold, weights, training);
+                detectThreshold, weights, training, source);
     }
 
     /** This model with another BatchNorm mode at inference. */
     public WatermarkModel withBnMode(BatchNorm2d.Mode mode) {
-        return new WatermarkModel(config, payloadBits, mode, detectThreshold, weights, training);
+        return new WatermarkModel(config, payloadBits, mode, detectThreshold, weights, training, source);
     }
 }

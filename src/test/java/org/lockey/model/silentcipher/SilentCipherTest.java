@@ -111,6 +111,8 @@ class SilentCipherTest {
                 Map.of("module.main.0.bn.weight", t), Map.of("linear.bias", t));
         assertEquals(List.of("enc_c.linear.bias", "dec_c.main.0.bn.weight", "dec_m_0.linear.bias"),
                 List.copyOf(merged.keySet()));
+        // the tensors are renamed too: SafeTensors.write stores each under its Tensor#name
+        merged.forEach((key, tensor) -> assertEquals(key, tensor.name()));
     }
 
     /**
@@ -164,6 +166,35 @@ class SilentCipherTest {
         assertArrayEquals(silence, e.watermarked());
         assertTrue(e.steps().isEmpty());
         assertThrows(LockeyException.class, () -> model.decode(silence));
+    }
+
+    @Test
+    void weightsWithoutTheMessageDecoderEmbedAsTheFullModelAndRefuseToDecode() {
+        SilentCipher full = SilentCipher.initialised(SilentCipherConfig.sc16k().withMsgDecoder(4, 2), 5);
+        Map<String, Tensor> embedding = new LinkedHashMap<>(full.weights());
+        embedding.keySet().removeIf(k -> k.startsWith("dec_m_0."));
+        SilentCipher embedOnly = SilentCipher.load(full.config(), embedding, "enc_dec_c.safetensors");
+        assertEquals(SilentCipher.Networks.EMBEDDING_AND_MESSAGE_DECODER, full.networks());
+        assertEquals(SilentCipher.Networks.EMBEDDING_ONLY, embedOnly.networks());
+        assertEquals(embedding.keySet(), embedOnly.stateDictShapes().keySet());
+        float[] audio = signal(5000, 16000, 3);
+        int[] symbols = new int[15];
+        symbols[2] = 2;
+        assertArrayEquals(full.embed(audio, symbols).watermarked(), embedOnly.embed(audio, symbols).watermarked());
+        for (Runnable decoding : List.<Runnable>of(() -> embedOnly.decode(audio),
+                () -> embedOnly.buildDecoder(Scope.fresh(SameDiff.create(), 1), null))) {
+            LockeyException e = assertThrows(LockeyException.class, decoding::run);
+            assertTrue(e.getMessage().startsWith("enc_dec_c.safetensors: no message decoder (no dec_m_0.* weights"),
+                    e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+        // a partial message decoder is not "embedding only": its missing keys are reported
+        Map<String, Tensor> partial = new LinkedHashMap<>(embedding);
+        partial.put("dec_m_0.linear.bias", full.weights().get("dec_m_0.linear.bias"));
+        assertEquals(SilentCipher.Networks.EMBEDDING_AND_MESSAGE_DECODER, SilentCipher.Networks.in(partial));
+        LockeyException missing = assertThrows(LockeyException.class,
+                () -> SilentCipher.load(full.config(), partial, "partial.safetensors"));
+        assertTrue(missing.getMessage().contains("dec_m_0.main.1.conv.weight"), missing.getMessage());
     }
 
     @Test
