@@ -124,6 +124,14 @@ final class LockeyCommands {
                             + LockeyTrainer.KeyTraining.DEFAULT.shapeWeight() + "; paper 0)"))
                     .addOption(opt("key-pairing", "P", "paired (every crop twice in a batch, once with a valid and once "
                             + "with an invalid key; default) or independent (each key valid with probability 1/2, the paper)"))
+                    .addOption(opt("balance", "M", "how the loss terms combine: gradient (each term's gradient at the "
+                            + "audio normalised, the lambdas and --invalid-share are its shares; default) or sum (Eq. 4 as "
+                            + "printed, the lambdas multiply the terms)"))
+                    .addOption(opt("invalid-share", "W", "--balance gradient: the invalid-key term's share beside "
+                            + "--lambda-wm, --lambda-p and --lambda-s (default " + LockeyTrainer.LossBalance.DEFAULT.invalidShare()
+                            + ")"))
+                    .addOption(opt("balance-ema", "D", "--balance gradient: decay per step of the gradient norms' moving "
+                            + "average (default " + LockeyTrainer.LossBalance.DEFAULT.emaDecay() + ")"))
                     .addOption(opt("pooling", "P", "E_k's last layer: flat (a conv over all bits; default) or mean "
                             + "(3-tap conv and the mean over bits, the golden case's form)"))
                     .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
@@ -236,7 +244,11 @@ final class LockeyCommands {
                     Options2.enumValue(cl, "waveform-mse", LockeyLoss.WaveformMse.class, d.waveformMse()),
                     new LockeyTrainer.KeyTraining(Options2.doubleValue(cl, "key-lr-scale", k.lrScale()),
                             Options2.doubleValue(cl, "key-shape", k.shapeWeight()),
-                            Options2.enumValue(cl, "key-pairing", LockeyTrainer.Pairing.class, k.pairing())));
+                            Options2.enumValue(cl, "key-pairing", LockeyTrainer.Pairing.class, k.pairing())),
+                    new LockeyTrainer.LossBalance(
+                            Options2.enumValue(cl, "balance", LockeyTrainer.LossBalance.Mode.class, d.balance().mode()),
+                            Options2.doubleValue(cl, "invalid-share", d.balance().invalidShare()),
+                            Options2.doubleValue(cl, "balance-ema", d.balance().emaDecay())));
         }
     }
 

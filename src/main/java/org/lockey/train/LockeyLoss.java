@@ -99,4 +99,68 @@ public final class LockeyLoss {
                 sd.identity(prefix + ".mse_logmag", mseLogmag), sd.identity(prefix + ".invalid", invalid),
                 sd.identity(prefix + ".ce_verify", ceVerify), sd.identity(prefix + ".total", total));
     }
+
+    /**
+     * The terms of Eq. 4 on the generated audio, each on its own copy of it, for {@link LossBalancer}: the gradient
+     * of {@code total} with respect to {@code audioWm} is the watermark term's own gradient, and so on. Each term is
+     * the batch mean of its masked per-example values (as Eq. 4 divides by B).
+     *
+     * @param audioWm     the audio the watermark CE reads {@code [B, 1, N]} (a variable whose value is the output)
+     * @param audioP      the same for the waveform MSE
+     * @param audioS      the same for the log-magnitude MSE
+     * @param audioInv    the same for the invalid-key term
+     * @param wm          watermark CE term {@code [1]}
+     * @param p           waveform MSE term {@code [1]}
+     * @param s           log-magnitude term {@code [1]}
+     * @param inv         invalid-key term {@code [1]}
+     * @param ceWm        per-example watermark CE {@code [B]} (for the log)
+     * @param mse         per-example absolute MSE {@code [B]} (for the log)
+     * @param total       the sum of the four
+     */
+    public record Separate(SDVariable audioWm, SDVariable audioP, SDVariable audioS, SDVariable audioInv,
+            SDVariable wm, SDVariable p, SDVariable s, SDVariable inv, SDVariable ceWm, SDVariable mse, SDVariable total) {
+        /** The balancer's names of the four terms, in the order of {@link #audios()}. */
+        public static final java.util.List<String> NAMES = java.util.List.of("wm", "p", "s", "inv");
+
+        /** The four audio copies, in the order of {@link #NAMES}. */
+        public java.util.List<SDVariable> audios() {
+            return java.util.List.of(audioWm, audioP, audioS, audioInv);
+        }
+    }
+
+    /**
+     * Builds {@link Separate}: four variables of shape {@code [B, 1, N]} (their arrays are set to the generator's
+     * output before each use) and the four terms of Eq. 4 on them.
+     *
+     * @param decoder the frozen message decoder's logits {@code [B, C, T]} on audio {@code [B, 1, N]}
+     */
+    public static Separate buildSeparate(SameDiff sd, String prefix, int batch, SDVariable teacher,
+            java.util.function.UnaryOperator<SDVariable> decoder, SDVariable symbols, int classes, SDVariable valid,
+            SDVariable tau, int length, SpectralLoss spectral, InvalidBound bound, WaveformMse waveformMse) {
+        SDVariable[] audio = new SDVariable[4];
+        for (int i = 0; i < 4; i++) {
+            audio[i] = sd.var(prefix + ".audio_" + Separate.NAMES.get(i),
+                    org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, batch, 1, length));
+        }
+        SDVariable v = valid.castTo(teacher.dataType());
+        SDVariable invalidMask = v.rsub(1.0);
+        SDVariable power = PerceptualLoss.power(teacher);
+        SDVariable ceWm = WatermarkLoss.perExample(sd, decoder.apply(audio[0]), symbols, classes);
+        SDVariable mse = PerceptualLoss.perExample(audio[1], teacher);
+        SDVariable fidelity = waveformMse == WaveformMse.RELATIVE ? mse.div(power) : mse;
+        SDVariable logmag = spectral.perExample(sd, prefix + ".logmag", audio[2], teacher, length);
+        SDVariable mseInv = PerceptualLoss.perExample(audio[3], teacher);
+        SDVariable invalid = bound instanceof InvalidBound.Relative r
+                ? InvalidKeyLoss.relative(sd, r, audio[3], power, mseInv,
+                        spectral.perExample(sd, prefix + ".logmag_inv", audio[3], teacher, length))
+                : InvalidKeyLoss.perExample(sd, mseInv, tau);
+        SDVariable wm = v.mul(ceWm).mean().reshape(1);
+        SDVariable p = v.mul(fidelity).mean().reshape(1);
+        SDVariable s = v.mul(logmag).mean().reshape(1);
+        SDVariable inv = invalidMask.mul(invalid).mean().reshape(1);
+        SDVariable total = wm.add(p).add(s).add(inv);
+        return new Separate(audio[0], audio[1], audio[2], audio[3], sd.identity(prefix + ".wm", wm),
+                sd.identity(prefix + ".p", p), sd.identity(prefix + ".s", s), sd.identity(prefix + ".inv", inv),
+                sd.identity(prefix + ".ce_wm", ceWm), sd.identity(prefix + ".mse", mse), sd.identity(prefix + ".total", total));
+    }
 }

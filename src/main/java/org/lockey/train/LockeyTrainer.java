@@ -140,13 +140,14 @@ public final class LockeyTrainer {
      * @param invalidBound the invalid-key term
      * @param waveformMse  how Eq. 2's waveform MSE is scaled
      * @param keyTraining  the key path's learning rate, its vector shaping and how keys are paired in a batch
+     * @param balance      how the loss terms are combined: Eq. 4's weighted sum or gradient shares
      */
     public record Design(KeyConfig.Pooling pooling, KeyConfig.Injection injection, Warmup warmup,
-            InvalidBound invalidBound, LockeyLoss.WaveformMse waveformMse, KeyTraining keyTraining) {
+            InvalidBound invalidBound, LockeyLoss.WaveformMse waveformMse, KeyTraining keyTraining, LossBalance balance) {
         /** The paper's forms (mean pooling, added, Eq. 3 with the curriculum) and the earlier warm-up. */
         public static final Design PAPER = new Design(KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED,
                 new Warmup(WARMUP_BATCH, 0.5, 1e-3, 0), new InvalidBound.Absolute(), LockeyLoss.WaveformMse.ABSOLUTE,
-                KeyTraining.PAPER);
+                KeyTraining.PAPER, LossBalance.SUM);
         /**
          * Ours, the default of {@code ./lockey finetune}: flat pooling, gated injection, warm-up batches of 1024
          * keys a fifth valid at 3e-3, the relative bound, a shaped key vector trained faster than the generator on
@@ -154,7 +155,7 @@ public final class LockeyTrainer {
          */
         public static final Design DEFAULT = new Design(KeyConfig.Pooling.FLAT, KeyConfig.Injection.GATED,
                 new Warmup(1024, 0.2, 3e-3, 0.5), InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE,
-                KeyTraining.DEFAULT);
+                KeyTraining.DEFAULT, LossBalance.DEFAULT);
 
         public Design {
             Objects.requireNonNull(pooling, "pooling");
@@ -163,21 +164,27 @@ public final class LockeyTrainer {
             Objects.requireNonNull(invalidBound, "invalidBound");
             Objects.requireNonNull(waveformMse, "waveformMse");
             Objects.requireNonNull(keyTraining, "keyTraining");
+            Objects.requireNonNull(balance, "balance");
         }
 
         /** This design with another injection. */
         public Design with(KeyConfig.Injection i) {
-            return new Design(pooling, i, warmup, invalidBound, waveformMse, keyTraining);
+            return new Design(pooling, i, warmup, invalidBound, waveformMse, keyTraining, balance);
         }
 
         /** This design with another pooling. */
         public Design with(KeyConfig.Pooling p) {
-            return new Design(p, injection, warmup, invalidBound, waveformMse, keyTraining);
+            return new Design(p, injection, warmup, invalidBound, waveformMse, keyTraining, balance);
+        }
+
+        /** This design with another way of combining the losses. */
+        public Design with(LossBalance b) {
+            return new Design(pooling, injection, warmup, invalidBound, waveformMse, keyTraining, b);
         }
 
         /** This design with another way of training the key path. */
         public Design with(KeyTraining k) {
-            return new Design(pooling, injection, warmup, invalidBound, waveformMse, k);
+            return new Design(pooling, injection, warmup, invalidBound, waveformMse, k, balance);
         }
 
         void putInto(ObjectNode o) {
@@ -194,6 +201,44 @@ public final class LockeyTrainer {
             }
             o.put("key_lr_scale", keyTraining.lrScale()).put("key_shape_weight", keyTraining.shapeWeight())
                     .put("key_pairing", keyTraining.pairing().name().toLowerCase(Locale.ROOT));
+            o.put("balance", balance.mode().name().toLowerCase(Locale.ROOT)).put("invalid_share", balance.invalidShare())
+                    .put("balance_ema", balance.emaDecay());
+        }
+    }
+
+    /**
+     * How the terms of Eq. 4 are combined.
+     *
+     * @param mode         the weighted sum of Eq. 4 (the lambdas multiply the terms; the invalid term has weight 1) or
+     *                     {@link LossBalancer} gradient shares at the audio (the lambdas and {@code invalidShare} are the
+     *                     shares of the watermark CE, the waveform and log-magnitude MSEs and the invalid-key term;
+     *                     lambda_v still multiplies the verification CE, which does not reach the audio)
+     * @param invalidShare the invalid-key term's share (balanced mode; 1 in the sum)
+     * @param emaDecay     the balancer's moving-average decay per step
+     */
+    public record LossBalance(Mode mode, double invalidShare, double emaDecay) {
+        /** The two ways. */
+        public enum Mode {
+            /** Eq. 4 as printed. */
+            SUM,
+            /** Gradient shares ({@link LossBalancer}). */
+            GRADIENT
+        }
+
+        /** Eq. 4. */
+        public static final LossBalance SUM = new LossBalance(Mode.SUM, 1, 0.99);
+        /** Ours: gradient shares, the invalid-key term as heavy as the three valid-key terms together. */
+        public static final LossBalance DEFAULT = new LossBalance(Mode.GRADIENT, 1, 0.99);
+
+        public LossBalance {
+            Objects.requireNonNull(mode, "mode");
+            if (mode == Mode.SUM && invalidShare != 1) {
+                throw new LockeyException("invalid fine-tuning settings: --invalid-share belongs to --balance gradient");
+            }
+            if (!(invalidShare >= 0) || !(emaDecay >= 0 && emaDecay < 1)) {
+                throw new LockeyException("invalid fine-tuning settings: the invalid share must be >= 0 and the "
+                        + "balancer's EMA decay in [0, 1)");
+            }
         }
     }
 
@@ -284,7 +329,11 @@ public final class LockeyTrainer {
     private final int wmFrames;
 
     private SameDiff sd;
-    private LockeyLoss.Terms terms;
+    private LockeyLoss.Terms terms;                // the weighted sum of Eq. 4 (LossBalance.Mode.SUM)
+    private SameDiff lossGraph;                    // the terms on the audio (LossBalance.Mode.GRADIENT)
+    private LockeyLoss.Separate separate;
+    private SDVariable ceVerify;
+    private LossBalancer balancer;
     private KeyedGenerator keyed;
     private KeyedGenerator.Outputs outputs;
     private Map<String, INDArray> clock;
@@ -398,6 +447,9 @@ public final class LockeyTrainer {
         checkSameDesign(ck);
         build(ck.params(), "checkpoint");
         adam.restore(ck.optimiser(), ck.adamSteps(), DataType.FLOAT);
+        if (balancer != null && ck.metadata().containsKey(BALANCER_STATE)) {
+            balancer.restore(ck.metadata().get(BALANCER_STATE));
+        }
         step = ck.step();
     }
 
@@ -434,36 +486,77 @@ public final class LockeyTrainer {
         Scope student = Scope.root(sd, weights, source, DataType.FLOAT, false, cfg.seed());
         SDVariable input = sd.placeHolder("input", DataType.FLOAT, branch.inputShape(b));
         SDVariable keyBits = sd.placeHolder("key_bits", DataType.INT64, b, keyCfg.keyBits());
-        SDVariable teacher = sd.placeHolder("teacher", DataType.FLOAT, b, 1, length);
-        SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
         SDVariable validFlag = sd.placeHolder("valid", DataType.INT64, b);
-        SDVariable tau = sd.placeHolder("tau", DataType.FLOAT, 1);
         keyed = branch.keyed(keyCfg);
         outputs = keyed.build(student, input, keyBits);
         long[] inShape = branch.inputShape(b);
         clock = keyed.clockFeed(0, inShape[inShape.length - 1]);   // every crop starts at its frame 0
-        // D_m: frozen (graph constants), one set of weights applied to each example separately so that
-        // batch-statistics BatchNorm sees one utterance at a time, as upstream's decoder does.
-        Scope decoder = Scope.root(sd, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
+        double shape = cfg.design().keyTraining().shapeWeight();
+        SDVariable shaping = KeyShapeLoss.perExample(sd, outputs.keyVector(), validFlag).mean().mul(shape);
+        if (balanced()) {
+            // The student graph ends at the audio: its loss is <audio, G>, G the balanced gradient of the terms.
+            ceVerify = VerificationLoss.perExample(sd, outputs.verifierLogits(), validFlag);
+            SDVariable audioGrad = sd.placeHolder("audio_grad", DataType.FLOAT, b, 1, length);
+            SDVariable surrogate = outputs.audio().mul(audioGrad).sum().reshape(1)
+                    .add(ceVerify.mean().mul(cfg.lambdas().v())).add(shaping);
+            sd.setLossVariables(sd.identity("loss.trained", surrogate));
+            buildLossGraph();
+        } else {
+            SDVariable teacher = sd.placeHolder("teacher", DataType.FLOAT, b, 1, length);
+            SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
+            SDVariable tau = sd.placeHolder("tau", DataType.FLOAT, 1);
+            SDVariable logits = decoderLogits(sd, outputs.audio());
+            terms = LockeyLoss.build(sd, "loss", outputs.audio(), teacher, logits, symbols, watermark.config().messageDim(),
+                    validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas(),
+                    cfg.design().invalidBound(), cfg.design().waveformMse());
+            sd.setLossVariables(sd.identity("loss.trained", shape > 0 ? terms.total().add(shaping) : terms.total()));
+        }
+        trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .map(SDVariable::name).toList();
+    }
+
+    private boolean balanced() {
+        return cfg.design().balance().mode() == LossBalance.Mode.GRADIENT;
+    }
+
+    /**
+     * D_m's logits {@code [B, 5, T]} on audio {@code [B, 1, L]} in graph {@code g}: frozen (graph constants), one set
+     * of weights applied to each example separately so that batch-statistics BatchNorm sees one utterance at a
+     * time, as upstream's decoder does.
+     */
+    private SDVariable decoderLogits(SameDiff g, SDVariable audio) {
+        int b = cfg.batchSize();
+        Scope decoder = Scope.root(g, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
         decoder.build().reuseVariables();
-        SDVariable audio2d = outputs.audio().reshape(b, length);                               // [B, L]
+        SDVariable audio2d = audio.reshape(b, length);                                         // [B, L]
         SDVariable[] perExample = new SDVariable[b];
         for (int i = 0; i < b; i++) {
-            SDVariable one = sd.slice(audio2d, new int[] {i, 0}, 1, length);                   // [1, L]
+            SDVariable one = g.slice(audio2d, new int[] {i, 0}, 1, length);                    // [1, L]
             SDVariable l = watermark.buildDecoderOnAudio(decoder, one, length, SilentCipher.MAGNITUDE_EPS);
             perExample[i] = l.reshape(1, watermark.config().messageDim(), wmFrames);           // [1, 5, T]
         }
-        SDVariable logits = b == 1 ? perExample[0] : sd.concat(0, perExample);                 // [B, 5, T]
-        terms = LockeyLoss.build(sd, "loss", outputs.audio(), teacher, logits, symbols, watermark.config().messageDim(),
-                validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas(),
-                cfg.design().invalidBound(), cfg.design().waveformMse());
-        double shape = cfg.design().keyTraining().shapeWeight();
-        SDVariable loss = shape > 0
-                ? terms.total().add(KeyShapeLoss.perExample(sd, outputs.keyVector(), validFlag).mean().mul(shape))
-                : terms.total();
-        sd.setLossVariables(sd.identity("loss.trained", loss));
-        trainable = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
-                .map(SDVariable::name).toList();
+        return b == 1 ? perExample[0] : g.concat(0, perExample);                               // [B, 5, T]
+    }
+
+    /** The loss graph of the balanced mode: the four terms of Eq. 4 on copies of the audio, and the balancer. */
+    private void buildLossGraph() {
+        lossGraph = SameDiff.create();
+        int b = cfg.batchSize();
+        SDVariable teacher = lossGraph.placeHolder("teacher", DataType.FLOAT, b, 1, length);
+        SDVariable symbols = lossGraph.placeHolder("symbols", DataType.INT64, b, wmFrames);
+        SDVariable validFlag = lossGraph.placeHolder("valid", DataType.INT64, b);
+        SDVariable tau = lossGraph.placeHolder("tau", DataType.FLOAT, 1);
+        separate = LockeyLoss.buildSeparate(lossGraph, "loss", b, teacher, a -> decoderLogits(lossGraph, a), symbols,
+                watermark.config().messageDim(), validFlag, tau, length, SpectralLoss.paper(), cfg.design().invalidBound(),
+                cfg.design().waveformMse());
+        lossGraph.setLossVariables(separate.total());
+        LockeyLoss.Lambdas l = cfg.lambdas();
+        Map<String, Double> shares = new LinkedHashMap<>();
+        shares.put("wm", l.wm());
+        shares.put("p", l.p());
+        shares.put("s", l.s());
+        shares.put("inv", cfg.design().balance().invalidShare());
+        balancer = new LossBalancer(shares, cfg.design().balance().emaDecay());
     }
 
     /** The student's trainable variables by key (the keyed model's weights). */
@@ -572,16 +665,13 @@ public final class LockeyTrainer {
         feed.put("valid", Nd4j.createFromArray(validFlags));
         feed.put("tau", Nd4j.createFromArray(new float[] {(float) tau}));
         feed.putAll(clock);
+        if (balanced()) {
+            return balancedStep(feed, validFlags, tau);
+        }
         List<String> outs = List.of(terms.total().name(), terms.ceWm().name(), terms.mse().name(),
                 terms.mseLogmag().name(), terms.ceVerify().name());
         OutAndGrad og = sd.calculateGradientsAndOutputs(feed, outs, trainable);
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (String k : trainable) {
-            params.put(k, sd.getVariable(k).getArr());
-        }
-        double keyScale = cfg.design().keyTraining().lrScale();
-        adam.step(params, og.getGradients(), name -> KeyedGenerator.isGeneratorLayer(name) ? 1.0 : keyScale);
-        step++;
+        applyAdam(og.getGradients());
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("loss", og.getOutputs().get(terms.total().name()).getDouble(0));
         figures.put("ce_wm", masked(og.getOutputs().get(terms.ceWm().name()), validFlags, 1));
@@ -590,6 +680,59 @@ public final class LockeyTrainer {
         figures.put("ce_v", og.getOutputs().get(terms.ceVerify().name()).meanNumber().doubleValue());
         figures.put("tau", tau);
         return figures;
+    }
+
+    /**
+     * The balanced step: the student's audio; each term's gradient at the audio (the loss graph); their balanced
+     * sum G ({@link LossBalancer}); the student's gradients of {@code <audio, G>} plus the verification CE; Adam.
+     */
+    private Map<String, Double> balancedStep(Map<String, INDArray> feed, long[] validFlags, double tau) {
+        Map<String, INDArray> studentFeed = new LinkedHashMap<>(clock);
+        studentFeed.put("input", feed.get("input"));
+        studentFeed.put("key_bits", feed.get("key_bits"));
+        String audioName = outputs.audio().name();
+        INDArray audio = sd.output(studentFeed, audioName).get(audioName);
+        for (SDVariable copy : separate.audios()) {
+            copy.getArr().assign(audio);
+        }
+        Map<String, INDArray> lossFeed = new LinkedHashMap<>();
+        for (String k : List.of("teacher", "symbols", "valid", "tau")) {
+            lossFeed.put(k, feed.get(k));
+        }
+        List<String> outs = List.of(separate.wm().name(), separate.p().name(), separate.s().name(), separate.inv().name(),
+                separate.total().name(), separate.ceWm().name(), separate.mse().name());
+        List<String> audioNames = separate.audios().stream().map(SDVariable::name).toList();
+        OutAndGrad terms = lossGraph.calculateGradientsAndOutputs(lossFeed, outs, audioNames);
+        Map<String, INDArray> termGrads = new LinkedHashMap<>();
+        for (int i = 0; i < audioNames.size(); i++) {
+            termGrads.put(LockeyLoss.Separate.NAMES.get(i), terms.getGradients().get(audioNames.get(i)));
+        }
+        INDArray balancedGrad = balancer.combine(termGrads);
+        studentFeed.put("valid", feed.get("valid"));
+        studentFeed.put("audio_grad", balancedGrad);
+        OutAndGrad og = sd.calculateGradientsAndOutputs(studentFeed, List.of(ceVerify.name()), trainable);
+        applyAdam(og.getGradients());
+        Map<String, INDArray> o = terms.getOutputs();
+        Map<String, Double> figures = new LinkedHashMap<>();
+        double ceV = og.getOutputs().get(ceVerify.name()).meanNumber().doubleValue();
+        figures.put("loss", o.get(separate.total().name()).getDouble(0) + cfg.lambdas().v() * ceV);
+        figures.put("ce_wm", masked(o.get(separate.ceWm().name()), validFlags, 1));
+        figures.put("mse", masked(o.get(separate.mse().name()), validFlags, 1));
+        figures.put("mse_inv", masked(o.get(separate.mse().name()), validFlags, 0));
+        figures.put("inv", o.get(separate.inv().name()).getDouble(0));
+        figures.put("ce_v", ceV);
+        figures.put("tau", tau);
+        return figures;
+    }
+
+    private void applyAdam(Map<String, INDArray> grads) {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String k : trainable) {
+            params.put(k, sd.getVariable(k).getArr());
+        }
+        double keyScale = cfg.design().keyTraining().lrScale();
+        adam.step(params, grads, name -> KeyedGenerator.isGeneratorLayer(name) ? 1.0 : keyScale);
+        step++;
     }
 
     private static double masked(INDArray perExample, long[] valid, int want) {
@@ -614,8 +757,7 @@ public final class LockeyTrainer {
         List<Validation> history = new ArrayList<>();
         if (step == 0) {
             // The warm-up's result is kept: a run stopped before its first checkpoint resumes after the warm-up.
-            Checkpoint.save(runDir, KIND, step, weights(), adam, Map.of("config", cfg.toJson().toString(),
-                    "branch", branch.kind()));
+            Checkpoint.save(runDir, KIND, step, weights(), adam, checkpointMetadata());
             if (cfg.validateEvery() > 0) {
                 Validation v = validate();                    // where the run starts (the base generator, if gated)
                 history.add(v);
@@ -629,8 +771,7 @@ public final class LockeyTrainer {
             progress.update(step, f);
             boolean last = step == cfg.steps();
             if (step % cfg.checkpointEvery() == 0 || last) {
-                Checkpoint.save(runDir, KIND, step, weights(), adam, Map.of("config", cfg.toJson().toString(),
-                        "branch", branch.kind()));
+                Checkpoint.save(runDir, KIND, step, weights(), adam, checkpointMetadata());
                 onCheckpoint.run();
             }
             if ((cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0) || last) {
@@ -638,6 +779,9 @@ public final class LockeyTrainer {
                 history.add(v);
                 log.accept(v.line());
                 log.accept(keyPathLine());
+                if (balancer != null) {
+                    log.accept(balancerLine());
+                }
             }
         }
         return history;
@@ -681,6 +825,24 @@ public final class LockeyTrainer {
             }
         }
         return Math.sqrt(sum / count);
+    }
+
+    /** Checkpoint metadata key of the loss balancer's moving averages. */
+    static final String BALANCER_STATE = "balancer";
+
+    private Map<String, String> checkpointMetadata() {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", cfg.toJson().toString());
+        meta.put("branch", branch.kind());
+        if (balancer != null) {
+            meta.put(BALANCER_STATE, balancer.state());
+        }
+        return meta;
+    }
+
+    /** The loss balancer's averaged gradient norms, for the log ("" without a balancer). */
+    public String balancerLine() {
+        return balancer == null ? "" : "step " + step + ": balancer " + balancer;
     }
 
     /** The verification head's logits {@code [B, 2]} for key bits {@code [B, K]} (B = the batch size). */

@@ -19,6 +19,7 @@ import org.lockey.model.encodec.RvqConfig;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.lockey.Key;
+import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.silentcipher.SilentCipher;
@@ -360,5 +361,69 @@ class LockeyTrainerTest {
         again.resume(Checkpoint.load(dir, LockeyTrainer.KIND).orElseThrow());
         assertEquals(0, again.step());
         assertSameValues(warmed, again.weights(), 0, "the warmed-up key path");
+    }
+
+    private LockeyTrainer withObjective(LockeyLoss.Lambdas lambdas, LockeyTrainer.LossBalance balance, long steps) {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
+        LockeyTrainer.Config c = new LockeyTrainer.Config(2, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
+                lambdas, 30, 8, 16, 1, 2, false, 0, LockeyTrainer.Design.DEFAULT.with(balance)
+                        .with(KeyConfig.Injection.ADDED).with(LockeyTrainer.KeyTraining.PAPER));
+        return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+    }
+
+    @Test
+    void aBalancedStepFollowsTheTermsOwnGradientThroughTheGenerator() {
+        // One term alone (the waveform MSE, every key valid): the balanced gradient at the audio is the term's own
+        // gradient over its norm, so the generator's gradients are the weighted sum's times a positive factor, and
+        // Adam's first step, lr * g / (|g| + eps), goes the same way in both modes for every weight.
+        // (The summed MSE is scaled up so that its gradients, of order 1e-9 for a student this close to its teacher,
+        // are far above eps; the balanced mode is blind to the scale.)
+        LockeyTrainer summed = withObjective(new LockeyLoss.Lambdas(0, 1e6, 0, 0), LockeyTrainer.LossBalance.SUM, 1);
+        LockeyTrainer balanced = withObjective(new LockeyLoss.Lambdas(0, 1, 0, 0), new LockeyTrainer.LossBalance(
+                LockeyTrainer.LossBalance.Mode.GRADIENT, 0, 0), 1);
+        summed.start();
+        balanced.start();
+        Map<String, Tensor> start = summed.weights();
+        LockeyTrainer.Batch b = summed.batch(0);
+        LockeyTrainer.Batch allValid = new LockeyTrainer.Batch(b.input(), b.keys(), new boolean[] {true, true},
+                b.teacher(), b.symbols());
+        summed.trainStep(allValid);
+        balanced.trainStep(allValid);
+        Map<String, Tensor> a = summed.weights();
+        Map<String, Tensor> c = balanced.weights();
+        double lr = 1e-3;
+        int full = 0;
+        int total = 0;
+        for (String k : a.keySet()) {
+            float[] s0 = start.get(k).toFloatArray();
+            float[] x = a.get(k).toFloatArray();
+            float[] y = c.get(k).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                total++;
+                if (Math.abs(x[i] - s0[i]) > 0.1 * lr && Math.abs(y[i] - s0[i]) > 0.1 * lr) {
+                    full++;
+                    assertEquals(Math.signum(x[i] - s0[i]), Math.signum(y[i] - s0[i]), 0, k + "[" + i + "]: the same direction");
+                }
+            }
+        }
+        assertTrue(full > total / 4, "many weights moved in both: " + full + " of " + total);
+    }
+
+    @Test
+    void aBalancedRunResumesExactly() {
+        LockeyLoss.Lambdas shares = new LockeyLoss.Lambdas(1, 1, 1, 0.1);
+        LockeyTrainer.LossBalance balance = LockeyTrainer.LossBalance.DEFAULT;
+        LockeyTrainer straight = withObjective(shares, balance, 4);
+        straight.start();
+        straight.run(dir.resolve("a"), s -> { }, () -> { });
+        LockeyTrainer first = withObjective(shares, balance, 2);
+        first.start();
+        first.run(dir.resolve("b"), s -> { }, () -> { });
+        LockeyTrainer second = withObjective(shares, balance, 4);
+        second.resume(Checkpoint.load(dir.resolve("b"), LockeyTrainer.KIND).orElseThrow());
+        second.run(dir.resolve("b"), s -> { }, () -> { });
+        assertSameValues(straight.weights(), second.weights(), 1e-6, "resumed with the balancer's averages");
     }
 }
