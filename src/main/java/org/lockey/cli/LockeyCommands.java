@@ -107,8 +107,10 @@ final class LockeyCommands {
                             + "steps (ours, default 0 = the paper: docs/lockey.md, Key warm-up)"))
                     .addOption(opt("design", "D", "the defaults of the options below: ours (flat pooling, gated "
                             + "injection, relative waveform MSE and invalid bound, warm-up batches of 1024 keys a fifth "
-                            + "valid; docs/lockey.md) or paper (mean pooling, added, Eq. 2-3 as printed, batches of 64 half "
-                            + "valid: the form of the shipped demo models) (default ours)"))
+                            + "valid, the key path at 10x the learning rate with a shaped vector, paired batches, "
+                            + "gradient-balanced losses; docs/lockey.md) or paper (mean pooling, added, Eq. 2-4 as printed, "
+                            + "batches of 64 half valid, one learning rate: the form of the shipped demo models) "
+                            + "(default ours)"))
                     .addOption(opt("warmup-batch", "N", "keys per key warm-up step (default "
                             + LockeyTrainer.Design.DEFAULT.warmup().batch() + ")"))
                     .addOption(opt("warmup-valid-share", "P", "expected share of valid keys per warm-up batch (default "
