@@ -17,6 +17,7 @@ import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
+import org.lockey.eval.TrainingCurves;
 import org.lockey.io.AtomicFiles;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyConfig;
@@ -69,7 +70,8 @@ final class LockeyCommands {
         @Override
         public String details() {
             return "\nWrites RUN/checkpoint.safetensors (every --checkpoint-every steps, atomically), RUN/model/ (the keyed"
-                    + " model with its watermark decoder, for generate and trace) RUN/run.json (the settings) and RUN/log.txt (validation lines)."
+                    + " model with its watermark decoder, for generate and trace) RUN/run.json (the settings), RUN/log.txt (validation lines),"
+                    + " RUN/validation.tsv and RUN/curves-sdr.png, RUN/curves-accuracy.png (the training curves)."
                     + " A killed run continues with --resume exactly where its last checkpoint left it.";
         }
 
@@ -126,6 +128,9 @@ final class LockeyCommands {
                             + LockeyTrainer.KeyTraining.DEFAULT.shapeWeight() + "; paper 0)"))
                     .addOption(opt("key-pairing", "P", "paired (every crop twice in a batch, once with a valid and once "
                             + "with an invalid key; default) or independent (each key valid with probability 1/2, the paper)"))
+                    .addOption(opt("invalid-push", "W", "which weights the invalid-key term trains: key_path (the key "
+                            + "modules only, the generator learns from valid keys; default, needs --balance gradient) or "
+                            + "every_weight (Eq. 4)"))
                     .addOption(opt("balance", "M", "how the loss terms combine: gradient (each term's gradient at the "
                             + "audio normalised, the lambdas and --invalid-share are its shares; default) or sum (Eq. 4 as "
                             + "printed, the lambdas multiply the terms)"))
@@ -187,7 +192,7 @@ final class LockeyCommands {
                         registry.bits(), cfg.steps());
             }
             long t0 = System.nanoTime();
-            List<LockeyTrainer.Validation> history = ft.run(out, System.err::println);
+            List<LockeyTrainer.Validation> history = ft.run(out, System.err::println, TrainingCurves::plot);
             double secs = (System.nanoTime() - t0) / 1e9;
             LockeyTrainer.Validation last = history.get(history.size() - 1);
             System.out.printf(Locale.ROOT, "%s: %d steps in %.0f s; %s%n", out, trainer.step(), secs, last.line());
@@ -246,7 +251,8 @@ final class LockeyCommands {
                     Options2.enumValue(cl, "waveform-mse", LockeyLoss.WaveformMse.class, d.waveformMse()),
                     new LockeyTrainer.KeyTraining(Options2.doubleValue(cl, "key-lr-scale", k.lrScale()),
                             Options2.doubleValue(cl, "key-shape", k.shapeWeight()),
-                            Options2.enumValue(cl, "key-pairing", LockeyTrainer.Pairing.class, k.pairing())),
+                            Options2.enumValue(cl, "key-pairing", LockeyTrainer.Pairing.class, k.pairing()),
+                            Options2.enumValue(cl, "invalid-push", LockeyTrainer.InvalidPush.class, k.invalidPush())),
                     new LockeyTrainer.LossBalance(
                             Options2.enumValue(cl, "balance", LockeyTrainer.LossBalance.Mode.class, d.balance().mode()),
                             Options2.doubleValue(cl, "invalid-share", d.balance().invalidShare()),

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -149,6 +150,14 @@ public final class FinetuneRun {
      * @return the validation passes of this call (at least the final one)
      */
     public List<LockeyTrainer.Validation> run(Path out, Consumer<String> log) {
+        return run(out, log, tsv -> { });
+    }
+
+    /**
+     * As {@link #run(Path, Consumer)}, calling {@code onCurves} with the validation table after each row is added
+     * (the CLI draws the PNGs from it).
+     */
+    public List<LockeyTrainer.Validation> run(Path out, Consumer<String> log, Consumer<Path> onCurves) {
         Path modelDir = out.resolve("model");
         watermark.save(modelDir.resolve(KeyedHifiGan.WATERMARK_DIR));
         var runConfig = cfg.toJson();
@@ -156,11 +165,62 @@ public final class FinetuneRun {
                 .put("base", baseDir.toString()).put("watermark", watermarkDir.toString());
         AtomicFiles.writeString(out.resolve("run.json"), runConfig.toPrettyString());
         List<LockeyTrainer.Validation> history = new ArrayList<>();
+        Curves curves = new Curves(out.resolve(VALIDATION_FILE), trainer.step());
         history.addAll(trainer.run(out, line -> {
             log.accept(line);
             appendLog(out, line);
-        }, () -> saveModel(modelDir)));
+        }, () -> saveModel(modelDir), v -> {
+            curves.add(v);
+            onCurves.accept(out.resolve(VALIDATION_FILE));
+        }));
         return history;
+    }
+
+    /** The run's validation passes, one TSV row each (the training curves; rewritten to the resumed step on resume). */
+    public static final String VALIDATION_FILE = "validation.tsv";
+    /** Column names of {@link #VALIDATION_FILE}. */
+    public static final String VALIDATION_HEADER = "step\twall_seconds\tsdr_valid_db\tsdr_invalid_db\tbit_accuracy"
+            + "\tverifier_accuracy\tinvalid_rms_ratio\tinvalid_dc\tinvalid_clipped_fraction";
+
+    /** The curves of one run: the TSV rows so far, rewritten atomically with each validation. */
+    static final class Curves {
+        private final Path file;
+        private final List<String[]> rows = new ArrayList<>();
+        private final double secondsBefore;
+        private final long startNanos = System.nanoTime();
+
+        /** Reads the rows of an earlier part of the run up to {@code resumedStep} (those after it are dropped). */
+        Curves(Path file, long resumedStep) {
+            this.file = file;
+            double seconds = 0;
+            if (Files.exists(file)) {
+                try {
+                    for (String line : Files.readAllLines(file)) {
+                        String[] cells = line.split("\t");
+                        if (cells[0].matches("\\d+") && (Long.parseLong(cells[0]) < resumedStep
+                                || (resumedStep > 0 && Long.parseLong(cells[0]) == resumedStep))) {
+                            rows.add(cells);
+                            seconds = Double.parseDouble(cells[1]);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    throw new LockeyException(file + ": not a validation table of a finetune run (" + e.getMessage() + ")");
+                }
+            }
+            this.secondsBefore = seconds;
+        }
+
+        void add(LockeyTrainer.Validation v) {
+            double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
+            rows.add(String.format(Locale.ROOT, "%d\t%.1f\t%.4f\t%.4f\t%.5f\t%.5f\t%.5f\t%.6f\t%.6f", v.step(), seconds,
+                    v.sdrValid(), v.sdrInvalid(), v.bitAccuracy(), v.verifierAccuracy(), v.invalidLevel().rmsRatio(),
+                    v.invalidLevel().dc(), v.invalidLevel().clippedFraction()).split("\t"));
+            StringBuilder sb = new StringBuilder(VALIDATION_HEADER).append('\n');
+            for (String[] r : rows) {
+                sb.append(String.join("\t", r)).append('\n');
+            }
+            AtomicFiles.writeString(file, sb.toString());
+        }
     }
 
     /** The keyed model directory: a keyed HiFi-GAN, or a keyed Encodec with the base's frozen encoder and quantiser. */

@@ -165,6 +165,9 @@ public final class LockeyTrainer {
             Objects.requireNonNull(waveformMse, "waveformMse");
             Objects.requireNonNull(keyTraining, "keyTraining");
             Objects.requireNonNull(balance, "balance");
+            if (keyTraining.invalidPush() == InvalidPush.KEY_PATH && balance.mode() != LossBalance.Mode.GRADIENT) {
+                throw new LockeyException("invalid fine-tuning settings: --invalid-push key_path needs --balance gradient");
+            }
         }
 
         /** This design with another injection. */
@@ -200,7 +203,8 @@ public final class LockeyTrainer {
                 o.put("invalid_bound", "paper");
             }
             o.put("key_lr_scale", keyTraining.lrScale()).put("key_shape_weight", keyTraining.shapeWeight())
-                    .put("key_pairing", keyTraining.pairing().name().toLowerCase(Locale.ROOT));
+                    .put("key_pairing", keyTraining.pairing().name().toLowerCase(Locale.ROOT))
+                    .put("invalid_push", keyTraining.invalidPush().name().toLowerCase(Locale.ROOT));
             o.put("balance", balance.mode().name().toLowerCase(Locale.ROOT)).put("invalid_share", balance.invalidShare())
                     .put("balance_ema", balance.emaDecay());
         }
@@ -273,6 +277,18 @@ public final class LockeyTrainer {
         PAIRED
     }
 
+    /** Which weights the invalid-key term of Eq. 4 trains. */
+    public enum InvalidPush {
+        /** All of them, as Eq. 4's gradient does. */
+        EVERY_WEIGHT,
+        /**
+         * The key path only (embedding, E_k, verifier, clock, gate): the generator's own weights learn from the
+         * valid-key terms alone, so the push away from the teacher cannot degrade every key's audio alike; only the
+         * key term can make invalid keys differ (needs {@code --balance gradient}).
+         */
+        KEY_PATH
+    }
+
     /**
      * How the key path trains beside the generator (ours).
      *
@@ -280,15 +296,22 @@ public final class LockeyTrainer {
      *                    KeyedGenerator#KEY_MODULES}); the gate starts at 0 and must open within the run
      * @param shapeWeight the weight of {@link KeyShapeLoss} in the warm-up and in fine-tuning (0 = none)
      * @param pairing     how keys are drawn per batch
+     * @param invalidPush which weights the invalid-key term trains
      */
-    public record KeyTraining(double lrScale, double shapeWeight, Pairing pairing) {
-        /** The paper: one learning rate, no shaping, independent draws. */
-        public static final KeyTraining PAPER = new KeyTraining(1, 0, Pairing.INDEPENDENT);
+    public record KeyTraining(double lrScale, double shapeWeight, Pairing pairing, InvalidPush invalidPush) {
+        /** The paper: one learning rate, no shaping, independent draws, every weight. */
+        public static final KeyTraining PAPER = new KeyTraining(1, 0, Pairing.INDEPENDENT, InvalidPush.EVERY_WEIGHT);
         /** Ours. */
-        public static final KeyTraining DEFAULT = new KeyTraining(10, 1, Pairing.PAIRED);
+        public static final KeyTraining DEFAULT = new KeyTraining(10, 1, Pairing.PAIRED, InvalidPush.KEY_PATH);
+
+        /** Every weight for the invalid-key term, as Eq. 4. */
+        public KeyTraining(double lrScale, double shapeWeight, Pairing pairing) {
+            this(lrScale, shapeWeight, pairing, InvalidPush.EVERY_WEIGHT);
+        }
 
         public KeyTraining {
             Objects.requireNonNull(pairing, "pairing");
+            Objects.requireNonNull(invalidPush, "invalidPush");
             if (!(lrScale > 0) || !(shapeWeight >= 0)) {
                 throw new LockeyException("invalid fine-tuning settings: the key learning-rate scale must be > 0 and "
                         + "the key shape weight >= 0");
@@ -707,11 +730,20 @@ public final class LockeyTrainer {
         for (int i = 0; i < audioNames.size(); i++) {
             termGrads.put(LockeyLoss.Separate.NAMES.get(i), terms.getGradients().get(audioNames.get(i)));
         }
-        INDArray balancedGrad = balancer.combine(termGrads);
+        LossBalancer.Combined balancedGrad = balancer.combineWithParts(termGrads);
         studentFeed.put("valid", feed.get("valid"));
-        studentFeed.put("audio_grad", balancedGrad);
+        studentFeed.put("audio_grad", balancedGrad.total());
         OutAndGrad og = sd.calculateGradientsAndOutputs(studentFeed, List.of(ceVerify.name()), trainable);
-        applyAdam(og.getGradients());
+        Map<String, INDArray> grads = new LinkedHashMap<>(og.getGradients());
+        if (cfg.design().keyTraining().invalidPush() == InvalidPush.KEY_PATH) {
+            // The generator's weights: the same backward without the invalid-key term's part of G.
+            INDArray validOnly = balancedGrad.total().sub(balancedGrad.parts().get("inv"));
+            studentFeed.put("audio_grad", validOnly);
+            Map<String, INDArray> generatorGrads = sd.calculateGradients(studentFeed, trainable.stream()
+                    .filter(KeyedGenerator::isGeneratorLayer).toList());
+            grads.putAll(generatorGrads);
+        }
+        applyAdam(grads);
         Map<String, INDArray> o = terms.getOutputs();
         Map<String, Double> figures = new LinkedHashMap<>();
         double ceV = og.getOutputs().get(ceVerify.name()).meanNumber().doubleValue();
@@ -754,6 +786,12 @@ public final class LockeyTrainer {
      * @param onCheckpoint called after each checkpoint (the CLI writes the model directory there)
      */
     public List<Validation> run(Path runDir, Consumer<String> log, Runnable onCheckpoint) {
+        return run(runDir, log, onCheckpoint, v -> { });
+    }
+
+    /** As {@link #run(Path, Consumer, Runnable)}, passing every validation to {@code onValidation} as well. */
+    public List<Validation> run(Path runDir, Consumer<String> log, Runnable onCheckpoint,
+            Consumer<Validation> onValidation) {
         List<Validation> history = new ArrayList<>();
         if (step == 0) {
             // The warm-up's result is kept: a run stopped before its first checkpoint resumes after the warm-up.
@@ -762,6 +800,7 @@ public final class LockeyTrainer {
                 Validation v = validate();                    // where the run starts (the base generator, if gated)
                 history.add(v);
                 log.accept(v.line());
+                onValidation.accept(v);
                 log.accept(keyPathLine());
             }
         }
@@ -778,6 +817,7 @@ public final class LockeyTrainer {
                 Validation v = validate();
                 history.add(v);
                 log.accept(v.line());
+                onValidation.accept(v);
                 log.accept(keyPathLine());
                 if (balancer != null) {
                     log.accept(balancerLine());

@@ -68,12 +68,27 @@ public final class LossBalancer {
      * @param grads one gradient per weighted loss, all of one shape, batch first
      */
     public INDArray combine(Map<String, INDArray> grads) {
+        return combineWithParts(grads).total();
+    }
+
+    /**
+     * The balanced gradient and each loss's scaled part of it.
+     *
+     * @param total the sum of the parts
+     * @param parts {@code (w_i / sum_j w_j) g_i / avg(||g_i||)} by loss name
+     */
+    public record Combined(INDArray total, Map<String, INDArray> parts) {
+    }
+
+    /** As {@link #combine}, keeping each loss's part (for routing a part to some weights only). */
+    public Combined combineWithParts(Map<String, INDArray> grads) {
         if (!grads.keySet().equals(weights.keySet())) {
             throw new LockeyException("loss balancer: gradients of " + grads.keySet() + " given, weights of "
                     + weights.keySet());
         }
         double weightSum = weights.values().stream().mapToDouble(Double::doubleValue).sum();
         INDArray out = null;
+        Map<String, INDArray> parts = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : grads.entrySet()) {
             INDArray g = e.getValue();
             double norm = meanItemNorm(g);
@@ -82,14 +97,10 @@ public final class LossBalancer {
             avg[1] = emaDecay * avg[1] + 1;
             double scale = weights.get(e.getKey()) / weightSum / (EPSILON + avg[0] / avg[1]);
             INDArray term = g.mul(scale);
-            if (out == null) {
-                out = term;
-            } else {
-                out.addi(term);
-                Adam.release(term);
-            }
+            parts.put(e.getKey(), term);
+            out = out == null ? term.dup() : out.addi(term);
         }
-        return out;
+        return new Combined(out, parts);
     }
 
     /** The mean over batch items of each item's L2 norm. */

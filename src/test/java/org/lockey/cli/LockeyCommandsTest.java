@@ -67,6 +67,15 @@ class LockeyCommandsTest {
         assertTrue(Files.exists(run.resolve("model/model.safetensors")));
         assertTrue(Files.exists(run.resolve("model/watermark/config.json")));
         assertTrue(Files.readString(run.resolve("log.txt")).contains("SDR_valid"));
+        java.util.List<String> curves = Files.readAllLines(run.resolve("validation.tsv"));
+        assertEquals(3, curves.size(), "a header and the validations at step 0 and at the last step: " + curves);
+        assertTrue(curves.get(0).startsWith("step\twall_seconds\tsdr_valid_db\tsdr_invalid_db"), curves.get(0));
+        assertEquals("0", curves.get(1).split("\t")[0]);
+        assertEquals("2", curves.get(2).split("\t")[0]);
+        for (String png : new String[] {"curves-sdr.png", "curves-accuracy.png"}) {
+            byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(run.resolve(png)), 4);
+            assertEquals("\u0089PNG", new String(head, java.nio.charset.StandardCharsets.ISO_8859_1), png);
+        }
         MainTest.Run again = MainTest.run("finetune", "--base", base.toString(), "--watermark", wm.toString(),
                 "--registry", registry.toString(), "--data", "reference-data/speech", "--out", run.toString());
         assertEquals(Command.USAGE, again.code());

@@ -368,8 +368,8 @@ class LockeyTrainerTest {
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
         KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
         LockeyTrainer.Config c = new LockeyTrainer.Config(2, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                lambdas, 30, 8, 16, 1, 2, false, 0, LockeyTrainer.Design.DEFAULT.with(balance)
-                        .with(KeyConfig.Injection.ADDED).with(LockeyTrainer.KeyTraining.PAPER));
+                lambdas, 30, 8, 16, 1, 2, false, 0, LockeyTrainer.Design.DEFAULT.with(LockeyTrainer.KeyTraining.PAPER)
+                        .with(KeyConfig.Injection.ADDED).with(balance));
         return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
     }
 
@@ -425,5 +425,52 @@ class LockeyTrainerTest {
         second.resume(Checkpoint.load(dir.resolve("b"), LockeyTrainer.KIND).orElseThrow());
         second.run(dir.resolve("b"), s -> { }, () -> { });
         assertSameValues(straight.weights(), second.weights(), 1e-6, "resumed with the balancer's averages");
+    }
+
+    @Test
+    void anInvalidKeyPushLimitedToTheKeyPathLeavesTheGeneratorAlone() {
+        for (LockeyTrainer.InvalidPush push : LockeyTrainer.InvalidPush.values()) {
+            HifiGan base = HifiGan.random(gen, 3);
+            SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+            KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
+            // Added injection: a fresh key term already moves the invalid-key audio off the teacher, so the push has
+            // a gradient at step 0.
+            LockeyTrainer.Config c = new LockeyTrainer.Config(2, 1, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
+                    new LockeyLoss.Lambdas(1, 1, 1, 0), 30, 8, 16, 1, 2, false, 0,
+                    LockeyTrainer.Design.DEFAULT.with(KeyConfig.Injection.ADDED)
+                            .with(new LockeyTrainer.KeyTraining(1, 0, LockeyTrainer.Pairing.PAIRED, push)));
+            LockeyTrainer t = new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+            t.start();
+            Map<String, Tensor> start = t.weights();
+            LockeyTrainer.Batch b = t.batch(0);
+            Key[] invalid = {registry.randomInvalid(new java.util.SplittableRandom(1)),
+                    registry.randomInvalid(new java.util.SplittableRandom(2))};
+            t.trainStep(new LockeyTrainer.Batch(b.input(), invalid, new boolean[] {false, false},
+                    t.teachers(b.input(), invalid, new boolean[] {false, false}), b.symbols()));
+            Map<String, Tensor> after = t.weights();
+            double generator = maxChange(start, after, true);
+            double keyPath = maxChange(start, after, false);
+            assertTrue(keyPath > 5e-4, push + ": the key path learns from invalid keys: " + keyPath);
+            if (push == LockeyTrainer.InvalidPush.KEY_PATH) {
+                assertEquals(0, generator, 0, "key_path: the generator's weights do not move on invalid keys alone");
+            } else {
+                assertTrue(generator > 5e-4, "every_weight: the generator's weights move too: " + generator);
+            }
+        }
+    }
+
+    private static double maxChange(Map<String, Tensor> a, Map<String, Tensor> b, boolean generatorLayers) {
+        double max = 0;
+        for (String k : a.keySet()) {
+            if (org.lockey.model.lockey.KeyedGenerator.isGeneratorLayer(k) != generatorLayers) {
+                continue;
+            }
+            float[] x = a.get(k).toFloatArray();
+            float[] y = b.get(k).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                max = Math.max(max, Math.abs(x[i] - y[i]));
+            }
+        }
+        return max;
     }
 }
