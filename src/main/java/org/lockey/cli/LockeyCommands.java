@@ -109,7 +109,7 @@ final class LockeyCommands {
                             + "steps (ours, default 0 = the paper: docs/lockey.md, Key warm-up)"))
                     .addOption(opt("design", "D", "the defaults of the options below: ours (flat pooling, gated "
                             + "injection, relative waveform MSE and invalid bound, warm-up batches of 1024 keys a fifth "
-                            + "valid, the key path at 10x the learning rate with a shaped vector, paired batches, "
+                            + "valid, the key path at 3x the learning rate with a shaped vector, paired batches, "
                             + "gradient-balanced losses; docs/lockey.md) or paper (mean pooling, added, Eq. 2-4 as printed, "
                             + "batches of 64 half valid, one learning rate: the form of the shipped demo models) "
                             + "(default ours)"))

@@ -150,8 +150,8 @@ public final class LockeyTrainer {
                 KeyTraining.PAPER, LossBalance.SUM);
         /**
          * Ours, the default of {@code ./lockey finetune}: flat pooling, gated injection, warm-up batches of 1024
-         * keys a fifth valid at 3e-3, the relative bound, a shaped key vector trained faster than the generator on
-         * paired batches.
+         * keys a fifth valid at 3e-3, the relative bound, a shaped key vector trained 3x faster than the generator on
+         * paired batches with the invalid-key push on the key path alone, gradient-balanced terms.
          */
         public static final Design DEFAULT = new Design(KeyConfig.Pooling.FLAT, KeyConfig.Injection.GATED,
                 new Warmup(1024, 0.2, 3e-3, 0.5), InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE,
@@ -302,7 +302,7 @@ public final class LockeyTrainer {
         /** The paper: one learning rate, no shaping, independent draws, every weight. */
         public static final KeyTraining PAPER = new KeyTraining(1, 0, Pairing.INDEPENDENT, InvalidPush.EVERY_WEIGHT);
         /** Ours. */
-        public static final KeyTraining DEFAULT = new KeyTraining(10, 1, Pairing.PAIRED, InvalidPush.KEY_PATH);
+        public static final KeyTraining DEFAULT = new KeyTraining(3, 1, Pairing.PAIRED, InvalidPush.KEY_PATH);
 
         /** Every weight for the invalid-key term, as Eq. 4. */
         public KeyTraining(double lrScale, double shapeWeight, Pairing pairing) {
