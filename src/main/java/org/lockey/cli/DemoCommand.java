@@ -122,8 +122,8 @@ final class DemoCommand implements Command {
                     r.table2().accuracy().getOrDefault("orig", Double.NaN), r.usersTraced(), Demo.USERS.size());
             System.out.println("            " + Demo.verdict(r.table2(), r.usersTraced(), Demo.USERS.size()));
         }
-        System.out.printf(Locale.ROOT, "   report: %s, figures: %s (%.0f s)%n", out.resolve("report.md"),
-                out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "   report: %s (to listen: %s), figures: %s (%.0f s)%n", out.resolve("report.md"),
+                out.resolve(org.lockey.eval.DemoReport.FILE), out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);
         return failed > 0 ? NEGATIVE : OK;
     }
 }

@@ -186,7 +186,7 @@ class WatermarkTrainerTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals(List.of("gaus", "time_jit", "eq"), t.categories());
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("notice: codec distortions skipped in training: "
-                + "ffmpeg not found"), out.toString(StandardCharsets.UTF_8));
+                + "mp3_128k skipped: ffmpeg not found"), out.toString(StandardCharsets.UTF_8));
         LockeyException e = assertThrows(LockeyException.class,
                 () -> trainer(settings(1, List.of(WatermarkTrainer.CODEC)), tmp, quiet()));
         assertTrue(e.getMessage().contains("needs its encoders"), e.getMessage());
