@@ -34,6 +34,7 @@ public final class Commands {
             new EvalCommands.SdrCommand(),
             new EvalCommands.Table1Command(),
             new EvalCommands.Table2Command(),
+            new EvalCommands.CodecsCommand(),
             new EvalCommands.ProbeCommand(),
             new EvalCommands.AttackCommand(),
             new EvalCommands.KeyCapacityCommand(),

@@ -39,8 +39,8 @@ final class DemoCommand implements Command {
                         .desc("shipped models (default reference-data/models)").build())
                 .addOption(Option.builder().longOpt("golden").hasArg().argName("DIR")
                         .desc("golden directory (default golden)").build())
-                .addOption(Option.builder().longOpt("distortions").hasArg().argName("LIST")
-                        .desc("Table II columns (default all of Table I)").build())
+                .addOption(EvalCommands.distortionsOption())
+                .addOption(EvalCommands.codecBackendOption())
                 .addOption(Option.builder().longOpt("from-scratch")
                         .desc("first rebuild every shipped model with the project's own commands (about 4 hours on"
                                 + " 2 cores) into --models (default OUT/models, the shipped ones stay untouched), runs in"
@@ -110,9 +110,7 @@ final class DemoCommand implements Command {
             return failed > 0 ? NEGATIVE : OK;
         }
         System.out.println("2. LOCKEY end to end (" + out + "):");
-        var distortions = cl.hasOption("distortions")
-                ? org.lockey.eval.distortion.Distortions.parse(cl.getOptionValue("distortions"))
-                : org.lockey.eval.distortion.Distortions.tableI();
+        var distortions = EvalCommands.distortions(cl);
         Map<String, Demo.BranchResult> results = Demo.run(present, out, 2, distortions,
                 line -> System.out.println("   " + line));
         System.out.println();
@@ -124,8 +122,8 @@ final class DemoCommand implements Command {
                     r.table2().accuracy().getOrDefault("orig", Double.NaN), r.usersTraced(), Demo.USERS.size());
             System.out.println("            " + Demo.verdict(r.table2(), r.usersTraced(), Demo.USERS.size()));
         }
-        System.out.printf(Locale.ROOT, "   report: %s, figures: %s (%.0f s)%n", out.resolve("report.md"),
-                out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "   report: %s (to listen: %s), figures: %s (%.0f s)%n", out.resolve("report.md"),
+                out.resolve(org.lockey.eval.DemoReport.FILE), out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);
         return failed > 0 ? NEGATIVE : OK;
     }
 }

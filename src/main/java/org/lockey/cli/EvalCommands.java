@@ -19,6 +19,8 @@ import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.ResultTable;
 import org.lockey.eval.Table1;
 import org.lockey.eval.Table2;
+import org.lockey.eval.distortion.CodecBackend;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.Distortion;
 import org.lockey.eval.distortion.Distortions;
 import org.lockey.eval.metric.Sdr;
@@ -42,13 +44,29 @@ final class EvalCommands {
         return Option.builder().longOpt(name).hasArg().argName(arg).required().desc(desc).build();
     }
 
+    /** {@code --distortions} (default Table I) with the codecs of {@code --codec-backend}. */
     static List<Distortion> distortions(CommandLine cl) {
-        return cl.hasOption("distortions") ? Distortions.parse(cl.getOptionValue("distortions")) : Distortions.tableI();
+        Codecs codecs = codecs(cl);
+        return cl.hasOption("distortions") ? Distortions.parse(cl.getOptionValue("distortions"), codecs)
+                : Distortions.tableI(codecs);
     }
 
     static Option distortionsOption() {
-        return opt("distortions", "LIST", "Table I columns, comma separated (default all: "
-                + String.join(",", Distortions.names()) + ")");
+        return opt("distortions", "LIST", "columns, comma separated (default all of Table I: "
+                + String.join(",", Distortions.names()) + "; opt-in beyond the paper: "
+                + String.join(",", Distortions.optInNames()) + ")");
+    }
+
+    /** The engines of {@code --codec-backend}, by default those of the property {@value CodecBackend#PROPERTY}. */
+    static Codecs codecs(CommandLine cl) {
+        return Codecs.of(cl.hasOption("codec-backend") ? CodecBackend.parse(cl.getOptionValue("codec-backend"))
+                : CodecBackend.configured());
+    }
+
+    static Option codecBackendOption() {
+        return opt("codec-backend", "maven|os", "where the MP3/Vorbis/AAC/Opus encoders come from: maven (jump3r, "
+                + "the ffmpeg of org.bytedeco:ffmpeg) or os (the system's ffmpeg); default -D" + CodecBackend.PROPERTY
+                + ", else maven (now " + CodecBackend.configured().id() + ")");
     }
 
     /** {@code ./lockey eval sdr}. */
@@ -114,6 +132,7 @@ final class EvalCommands {
                     .addOption(opt("sdr", "DB", "watermark SDR (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(distortionsOption())
+                    .addOption(codecBackendOption())
                     .addOption(opt("out", "DIR", "write table1.md/.csv/.json there (default: print)"));
         }
 
@@ -175,6 +194,7 @@ final class EvalCommands {
                     .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(distortionsOption())
+                    .addOption(codecBackendOption())
                     .addOption(opt("out", "DIR", "write table2.md/.csv/.json there (default: print)"));
         }
 
@@ -186,6 +206,77 @@ final class EvalCommands {
                     Options2.intValue(cl, "keys", 3), ds, in.sdr(cl), Options2.longValue(cl, "seed", 1));
             ResultTable t = Table2.table(List.of(in.modelName()), List.of(r), ds);
             emit(cl, t, "table2");
+            return OK;
+        }
+    }
+
+    /**
+     * {@code ./lockey eval codecs}: how much each codec column distorts, with each backend on the same
+     * clips (the SDR of the round trip against its input), for the backends' agreement in
+     * {@code docs/distortions.md}.
+     */
+    static final class CodecsCommand implements Command {
+        @Override
+        public String name() {
+            return "eval codecs";
+        }
+
+        @Override
+        public String summary() {
+            return "SDR of every codec column's round trip with the maven and the os codec backend, side by side";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("data", "DIR", "audio (split-aware)"))
+                    .addOption(opt("split", "NAME", "split (default test)"))
+                    .addOption(opt("rate", "HZ", "the rate the clips are read at (default 22050)"))
+                    .addOption(opt("clips", "N", "clips (default all of the split)"))
+                    .addOption(opt("out", "DIR", "write codecs.md/.csv/.json there (default: print)"));
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            int rate = Options2.intValue(cl, "rate", 22050);
+            AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
+                    rate);
+            int clips = Math.min(Options2.intValue(cl, "clips", data.size()), data.size());
+            List<CodecBackend> backends = List.of(CodecBackend.values());
+            List<List<Distortion>> columns = new ArrayList<>();
+            for (CodecBackend b : backends) {
+                Codecs codecs = Codecs.of(b);
+                List<Distortion> ds = new ArrayList<>(Distortions.tableI(codecs).stream()
+                        .filter(d -> d instanceof org.lockey.eval.distortion.LossyCodec).toList());
+                ds.addAll(Distortions.optIn(codecs));
+                columns.add(ds);
+            }
+            List<String> header = new ArrayList<>(List.of("column"));
+            backends.forEach(b -> header.add(b.id() + " SDR"));
+            ResultTable t = new ResultTable(String.format(Locale.ROOT, "codec round trips: SDR in dB against the input "
+                    + "(mean over %d clips of %s at %d Hz)", clips, cl.getOptionValue("data"), rate), header, 1);
+            var progress = new org.lockey.train.Progress("eval codecs", 0, (long) clips * columns.get(0).size());
+            for (int i = 0; i < columns.get(0).size(); i++) {
+                List<Object> row = new ArrayList<>(List.of(columns.get(0).get(i).name()));
+                for (List<Distortion> ds : columns) {
+                    Distortion d = ds.get(i);
+                    if (d.unavailable().isPresent()) {
+                        row.add(Double.NaN);
+                        t.note(d.unavailable().get());
+                        continue;
+                    }
+                    double sum = 0;
+                    for (int c = 0; c < clips; c++) {
+                        float[] x = data.clip(c);
+                        sum += Sdr.db(x, d.apply(x, rate, new java.util.SplittableRandom(c)));
+                    }
+                    row.add(sum / clips);
+                }
+                t.row(row);
+                progress.update((long) (i + 1) * clips, java.util.Map.of());
+            }
+            columns.forEach(ds -> Codecs.encoderNotes(ds).forEach(t::note));
+            emit(cl, t, "codecs");
             return OK;
         }
     }

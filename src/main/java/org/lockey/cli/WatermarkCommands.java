@@ -20,8 +20,7 @@ import org.lockey.data.AudioDataset;
 import org.lockey.eval.ResultTable;
 import org.lockey.eval.WatermarkEval;
 import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.distortion.Distortions;
-import org.lockey.eval.distortion.Ffmpeg;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.metric.Sdr;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
@@ -129,7 +128,7 @@ final class WatermarkCommands {
             System.out.printf(Locale.ROOT, "train watermark: %d Hz, %d-bit payload, message decoder %d x %d, batch %d x "
                     + "%.2f s, %d train clips (%.1f s), %d valid clips, SDR %.1f dB%n", rate, bits, channels, layers,
                     settings.batchSize(), cropSeconds, train.size(), train.seconds(), valid.size(), sdr);
-            WatermarkTrainer trainer = new WatermarkTrainer(settings, train, valid, Ffmpeg.system(), System.out);
+            WatermarkTrainer trainer = new WatermarkTrainer(settings, train, valid, Codecs.configured(), System.out);
             long t0 = System.nanoTime();
             Path out = Path.of(cl.getOptionValue("out"));
             trainer.run(out, cl.hasOption("resume"));
@@ -439,8 +438,8 @@ final class WatermarkCommands {
                     .addOption(opt("model", "DIR", "watermark model directory").required().build())
                     .addOption(opt("data", "DIR", "audio directory (split-aware)").required().build())
                     .addOption(opt("split", "NAME", "split to evaluate (default test)").build())
-                    .addOption(opt("distortions", "LIST", "Table I columns (default all: "
-                            + String.join(",", Distortions.names()) + ")").build())
+                    .addOption(EvalCommands.distortionsOption())
+                    .addOption(EvalCommands.codecBackendOption())
                     .addOption(opt("max-seconds", "S", "cut clips to this length (default 10)").build())
                     .addOption(opt("bn-mode", "MODE", "override the model's BatchNorm mode: batch or running").build())
                     .addOption(opt("seed", "S", "seed of payloads and distortions (default 1)").build())
@@ -462,8 +461,7 @@ final class WatermarkCommands {
                     default -> throw new LockeyException("--bn-mode must be batch or running, not '" + m + "'");
                 });
             }
-            List<Distortion> ds = cl.hasOption("distortions") ? Distortions.parse(cl.getOptionValue("distortions"))
-                    : Distortions.tableI();
+            List<Distortion> ds = EvalCommands.distortions(cl);
             for (Distortion d : ds) {
                 d.unavailable().ifPresent(p -> System.out.println("notice: " + p));
             }
@@ -481,6 +479,7 @@ final class WatermarkCommands {
                 table.row(List.of(d.name(), acc.getOrDefault(d.name(), Double.NaN)));
                 d.unavailable().ifPresent(why -> table.note(d.name() + ": skipped (" + why + ")"));
             }
+            Codecs.encoderNotes(ds).forEach(table::note);
             System.out.printf(Locale.ROOT, "%s split '%s': %d clips, %.1f s, BatchNorm %s%n", cl.getOptionValue("data"),
                     split, data.size(), data.seconds(), bn);
             System.out.printf("%-10s %s%n", "distortion", "bit accuracy");

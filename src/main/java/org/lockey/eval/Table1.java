@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.Distortion;
 import org.lockey.eval.metric.BitAccuracy;
 import org.lockey.eval.metric.Sdr;
@@ -85,6 +86,7 @@ public final class Table1 {
             t.row(row);
             r.unavailable().forEach((d, why) -> t.note(d + ": " + why));
         }
+        Codecs.encoderNotes(distortions).forEach(t::note);
         return t;
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.Distortion;
 import org.lockey.eval.metric.BitAccuracy;
 import org.lockey.eval.metric.Sdr;
@@ -117,6 +118,7 @@ public final class Table2 {
             t.row(row);
             r.unavailable().forEach((d, why) -> t.note(d + ": " + why));
         }
+        Codecs.encoderNotes(distortions).forEach(t::note);
         return t;
     }
 }

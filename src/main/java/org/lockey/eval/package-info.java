@@ -2,7 +2,8 @@
  * Evaluation of LOCKEY's watermark: the distortions of the paper's Table I (LOCKEY, Sec. V-A) in
  * {@link org.lockey.eval.distortion}. See {@code docs/distortions.md}. The experiments of §V: Table I
  * ({@link org.lockey.eval.Table1}), Table II ({@link org.lockey.eval.Table2}), the key probe and the
- * white-box attack of §V-C ({@link org.lockey.eval.Probe}, {@link org.lockey.eval.Attack}) and the key-size
+ * white-box attack of §V-C ({@link org.lockey.eval.Probe}, {@link org.lockey.eval.Attack}), the demo and its page
+ * ({@link org.lockey.eval.Demo}, {@link org.lockey.eval.DemoReport}) and the key-size
  * experiment of Fig. 4 ({@link org.lockey.eval.KeySize}); see
  * {@code docs/evaluation.md}.
  */

@@ -21,11 +21,10 @@ import org.lockey.data.AudioDataset;
 import org.lockey.eval.WatermarkEval;
 import org.lockey.eval.distortion.BandEq;
 import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.distortion.Ffmpeg;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.GaussianNoise;
 import org.lockey.eval.distortion.Identity;
 import org.lockey.eval.distortion.Mp3;
-import org.lockey.eval.distortion.Ogg;
 import org.lockey.eval.distortion.TimeJitter;
 import org.lockey.eval.metric.BitAccuracy;
 import org.lockey.io.Tensor;
@@ -58,7 +57,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <li>one distortion for the whole batch, drawn uniformly from the enabled categories
  * ({@value #GAUS}: {@link GaussianNoise} 40 dB, {@value #JITTER}: {@link TimeJitter}, {@value #EQ}:
  * {@link BandEq} +-15 dB, {@value #CODEC}: MP3 or Ogg Vorbis uniformly, 64/128/256 kbit/s uniformly,
- * through ffmpeg; optionally {@value #NONE}), applied per crop -> residual {@code d(y) - y};</li>
+ * from the codec backend ({@code Codecs}); optionally {@value #NONE}), applied per crop -> residual {@code d(y) - y};</li>
  * <li>pass 2 ({@link WatermarkGraph#lossAndGradients}): the loss and gradients through the
  * straight-through distortion; one {@link Adam} update of every parameter;</li>
  * <li>the BatchNorm running statistics are updated as PyTorch's training mode does (momentum 0.1,
@@ -231,7 +230,7 @@ public final class WatermarkTrainer {
     private final AudioDataset train;
     private final AudioDataset valid;
     private final PrintStream log;
-    private final Ffmpeg ffmpeg;
+    private final Codecs codecs;
     private final List<String> categories;
     private final Stft stft;
     private final List<Validation> validations = new ArrayList<>();
@@ -241,10 +240,10 @@ public final class WatermarkTrainer {
      * @param settings what to train
      * @param train    the training clips (at the model rate)
      * @param valid    the validation clips, or null for no validation
-     * @param ffmpeg   the ffmpeg for the codec distortions
+     * @param codecs   the engines of the codec distortions
      * @param log      where progress and notices go
      */
-    public WatermarkTrainer(Settings settings, AudioDataset train, AudioDataset valid, Ffmpeg ffmpeg, PrintStream log) {
+    public WatermarkTrainer(Settings settings, AudioDataset train, AudioDataset valid, Codecs codecs, PrintStream log) {
         if (train.sampleRate() != settings.config().sampleRate()) {
             throw new LockeyException("training data at " + train.sampleRate() + " Hz for a " + settings.config().sampleRate()
                     + " Hz model");
@@ -252,24 +251,24 @@ public final class WatermarkTrainer {
         this.settings = settings;
         this.train = train;
         this.valid = valid;
-        this.ffmpeg = ffmpeg;
+        this.codecs = codecs;
         this.log = log;
         this.stft = new Stft(StftConfig.of(settings.config().nFft(), settings.config().hopLength()));
         List<String> cats = new ArrayList<>(settings.distortions());
         if (cats.contains(CODEC)) {
-            Optional<String> problem = ffmpeg.problem("libmp3lame").or(() -> ffmpeg.problem("libvorbis"));
+            Optional<String> problem = codecs.mp3(128).unavailable().or(() -> codecs.ogg(128).unavailable());
             if (problem.isPresent()) {
                 log.println("notice: codec distortions skipped in training: " + problem.get());
                 cats.remove(CODEC);
                 if (cats.isEmpty()) {
-                    throw new LockeyException("the only enabled training distortion, codec, needs ffmpeg: " + problem.get());
+                    throw new LockeyException("the only enabled training distortion, codec, needs its encoders: " + problem.get());
                 }
             }
         }
         this.categories = List.copyOf(cats);
     }
 
-    /** The distortion categories actually drawn from (codec dropped without ffmpeg). */
+    /** The distortion categories actually drawn from (codec dropped when its encoders cannot run). */
     public List<String> categories() {
         return categories;
     }
@@ -519,11 +518,11 @@ public final class WatermarkTrainer {
 
     /** One distortion for the step: a category uniformly, then (codec) a format and a bit rate uniformly. */
     Distortion drawDistortion(SplittableRandom r) {
-        return drawDistortion(categories, ffmpeg, r);
+        return drawDistortion(categories, codecs, r);
     }
 
-    /** {@link #drawDistortion(SplittableRandom)} for given categories (codecs with {@code ffmpeg}). */
-    static Distortion drawDistortion(List<String> categories, Ffmpeg ffmpeg, SplittableRandom r) {
+    /** {@link #drawDistortion(SplittableRandom)} for given categories (codecs from {@code codecs}). */
+    static Distortion drawDistortion(List<String> categories, Codecs codecs, SplittableRandom r) {
         String cat = categories.get(r.nextInt(categories.size()));
         return switch (cat) {
             case GAUS -> GaussianNoise.tableI();
@@ -531,7 +530,7 @@ public final class WatermarkTrainer {
             case EQ -> BandEq.tableI();
             case CODEC -> {
                 int kbps = CODEC_KBPS[r.nextInt(CODEC_KBPS.length)];
-                yield r.nextBoolean() ? new Mp3(ffmpeg, kbps) : new Ogg(ffmpeg, kbps);
+                yield r.nextBoolean() ? codecs.mp3(kbps) : codecs.ogg(kbps);
             }
             default -> new Identity();
         };
@@ -619,7 +618,7 @@ public final class WatermarkTrainer {
         WatermarkModel m = model(state);
         Map<String, Double> acc = new LinkedHashMap<>();
         List<Distortion> conditions = new ArrayList<>(List.of(new Identity()));
-        Mp3 mp3 = new Mp3(ffmpeg, 128);
+        Mp3 mp3 = codecs.mp3(128);
         if (mp3.unavailable().isEmpty()) {
             conditions.add(mp3);
         }

@@ -11,10 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.Ffmpeg;
 import org.lockey.eval.distortion.GaussianNoise;
 import org.lockey.eval.distortion.Identity;
-import org.lockey.eval.distortion.Mp3;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.TinyWatermark;
 
@@ -26,7 +26,7 @@ class WatermarkEvalTest {
         WatermarkModel m = TinyWatermark.model(data, tmp.resolve("m"), 1);
         AudioDataset ds = AudioDataset.load(data, null, 8000);
         Map<String, Double> acc = WatermarkEval.bitAccuracy(m, ds, List.of(new Identity(), GaussianNoise.tableI(),
-                new Mp3(new Ffmpeg(Path.of("/nonexistent/ffmpeg")), 128)), 1, 10);
+                Codecs.os(new Ffmpeg(Path.of("/nonexistent/ffmpeg"))).mp3(128)), 1, 10);
         assertEquals(List.of("orig", "gaus"), List.copyOf(acc.keySet()), "the unavailable codec is left out");
         acc.values().forEach(a -> assertTrue(a >= 0 && a <= 1, "accuracy " + a));
         WatermarkEval.Detection d = WatermarkEval.detection(m, ds, true, 1, 10);

@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.Ffmpeg;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.model.silentcipher.WatermarkModel;
@@ -57,7 +58,7 @@ public final class TinyWatermark {
     /** A trainer on {@code data} without validation and without ffmpeg. */
     public static WatermarkTrainer trainer(WatermarkTrainer.Settings s, Path data, PrintStream log) {
         AudioDataset ds = AudioDataset.load(data, "train", 8000);
-        return new WatermarkTrainer(s, ds, null, new Ffmpeg(Path.of("/nonexistent/ffmpeg")), log);
+        return new WatermarkTrainer(s, ds, null, Codecs.os(new Ffmpeg(Path.of("/nonexistent/ffmpeg"))), log);
     }
 
     /** A log that goes nowhere. */

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.LockeyException;
 import org.lockey.audio.Wav;
+import org.lockey.eval.distortion.Codecs;
 import org.lockey.eval.distortion.Ffmpeg;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
@@ -185,16 +186,16 @@ class WatermarkTrainerTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals(List.of("gaus", "time_jit", "eq"), t.categories());
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("notice: codec distortions skipped in training: "
-                + "ffmpeg not found"), out.toString(StandardCharsets.UTF_8));
+                + "mp3_128k skipped: ffmpeg not found"), out.toString(StandardCharsets.UTF_8));
         LockeyException e = assertThrows(LockeyException.class,
                 () -> trainer(settings(1, List.of(WatermarkTrainer.CODEC)), tmp, quiet()));
-        assertTrue(e.getMessage().contains("needs ffmpeg"), e.getMessage());
+        assertTrue(e.getMessage().contains("needs its encoders"), e.getMessage());
     }
 
     @Test
     void distortionsAreDrawnFromEveryCategoryAndCodecSetting() {
         // drawing only constructs the codec objects; nothing is run, so no ffmpeg is needed
-        Ffmpeg none = new Ffmpeg(Path.of("/nonexistent/ffmpeg"));
+        Codecs none = Codecs.os(new Ffmpeg(Path.of("/nonexistent/ffmpeg")));
         Set<String> seen = new HashSet<>();
         SplittableRandom r = new SplittableRandom(1);
         for (int i = 0; i < 400; i++) {

@@ -1,28 +1,21 @@
 package org.lockey.eval.distortion;
 
 /**
- * Table I columns {@code mp3_64k}, {@code mp3_128k}, {@code mp3_256k}: an MP3 round trip through
- * LAME (ffmpeg's {@code libmp3lame}, constant bit rate {@code -b:a}), as described in
- * {@link FfmpegCodec}.
+ * Table I columns {@code mp3_64k}, {@code mp3_128k}, {@code mp3_256k}: an MP3 round trip through LAME (constant bit rate), as described in {@link LossyCodec}; the engine per backend is {@link Codecs#mp3(int)}'s.
  */
-public final class Mp3 extends FfmpegCodec {
-    /** MP3 at {@code kbps} kbit/s with this machine's ffmpeg. */
+public final class Mp3 extends LossyCodec {
+    /** At {@code kbps} kbit/s with the backend of {@link CodecBackend#configured()}. */
     public Mp3(int kbps) {
-        this(Ffmpeg.system(), kbps);
+        this(Codecs.configured().engineFor("mp3"), kbps);
     }
 
-    /** MP3 at {@code kbps} kbit/s with the given ffmpeg. */
-    public Mp3(Ffmpeg ffmpeg, int kbps) {
-        super(ffmpeg, kbps);
-    }
-
-    @Override
-    public String encoder() {
-        return "libmp3lame";
+    /** At {@code kbps} kbit/s with the given engine. */
+    public Mp3(CodecEngine engine, int kbps) {
+        super(engine, kbps);
     }
 
     @Override
-    public String extension() {
+    public String format() {
         return "mp3";
     }
 }

@@ -1,28 +1,21 @@
 package org.lockey.eval.distortion;
 
 /**
- * Table I columns {@code ogg_64k}, {@code ogg_128k}, {@code ogg_256k}: an Ogg Vorbis round trip
- * through ffmpeg's {@code libvorbis} (average bit rate {@code -b:a}, which libvorbis treats as a
- * nominal target), as described in {@link FfmpegCodec}.
+ * Table I columns {@code ogg_64k}, {@code ogg_128k}, {@code ogg_256k}: an Ogg Vorbis round trip, as described in {@link LossyCodec}; the engine per backend is {@link Codecs#ogg(int)}'s.
  */
-public final class Ogg extends FfmpegCodec {
-    /** Vorbis at {@code kbps} kbit/s with this machine's ffmpeg. */
+public final class Ogg extends LossyCodec {
+    /** At {@code kbps} kbit/s with the backend of {@link CodecBackend#configured()}. */
     public Ogg(int kbps) {
-        this(Ffmpeg.system(), kbps);
+        this(Codecs.configured().engineFor("ogg"), kbps);
     }
 
-    /** Vorbis at {@code kbps} kbit/s with the given ffmpeg. */
-    public Ogg(Ffmpeg ffmpeg, int kbps) {
-        super(ffmpeg, kbps);
-    }
-
-    @Override
-    public String encoder() {
-        return "libvorbis";
+    /** At {@code kbps} kbit/s with the given engine. */
+    public Ogg(CodecEngine engine, int kbps) {
+        super(engine, kbps);
     }
 
     @Override
-    public String extension() {
+    public String format() {
         return "ogg";
     }
 }

@@ -21,7 +21,17 @@ class DistortionsTest {
         assertEquals(List.of("orig", "mp3_128k"),
                 Distortions.parse("orig, mp3_128k").stream().map(Distortion::name).toList());
         LockeyException e = assertThrows(LockeyException.class, () -> Distortions.byName("mp3_96k"));
-        assertTrue(e.getMessage().contains("eq, gaus"), e.getMessage());
+        assertTrue(e.getMessage().contains("eq, gaus") && e.getMessage().contains("aac_64k"), e.getMessage());
+    }
+
+    @Test
+    void aacAndOpusAreOptInColumnsOutsideTableI() {
+        List<String> optIn = List.of("aac_64k", "aac_128k", "opus_32k", "opus_64k");
+        assertEquals(optIn, Distortions.optInNames());
+        assertTrue(Distortions.names().stream().noneMatch(optIn::contains), "the paper's table stays as it is");
+        assertEquals(List.of("orig", "aac_128k", "opus_32k"),
+                Distortions.parse("orig,aac_128k,opus_32k").stream().map(Distortion::name).toList());
+        assertEquals(48000, ((LossyCodec) Distortions.byName("opus_64k")).codecRate());
     }
 
     @Test
