@@ -38,6 +38,7 @@ public final class Commands {
             new EvalCommands.AttackCommand(),
             new EvalCommands.KeyCapacityCommand(),
             new EvalCommands.KeySizeCommand(),
+            new EvalCommands.DetectionCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());
 
