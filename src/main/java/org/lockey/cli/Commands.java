@@ -39,6 +39,7 @@ public final class Commands {
             new EvalCommands.AttackCommand(),
             new EvalCommands.KeyCapacityCommand(),
             new EvalCommands.KeySizeCommand(),
+            new EvalCommands.DetectionCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());
 

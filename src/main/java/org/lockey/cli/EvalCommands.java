@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -14,6 +15,9 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
+import org.lockey.eval.DetectionCalibration;
+import org.lockey.eval.DetectionEval;
+import org.lockey.eval.DetectionReport;
 import org.lockey.eval.KeySize;
 import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.ResultTable;
@@ -30,7 +34,13 @@ import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.WatermarkModel;
 
-/** {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}, {@code keysize}: the paper's objective results. */
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}, {@code keysize}: the
+ * paper's objective results; {@code eval detection}: the watermark's detection threshold.
+ */
 final class EvalCommands {
     private EvalCommands() {
     }
@@ -550,6 +560,184 @@ final class EvalCommands {
             System.out.printf(Locale.ROOT, "written to %s (.csv, .json%s) in %.1f min%n",
                     s.out().resolve("keysize.md"), o.rows().isEmpty() ? "; no plot: no size done" : ", keysize.png",
                     (System.nanoTime() - t0) / 60e9);
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey eval detection}: issue 18 part 3, the detection threshold from measured false and true positives. */
+    static final class DetectionCommand implements Command {
+        /** The segment lengths by default, seconds. */
+        static final String DEFAULT_LENGTHS = "1,2,3,5,10";
+        /** Below this many never-watermarked segments a 0.1 % false-positive rate cannot be told from 0. */
+        static final int RECOMMENDED_NEGATIVES = 1000;
+
+        @Override
+        public String name() {
+            return "eval detection";
+        }
+
+        @Override
+        public String summary() {
+            return "calibrate detection: false positives on never-watermarked audio, true positives per distortion, "
+                    + "the threshold";
+        }
+
+        @Override
+        public String details() {
+            return "\nNever-watermarked segments, per length of --lengths: --segments crops of the speech and of the music "
+                    + "(every split, concatenated, resampled to the model's rate; seeded offsets), one of digital silence, "
+                    + "--noise-segments each of white and pink noise at -60 dBFS and at full scale, and --keyed-segments "
+                    + "outputs of every --keyed model with seeded invalid keys (outside the valid set of the --registry "
+                    + "given in the same position, else uniform). Watermarked segments: --positives crops of the speech and "
+                    + "of the music per length, a random payload embedded at --sdr, decoded after every distortion. For "
+                    + "every threshold of --thresholds: the false-positive rate (any payload reported) with its one-sided "
+                    + "95 % upper bound, and the true-positive rate (the embedded payload reported) per distortion; the "
+                    + "threshold chosen is the smallest whose false-positive rate is at most --target-fp. Writes "
+                    + "OUT/detection.md, .csv (the sweep) and .json; --write-threshold also stores the chosen threshold "
+                    + "as detect_threshold in the watermark model's config.json. docs/silentcipher.md, Detection threshold.";
+        }
+
+        @Override
+        public Options options() {
+            return new Options()
+                    .addOption(required("watermark", "DIR", "watermark model to calibrate"))
+                    .addOption(required("out", "DIR", "write detection.md/.csv/.json there"))
+                    .addOption(opt("data", "DIR", "speech, every split used (default reference-data/speech)"))
+                    .addOption(opt("music", "DIR", "music, every split used (default reference-data/music)"))
+                    .addOption(Option.builder().longOpt("keyed").hasArgs().argName("MODEL_DIR")
+                            .desc("keyed models whose invalid-key outputs are negatives (a finetune run or its model/)")
+                            .build())
+                    .addOption(Option.builder().longOpt("registry").hasArgs().argName("FILE")
+                            .desc("key registries of the --keyed models, in the same order (default: invalid keys "
+                                    + "drawn uniformly)").build())
+                    .addOption(opt("lengths", "LIST", "segment lengths in seconds (default " + DEFAULT_LENGTHS + ")"))
+                    .addOption(opt("segments", "N", "never-watermarked crops per source and length (default 100)"))
+                    .addOption(opt("noise-segments", "N", "segments per noise kind and length (default 10)"))
+                    .addOption(opt("keyed-segments", "N", "invalid-key outputs per keyed model and length (default 20)"))
+                    .addOption(opt("positives", "N", "watermarked crops per source and length (default 10)"))
+                    .addOption(distortionsOption())
+                    .addOption(opt("sdr", "DB", "watermark SDR (default: the watermark model's message_sdr)"))
+                    .addOption(opt("thresholds", "FROM:TO:STEP", "thresholds swept (default 0.30:0.95:0.01)"))
+                    .addOption(opt("target-fp", "RATE", "largest false-positive rate accepted (default 0.001)"))
+                    .addOption(opt("seed", "S", "seed (default 1)"))
+                    .addOption(opt("write-threshold", null, "store the chosen threshold as detect_threshold in the "
+                            + "watermark model's config.json"));
+        }
+
+        /** {@code --lengths}: positive seconds, comma separated. */
+        static List<Double> lengths(CommandLine cl) {
+            String v = cl.getOptionValue("lengths", DEFAULT_LENGTHS);
+            List<Double> out = new ArrayList<>();
+            for (String part : v.split(",", -1)) {
+                double s;
+                try {
+                    s = Double.parseDouble(part.strip());
+                } catch (NumberFormatException e) {
+                    throw new LockeyException("--lengths: '" + part.strip() + "' is not a number (in '" + v + "')");
+                }
+                if (!(s > 0) || Double.isInfinite(s)) {
+                    throw new LockeyException("--lengths: " + part.strip() + " is not a positive number of seconds");
+                }
+                out.add(s);
+            }
+            return out;
+        }
+
+        static int count(CommandLine cl, String opt, int fallback) {
+            int n = Options2.intValue(cl, opt, fallback);
+            if (n < 0) {
+                throw new LockeyException("--" + opt + " must be at least 0, not " + n);
+            }
+            return n;
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            Path wmDir = Path.of(cl.getOptionValue("watermark"));
+            WatermarkModel wm = WatermarkModel.load(wmDir);
+            wm.requireMessageDecoder("calibrate detection");
+            List<Double> lengths = lengths(cl);
+            DetectionCalibration.ThresholdGrid grid = cl.hasOption("thresholds")
+                    ? DetectionCalibration.ThresholdGrid.parse(cl.getOptionValue("thresholds"))
+                    : DetectionCalibration.ThresholdGrid.DEFAULT;
+            double target = Options2.doubleValue(cl, "target-fp", DetectionCalibration.DEFAULT_TARGET_FP_RATE);
+            if (!(target >= 0 && target < 1)) {
+                throw new LockeyException("--target-fp must be in [0, 1), not " + cl.getOptionValue("target-fp"));
+            }
+            List<Distortion> ds = distortions(cl);
+            DetectionEval.Settings s = new DetectionEval.Settings(lengths,
+                    count(cl, "segments", 100), count(cl, "noise-segments", 10), count(cl, "keyed-segments", 20),
+                    count(cl, "positives", 10), ds,
+                    Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()),
+                    Options2.longValue(cl, "seed", 1));
+            Path speech = Path.of(cl.getOptionValue("data", "reference-data/speech"));
+            Path music = Path.of(cl.getOptionValue("music", "reference-data/music"));
+            String[] keyedDirs = cl.hasOption("keyed") ? cl.getOptionValues("keyed") : new String[0];
+            String[] registries = cl.hasOption("registry") ? cl.getOptionValues("registry") : new String[0];
+            if (registries.length > 0 && registries.length != keyedDirs.length) {
+                throw new LockeyException("--registry: " + registries.length + " registries for " + keyedDirs.length
+                        + " --keyed models (give one per model, in the same order, or none)");
+            }
+            List<DetectionEval.CleanStream> clean = List.of(
+                    DetectionEval.CleanStream.of("speech", AudioDataset.load(speech, null, wm.sampleRate())),
+                    DetectionEval.CleanStream.of("music", AudioDataset.load(music, null, wm.sampleRate())));
+            List<DetectionEval.KeyedModel> keyed = new ArrayList<>();
+            for (int i = 0; i < keyedDirs.length; i++) {
+                Optional<KeyRegistry> registry = registries.length == 0 ? Optional.empty()
+                        : Optional.of(KeyRegistry.load(Path.of(registries[i])));
+                keyed.add(DetectionEval.KeyedModel.load(Path.of(keyedDirs[i]), registry, speech, music));
+            }
+            long t0 = System.nanoTime();
+            DetectionEval.Measurement m = DetectionEval.run(wm, clean, keyed, s);
+            List<String> names = ds.stream().map(Distortion::name).toList();
+            var calibration = DetectionCalibration.calibrate(m.negatives(), m.positives(), names, grid,
+                    target);
+            var current = DetectionCalibration.at(wm.detectThreshold(), m.negatives(), m.positives(),
+                    names);
+            ObjectNode settings = new ObjectMapper().createObjectNode();
+            settings.put("watermark", wmDir.toString());
+            settings.put("speech", speech.toString());
+            settings.put("music", music.toString());
+            settings.put("keyed", String.join(",", keyedDirs));
+            settings.put("registry", String.join(",", registries));
+            settings.put("lengths", lengths.toString());
+            settings.put("segments", s.cleanPerLength());
+            settings.put("noise_segments", s.noisePerLength());
+            settings.put("keyed_segments", s.keyedPerLength());
+            settings.put("positives", s.positivesPerLength());
+            settings.put("sdr_db", s.sdrDb());
+            settings.put("thresholds", grid.from() + ":" + grid.to() + ":" + grid.step());
+            settings.put("seed", s.seed());
+            String title = String.format(Locale.ROOT, "detection of %s: %d never-watermarked segments, %d watermarked "
+                    + "(x %d distortions) at %.1f dB", wmDir, m.negatives().size(),
+                    m.positives().size() / Math.max(1, names.size() - m.unavailable().size()),
+                    names.size() - m.unavailable().size(), s.sdrDb());
+            DetectionReport report = new DetectionReport(title, calibration, current,
+                    m.negatives(), m.positives(), names, m.unavailable(), settings);
+            Path out = Path.of(cl.getOptionValue("out"));
+            report.write(out);
+            System.out.println(report.summary().markdown());
+            System.out.println(report.negativesBySource().markdown());
+            if (m.negatives().size() < RECOMMENDED_NEGATIVES) {
+                System.out.printf(Locale.ROOT, "note: %d never-watermarked segments (< %d): the upper bound of the "
+                        + "false-positive rate stays above 0.1 %% even with none found%n", m.negatives().size(),
+                        RECOMMENDED_NEGATIVES);
+            }
+            System.out.printf(Locale.ROOT, "written to %s (.csv, .json) in %.1f min%n",
+                    out.resolve(DetectionReport.STEM + ".md"), (System.nanoTime() - t0) / 60e9);
+            if (calibration.chosen().isEmpty()) {
+                System.out.printf(Locale.ROOT, "no threshold of %s:%s:%s keeps false positives at or below %s%s%n",
+                        grid.from(), grid.to(), grid.step(), target,
+                        cl.hasOption("write-threshold") ? "; " + wmDir.resolve(WatermarkModel.CONFIG_FILE) + " not changed" : "");
+                return NEGATIVE;
+            }
+            double chosen = calibration.chosen().get().threshold();
+            System.out.printf(Locale.ROOT, "chosen threshold %.2f (the model's: %.2f)%n", chosen, wm.detectThreshold());
+            if (cl.hasOption("write-threshold")) {
+                WatermarkModel.writeDetectThreshold(wmDir, chosen);
+                System.out.printf(Locale.ROOT, "detect_threshold %.2f written to %s (was %.2f)%n", chosen,
+                        wmDir.resolve(WatermarkModel.CONFIG_FILE), wm.detectThreshold());
+            }
             return OK;
         }
     }

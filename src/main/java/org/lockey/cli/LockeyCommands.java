@@ -25,6 +25,7 @@ import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
 import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.model.silentcipher.WatermarkDetector;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Checkpoint;
 import org.lockey.train.Curriculum;
@@ -396,7 +397,9 @@ final class LockeyCommands {
         public String details() {
             return "\nA clip whose key was revoked (keys revoke) is reported as \"revoked: USER\" with the time of"
                     + " revocation (in the CSV: the note column). Exit codes: 0 every clip traced to a user (revoked"
-                    + " users included), 1 a clip matches no issued key (or carries no watermark), 2 an error. A"
+                    + " users included), 1 a clip matches no issued key or carries no watermark (silence, no message, or a"
+                    + " confidence below the watermark model's detect_threshold: audio that was never watermarked is"
+                    + " not traced to a user), 2 an error. A"
                     + " directory gives one CSV row per clip (--csv FILE, default stdout).";
         }
 
@@ -411,16 +414,34 @@ final class LockeyCommands {
                             + " its user (default 2)"));
         }
 
+        /** What a clip's answer says. */
+        enum Verdict {
+            /** A watermark names an issued key's holder (revoked or not). */
+            USER,
+            /** No watermark is reported (no message, silence, or a confidence below the detection threshold). */
+            NO_WATERMARK,
+            /** A watermark is reported, but its payload is not within {@code --max-distance} of an issued key. */
+            NO_MATCHING_KEY
+        }
+
         /**
          * One clip's answer.
          *
          * @param file       the clip
+         * @param verdict    what the answer says
          * @param holder     the record of the issued key that names the clip's user (revoked or not), when one does
          * @param distance   Hamming distance from the decoded payload to the nearest issued key (-1: none decoded)
          * @param confidence the watermark decoder's confidence
          * @param note       why no user is named, or the revocation of the one named (empty otherwise)
          */
-        record Result(String file, Optional<KeyRegistry.Issued> holder, int distance, double confidence, String note) {
+        record Result(String file, Verdict verdict, Optional<KeyRegistry.Issued> holder, int distance, double confidence,
+                String note) {
+            Result {
+                if ((verdict == Verdict.USER) != holder.isPresent()) {
+                    throw new IllegalArgumentException(verdict + " with " + (holder.isPresent() ? "a" : "no") + " holder");
+                }
+            }
+
             boolean found() {
                 return holder.isPresent();
             }
@@ -455,9 +476,10 @@ final class LockeyCommands {
             } else {
                 files.add(in);
             }
+            WatermarkDetector detector = new WatermarkDetector(wm);
             List<Result> results = new ArrayList<>();
             for (Path f : files) {
-                results.add(trace(f, wm, registry, maxDistance));
+                results.add(trace(f, detector, wm, registry, maxDistance));
             }
             if (!Files.isDirectory(in)) {
                 Result r = results.get(0);
@@ -468,6 +490,8 @@ final class LockeyCommands {
                 } else if (r.found()) {
                     System.out.printf(Locale.ROOT, "%s: user %s (Hamming distance %d, confidence %.2f)%n", r.file(),
                             r.user(), r.distance(), r.confidence());
+                } else if (r.verdict() == Verdict.NO_WATERMARK) {
+                    System.out.printf(Locale.ROOT, "%s: %s; not traced to a user%n", r.file(), r.note());
                 } else {
                     System.out.printf(Locale.ROOT, "%s: no issued key matches (%s)%n", r.file(), r.note());
                 }
@@ -489,7 +513,8 @@ final class LockeyCommands {
             return results.stream().allMatch(Result::found) ? OK : NOT_FOUND;
         }
 
-        static Result trace(Path f, WatermarkModel wm, KeyRegistry registry, int maxDistance) {
+        static Result trace(Path f, WatermarkDetector detector, WatermarkModel wm, KeyRegistry registry,
+                int maxDistance) {
             Audio a = Wav.read(f);
             float[] x = a.mono();
             if (a.sampleRate() != wm.sampleRate()) {
@@ -499,23 +524,36 @@ final class LockeyCommands {
             if (wm.config().frames(x.length) < period) {
                 throw new LockeyException(f + ": shorter than one message period (" + period + " frames)");
             }
-            PayloadCodec.Decoded d = wm.silentCipher().decodePayload(x, wm.payloadBits());
-            String name = f.toString();
-            if (!d.found() || d.confidence() < wm.detectThreshold()) {
-                return new Result(name, Optional.empty(), -1, d.confidence(), "no watermark found");
+            return verdict(f.toString(), detector.read(x), wm.detectThreshold(), registry, maxDistance);
+        }
+
+        /**
+         * The answer for a clip read as {@code reading}: a user only when {@link WatermarkDetector#reports} a
+         * watermark at {@code threshold} (so audio that never carried one is never traced once the threshold keeps
+         * false positives out: {@code eval detection}) and its payload is within {@code maxDistance} bits of an
+         * issued key.
+         */
+        static Result verdict(String file, PayloadCodec.Decoded reading, double threshold, KeyRegistry registry,
+                int maxDistance) {
+            if (!WatermarkDetector.reports(reading, threshold)) {
+                String why = !reading.found() ? reading.problem()
+                        : String.format(Locale.ROOT, "confidence %.3f < threshold %.3f", reading.confidence(), threshold);
+                return new Result(file, Verdict.NO_WATERMARK, Optional.empty(), -1, reading.confidence(),
+                        "no watermark found: " + why);
             }
-            Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(d.bits()));
+            Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(reading.bits()));
             var match = registry.nearest(decoded);
             if (match.isEmpty()) {
-                return new Result(name, Optional.empty(), -1, d.confidence(), "no key issued yet");
+                return new Result(file, Verdict.NO_MATCHING_KEY, Optional.empty(), -1, reading.confidence(),
+                        "no key issued yet");
             }
             if (match.get().hamming() > maxDistance) {
-                return new Result(name, Optional.empty(), match.get().hamming(), d.confidence(),
-                        "nearest issued key is " + match.get().hamming() + " bits away");
+                return new Result(file, Verdict.NO_MATCHING_KEY, Optional.empty(), match.get().hamming(),
+                        reading.confidence(), "nearest issued key is " + match.get().hamming() + " bits away");
             }
             KeyRegistry.Issued holder = match.get().issued();
             String note = holder.revokedAt().map(at -> "revoked: " + holder.user() + " at " + at).orElse("");
-            return new Result(name, Optional.of(holder), match.get().hamming(), d.confidence(), note);
+            return new Result(file, Verdict.USER, Optional.of(holder), match.get().hamming(), reading.confidence(), note);
         }
     }
 }

@@ -25,6 +25,7 @@ import org.lockey.eval.metric.Sdr;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
+import org.lockey.model.silentcipher.WatermarkDetector;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.nn.BatchNorm2d;
 import org.lockey.train.Progress;
@@ -380,8 +381,8 @@ final class WatermarkCommands {
             Path in = Path.of(cl.getOptionValue("in"));
             Audio audio = Wav.read(in);
             float[] x = toModelRate(audio.mono(), audio.sampleRate(), model, in);
-            if (isSilent(x)) {
-                System.out.println("no watermark found (the audio is silent)");
+            if (WatermarkDetector.isSilent(x)) {
+                System.out.println("no watermark found (" + WatermarkDetector.SILENT + ")");
                 return NEGATIVE;
             }
             int periods = model.config().frames(x.length) / model.config().messageLen();
@@ -390,12 +391,12 @@ final class WatermarkCommands {
                         + "threshold more often on audio this short (docs/silentcipher.md, Detection threshold)%n", in,
                         periods, MIN_RELIABLE_PERIODS);
             }
-            PayloadCodec.Decoded d = model.codec().decode(model.silentCipher().decode(x).frameClasses());
+            PayloadCodec.Decoded d = new WatermarkDetector(model).read(x);
             if (!d.found()) {
                 System.out.printf(Locale.ROOT, "no watermark found (%s; confidence %.3f)%n", d.problem(), d.confidence());
                 return NEGATIVE;
             }
-            if (d.confidence() < threshold) {
+            if (!WatermarkDetector.reports(d, threshold)) {
                 System.out.printf(Locale.ROOT, "no watermark found (confidence %.3f < threshold %.3f)%n", d.confidence(),
                         threshold);
                 return NEGATIVE;

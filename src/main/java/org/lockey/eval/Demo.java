@@ -20,6 +20,7 @@ import org.lockey.io.AtomicFiles;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.PayloadCodec;
+import org.lockey.model.silentcipher.WatermarkDetector;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -231,7 +232,7 @@ public final class Demo {
     private static Trace trace(float[] y, KeyedSystem sys, KeyRegistry registry, int maxDistance) {
         var wm = sys.watermark();
         PayloadCodec.Decoded d = wm.silentCipher().decodePayload(y, wm.payloadBits());
-        if (!d.found() || d.confidence() < wm.detectThreshold()) {
+        if (!WatermarkDetector.reports(d, wm.detectThreshold())) {
             return new Trace("", -1, d.confidence());
         }
         Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(d.bits()));

@@ -14,7 +14,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A table of experiment results in the paper's layout: a header row, then rows whose first cells
- * are labels and whose other cells are numbers (NaN = not available, with a note). Written as
+ * are labels and whose other cells are numbers (NaN = not available, with a note; Integer and Long cells are
+ * counts, printed without decimals in Markdown). Written as
  * Markdown (for reports), CSV and JSON (raw numbers, for other tools), each atomically.
  */
 public final class ResultTable {
@@ -69,6 +70,10 @@ public final class ResultTable {
     }
 
     static String format(Object o) {
+        if (o instanceof Integer || o instanceof Long) {
+            // a count is printed as a count, not as 26.00
+            return String.valueOf(o);
+        }
         if (o instanceof Number n) {
             double v = n.doubleValue();
             if (Double.isNaN(v)) {

@@ -5,6 +5,8 @@
  * white-box attack of §V-C ({@link org.lockey.eval.Probe}, {@link org.lockey.eval.Attack}), the demo and its page
  * ({@link org.lockey.eval.Demo}, {@link org.lockey.eval.DemoReport}) and the key-size
  * experiment of Fig. 4 ({@link org.lockey.eval.KeySize}); see
- * {@code docs/evaluation.md}.
+ * {@code docs/evaluation.md}. The detection threshold of the watermark (issue 18): false and true positives
+ * measured by {@link org.lockey.eval.DetectionEval}, swept and chosen by {@link org.lockey.eval.DetectionCalibration},
+ * reported by {@link org.lockey.eval.DetectionReport} ({@code docs/silentcipher.md}, "Detection threshold").
  */
 package org.lockey.eval;

@@ -38,6 +38,14 @@ class ResultTableTest {
     }
 
     @Test
+    void countsArePrintedWithoutDecimals() {
+        ResultTable t = new ResultTable("counts", List.of("source", "segments", "rate"), 1)
+                .row(List.of("speech", 26, 0.5)).row(List.of("music", 1200L, 12.0));
+        assertTrue(t.markdown().contains("| speech | 26 | 0.500 |"), t.markdown());
+        assertTrue(t.markdown().contains("| music | 1200 | 12.00 |"), t.markdown());
+    }
+
+    @Test
     void plotsArePngImages() throws Exception {
         Path png = dir.resolve("p.png");
         Plots.xy(png, "SDR per key", "key", "SDR (dB)", List.of(

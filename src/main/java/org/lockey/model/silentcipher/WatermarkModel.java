@@ -193,6 +193,37 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
     }
 
     /**
+     * Sets {@code detect_threshold} in {@code dir}'s {@value #CONFIG_FILE} to {@code threshold} (the value
+     * {@code eval detection --write-threshold} chose), leaving every other field as it is; the file is replaced
+     * atomically. The weights and their metadata (a copy of the config at training time) are not touched.
+     *
+     * @throws LockeyException one line naming the file when it is missing, not a watermark model's config, or the
+     *                         threshold is not in [0, 1]
+     */
+    public static void writeDetectThreshold(Path dir, double threshold) {
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new LockeyException("detect threshold " + threshold + " is not in [0, 1]");
+        }
+        Path cfg = dir.resolve(CONFIG_FILE);
+        JsonNode n;
+        try {
+            n = JSON.readTree(cfg.toFile());
+        } catch (IOException e) {
+            throw new LockeyException(cfg + ": cannot read (" + e.getMessage() + ")");
+        }
+        if (!(n instanceof ObjectNode o) || !KIND.equals(n.path("kind").asText(""))) {
+            throw new LockeyException(cfg + ": not a watermark model's config (kind '" + n.path("kind").asText("")
+                    + "')");
+        }
+        o.put("detect_threshold", threshold);
+        try {
+            AtomicFiles.writeString(cfg, JSON.writeValueAsString(o) + "\n");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * A model directory from a released SilentCipher checkpoint with its message decoder: {@code hparams.yaml}
      * and the three state dicts {@code enc_c}, {@code dec_c}, {@code dec_m_0} converted to safetensors (keys
      * as upstream saves them, {@code module.} prefixes allowed). See {@link #importUpstream(Path, Path, Path, Path)}.

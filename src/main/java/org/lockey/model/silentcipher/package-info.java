@@ -9,6 +9,7 @@
  * {@link org.lockey.model.silentcipher.MsgDecoder} ({@code dec_m_0}) are the three networks under
  * their checkpoint names; {@link org.lockey.model.silentcipher.SilentCipher} runs the embedding and
  * decoding of upstream {@code server.py}; {@link org.lockey.model.silentcipher.PayloadCodec} is the
- * payload <-> per-frame class format. See {@code docs/silentcipher.md}.
+ * payload <-> per-frame class format; {@link org.lockey.model.silentcipher.WatermarkDetector} is the detection
+ * rule {@code watermark detect} and {@code trace} apply. See {@code docs/silentcipher.md}.
  */
 package org.lockey.model.silentcipher;

@@ -1,0 +1,191 @@
+package org.lockey.eval;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.lockey.eval.DetectionCalibration.Count;
+import org.lockey.eval.DetectionCalibration.Negative;
+import org.lockey.eval.DetectionCalibration.Positive;
+import org.lockey.eval.DetectionCalibration.Row;
+import org.lockey.io.AtomicFiles;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The tables of {@code eval detection}: {@code detection.md} (all four tables), {@code detection.csv} (the sweep,
+ * one row per threshold) and {@code detection.json} (the chosen and current thresholds, the settings and every
+ * table), each written atomically.
+ *
+ * <ol>
+ * <li>summary: the chosen threshold and the model's current one, with the false-positive count, rate and upper
+ * bound and the true-positive rate per distortion;</li>
+ * <li>negatives: per source and length, the segments, how many the end-token rule alone calls a message, the
+ * largest confidence and the false positives at the reported threshold;</li>
+ * <li>true positives per source and length at the reported threshold, per distortion;</li>
+ * <li>the sweep.</li>
+ * </ol>
+ * The reported threshold is the chosen one, or the model's when no threshold of the grid meets the target.
+ *
+ * @param title          what was measured (model, counts)
+ * @param calibration    the sweep and the choice
+ * @param current        the rates at the model's current threshold
+ * @param negatives      every never-watermarked reading
+ * @param positives      every watermarked reading
+ * @param distortions    the distortion columns in order
+ * @param unavailable    distortions that could not run, with why
+ * @param settings       the command's settings, for the JSON
+ */
+public record DetectionReport(String title, DetectionCalibration.Result calibration, Row current,
+        List<Negative> negatives, List<Positive> positives, List<String> distortions, Map<String, String> unavailable,
+        ObjectNode settings) {
+    /** File stem of the outputs. */
+    public static final String STEM = "detection";
+
+    /** The threshold the per-source tables use: the chosen one, else the model's. */
+    public double reportedThreshold() {
+        return calibration.chosen().map(Row::threshold).orElse(current.threshold());
+    }
+
+    /** Table 1: the chosen threshold and the model's current one. */
+    public ResultTable summary() {
+        List<String> cols = new ArrayList<>(List.of("threshold", "value", "negatives", "false_positives", "fp_rate",
+                "fp_upper95"));
+        distortions.forEach(d -> cols.add("tp_" + d));
+        cols.add("min_tp");
+        cols.add("misreads");
+        ResultTable t = new ResultTable(title, cols, 1);
+        calibration.chosen().ifPresent(r -> t.row(summaryRow(String.format(Locale.ROOT,
+                "chosen (smallest with fp_rate <= %s)", percent(calibration.targetFpRate())), r)));
+        t.row(summaryRow("the model's current detect_threshold", current));
+        if (calibration.chosen().isEmpty()) {
+            t.note(String.format(Locale.ROOT, "No threshold of the grid keeps the false-positive rate at or below %s "
+                    + "(at the largest, %s: %d of %d).", percent(calibration.targetFpRate()),
+                    DetectionCalibration.format(last().threshold()), last().falsePositives().hits(),
+                    last().falsePositives().trials()));
+        }
+        t.note("fp_upper95: exact one-sided 95 % upper bound of the false-positive rate (Clopper-Pearson; for 0 "
+                + "found, 1 - 0.05^(1/n), about 3/n). tp: reported with exactly the embedded payload; misreads: "
+                + "reported with another payload (all distortions).");
+        unavailable.forEach((d, why) -> t.note(d + ": skipped (" + why + ")"));
+        return t;
+    }
+
+    private Row last() {
+        return calibration.sweep().get(calibration.sweep().size() - 1);
+    }
+
+    private List<Object> summaryRow(String label, Row r) {
+        List<Object> row = new ArrayList<>(List.of(label, r.threshold(), r.falsePositives().trials(),
+                r.falsePositives().hits(), r.falsePositives().rate(), r.fpUpperBound()));
+        distortions.forEach(d -> row.add(r.truePositives().get(d).rate()));
+        row.add(r.minTruePositiveRate());
+        row.add(r.misreads().values().stream().mapToInt(Count::hits).sum());
+        return row;
+    }
+
+    /** Table 2: never-watermarked segments per source and length. */
+    public ResultTable negativesBySource() {
+        double t = reportedThreshold();
+        ResultTable table = new ResultTable(String.format(Locale.ROOT,
+                "never-watermarked segments per source (false positives at %s)", DetectionCalibration.format(t)),
+                List.of("source", "seconds", "segments", "message_found", "max_confidence", "false_positives"), 1);
+        Map<String, List<Negative>> groups = new LinkedHashMap<>();
+        for (Negative n : negatives) {
+            groups.computeIfAbsent(n.source() + "\u0000" + n.seconds(), k -> new ArrayList<>()).add(n);
+        }
+        for (List<Negative> g : groups.values()) {
+            table.row(List.of(g.get(0).source(), g.get(0).seconds(), g.size(),
+                    g.stream().filter(Negative::found).count(),
+                    g.stream().mapToDouble(Negative::confidence).max().orElse(Double.NaN),
+                    g.stream().filter(n -> n.detectedAt(t)).count()));
+        }
+        table.note("message_found: the end-token rule alone (exactly one end token among the per-position modes), "
+                + "whatever the confidence.");
+        return table;
+    }
+
+    /** Table 3: true-positive rate per source and length at the reported threshold, per distortion. */
+    public ResultTable truePositivesByLength() {
+        double t = reportedThreshold();
+        List<String> cols = new ArrayList<>(List.of("source", "seconds", "segments"));
+        cols.addAll(distortions);
+        ResultTable table = new ResultTable(String.format(Locale.ROOT,
+                "watermarked segments: true-positive rate per source and length at %s", DetectionCalibration.format(t)),
+                cols, 1);
+        Map<String, List<Positive>> groups = new LinkedHashMap<>();
+        for (Positive p : positives) {
+            groups.computeIfAbsent(p.source() + "\u0000" + p.seconds(), k -> new ArrayList<>()).add(p);
+        }
+        for (List<Positive> g : groups.values()) {
+            List<Object> row = new ArrayList<>(List.of(g.get(0).source(), g.get(0).seconds(),
+                    g.stream().filter(p -> p.distortion().equals(g.get(0).distortion())).count()));
+            for (String d : distortions) {
+                List<Positive> pd = g.stream().filter(p -> p.distortion().equals(d)).toList();
+                row.add(pd.isEmpty() ? Double.NaN : pd.stream().filter(p -> p.trueAt(t)).count() / (double) pd.size());
+            }
+            table.row(row);
+        }
+        return table;
+    }
+
+    /** Table 4: every threshold of the grid. */
+    public ResultTable sweep() {
+        List<String> cols = new ArrayList<>(List.of("threshold", "false_positives", "fp_rate", "fp_upper95"));
+        distortions.forEach(d -> cols.add("tp_" + d));
+        cols.add("min_tp");
+        ResultTable table = new ResultTable("sweep: false-positive and true-positive rates per threshold", cols, 0);
+        for (Row r : calibration.sweep()) {
+            List<Object> row = new ArrayList<>(List.of(r.threshold(), r.falsePositives().hits(),
+                    r.falsePositives().rate(), r.fpUpperBound()));
+            distortions.forEach(d -> row.add(r.truePositives().get(d).rate()));
+            row.add(r.minTruePositiveRate());
+            table.row(row);
+        }
+        return table;
+    }
+
+    /** detection.md. */
+    public String markdown() {
+        return summary().markdown() + "\n" + negativesBySource().markdown() + "\n" + truePositivesByLength().markdown()
+                + "\n" + sweep().markdown();
+    }
+
+    /** detection.json. */
+    public ObjectNode json() {
+        ObjectNode o = new ObjectMapper().createObjectNode();
+        o.put("title", title);
+        Optional<Row> chosen = calibration.chosen();
+        if (chosen.isPresent()) {
+            o.put("chosen_threshold", chosen.get().threshold());
+        } else {
+            o.putNull("chosen_threshold");
+        }
+        o.put("current_threshold", current.threshold());
+        o.put("target_fp_rate", calibration.targetFpRate());
+        o.put("negatives", negatives.size());
+        o.put("positives", positives.size());
+        o.set("settings", settings);
+        o.set("summary", summary().json());
+        o.set("negatives_by_source", negativesBySource().json());
+        o.set("true_positives_by_length", truePositivesByLength().json());
+        o.set("sweep", sweep().json());
+        return o;
+    }
+
+    /** Writes detection.md, .csv (the sweep) and .json into {@code dir}, each atomically. */
+    public void write(Path dir) {
+        AtomicFiles.writeString(dir.resolve(STEM + ".md"), markdown());
+        AtomicFiles.writeString(dir.resolve(STEM + ".csv"), sweep().csv());
+        AtomicFiles.writeString(dir.resolve(STEM + ".json"), json().toPrettyString() + "\n");
+    }
+
+    static String percent(double rate) {
+        return String.format(Locale.ROOT, "%.2f %%", 100 * rate);
+    }
+}

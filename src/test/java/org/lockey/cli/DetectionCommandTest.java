@@ -1,0 +1,94 @@
+package org.lockey.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lockey.model.silentcipher.WatermarkModel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** {@code eval detection} end to end on a few short segments with the shipped 22.05 kHz watermark model. */
+class DetectionCommandTest {
+    static final Path SHIPPED = Path.of("reference-data/models/watermark-22k");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesTheReportWithRatesInTheUnitIntervalAndStoresTheThreshold() throws Exception {
+        Path model = dir.resolve("wm");
+        Files.createDirectories(model);
+        for (String f : List.of(WatermarkModel.CONFIG_FILE, WatermarkModel.MODEL_FILE)) {
+            Files.copy(SHIPPED.resolve(f), model.resolve(f));
+        }
+        String shippedConfig = Files.readString(SHIPPED.resolve(WatermarkModel.CONFIG_FILE));
+        Path out = dir.resolve("out");
+        MainTest.Run r = MainTest.run("eval", "detection", "--watermark", model.toString(), "--out", out.toString(),
+                "--lengths", "1,2", "--segments", "2", "--noise-segments", "1", "--keyed-segments", "0",
+                "--positives", "1", "--distortions", "orig,gaus", "--target-fp", "0.5", "--write-threshold");
+        assertEquals(Command.OK, r.code(), r.out() + r.err());
+        for (String f : List.of("detection.md", "detection.csv", "detection.json")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        JsonNode j = new ObjectMapper().readTree(out.resolve("detection.json").toFile());
+        // per length: 2 sources x 2 crops + 1 silence + 4 noise kinds x 1 = 9; two lengths
+        assertEquals(18, j.get("negatives").asInt());
+        // 2 sources x 1 crop x 2 lengths, each after 2 distortions
+        assertEquals(8, j.get("positives").asInt());
+        JsonNode sweep = j.get("sweep").get("rows");
+        assertEquals(66, sweep.size());
+        for (JsonNode row : sweep) {
+            for (String c : List.of("fp_rate", "fp_upper95", "tp_orig", "tp_gaus", "min_tp")) {
+                double v = row.get(c).asDouble();
+                assertTrue(v >= 0 && v <= 1, c + " = " + v + " at " + row.get("threshold"));
+            }
+        }
+        // with a 50 % target some threshold qualifies; it is the first row whose rate is at most 0.5
+        double chosen = j.get("chosen_threshold").asDouble();
+        for (JsonNode row : sweep) {
+            if (row.get("fp_rate").asDouble() <= 0.5) {
+                assertEquals(row.get("threshold").asDouble(), chosen, 0);
+                break;
+            }
+        }
+        List<String> csv = Files.readAllLines(out.resolve("detection.csv"));
+        assertEquals("threshold,false_positives,fp_rate,fp_upper95,tp_orig,tp_gaus,min_tp", csv.get(0));
+        assertEquals(67, csv.size());
+        String md = Files.readString(out.resolve("detection.md"));
+        assertTrue(md.contains("| silence | 1.000 | 1 | 0 | 0.000 | 0 |"), md);
+        // --write-threshold changed only detect_threshold, in the copy; the shipped model is untouched
+        JsonNode cfg = new ObjectMapper().readTree(model.resolve(WatermarkModel.CONFIG_FILE).toFile());
+        assertEquals(chosen, cfg.get("detect_threshold").asDouble(), 0);
+        assertEquals(chosen, WatermarkModel.load(model).detectThreshold(), 0);
+        JsonNode before = new ObjectMapper().readTree(shippedConfig);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) before).put("detect_threshold", chosen);
+        assertEquals(before, cfg);
+        assertEquals(shippedConfig, Files.readString(SHIPPED.resolve(WatermarkModel.CONFIG_FILE)));
+    }
+
+    @Test
+    void badInputGetsOneLine() {
+        MainTest.Run lengths = MainTest.run("eval", "detection", "--watermark", SHIPPED.toString(), "--out",
+                dir.resolve("o").toString(), "--lengths", "1,0");
+        assertEquals(Command.USAGE, lengths.code());
+        assertTrue(lengths.err().contains("--lengths: 0 is not a positive number of seconds"), lengths.err());
+        assertEquals(1, lengths.err().strip().lines().count(), lengths.err());
+        MainTest.Run registries = MainTest.run("eval", "detection", "--watermark", SHIPPED.toString(), "--out",
+                dir.resolve("o").toString(), "--registry", "a.json");
+        assertEquals(Command.USAGE, registries.code());
+        assertTrue(registries.err().contains("1 registries for 0 --keyed models"), registries.err());
+        MainTest.Run notAModel = MainTest.run("eval", "detection", "--watermark", dir.toString(), "--out",
+                dir.resolve("o").toString());
+        assertEquals(Command.USAGE, notAModel.code());
+        assertTrue(notAModel.err().contains(dir + ": not a model directory"), notAModel.err());
+        assertFalse(Files.exists(dir.resolve("o")), "nothing written on bad input");
+    }
+}
