@@ -733,15 +733,18 @@ public final class LockeyTrainer {
         LossBalancer.Combined balancedGrad = balancer.combineWithParts(termGrads);
         studentFeed.put("valid", feed.get("valid"));
         studentFeed.put("audio_grad", balancedGrad.total());
-        OutAndGrad og = sd.calculateGradientsAndOutputs(studentFeed, List.of(ceVerify.name()), trainable);
+        boolean keyPathOnly = cfg.design().keyTraining().invalidPush() == InvalidPush.KEY_PATH;
+        // With the push on the key path only, this backward serves the key modules and a second one, without the
+        // invalid-key term's part of G, the generator's weights.
+        List<String> firstPass = keyPathOnly
+                ? trainable.stream().filter(k -> !KeyedGenerator.isGeneratorLayer(k)).toList()
+                : trainable;
+        OutAndGrad og = sd.calculateGradientsAndOutputs(studentFeed, List.of(ceVerify.name()), firstPass);
         Map<String, INDArray> grads = new LinkedHashMap<>(og.getGradients());
-        if (cfg.design().keyTraining().invalidPush() == InvalidPush.KEY_PATH) {
-            // The generator's weights: the same backward without the invalid-key term's part of G.
-            INDArray validOnly = balancedGrad.total().sub(balancedGrad.parts().get("inv"));
-            studentFeed.put("audio_grad", validOnly);
-            Map<String, INDArray> generatorGrads = sd.calculateGradients(studentFeed, trainable.stream()
-                    .filter(KeyedGenerator::isGeneratorLayer).toList());
-            grads.putAll(generatorGrads);
+        if (keyPathOnly) {
+            studentFeed.put("audio_grad", balancedGrad.total().sub(balancedGrad.parts().get("inv")));
+            grads.putAll(sd.calculateGradients(studentFeed, trainable.stream()
+                    .filter(KeyedGenerator::isGeneratorLayer).toList()));
         }
         applyAdam(grads);
         Map<String, INDArray> o = terms.getOutputs();
@@ -853,10 +856,7 @@ public final class LockeyTrainer {
         double sum = 0;
         long count = 0;
         for (int from = 0; from < keys.length; from += b) {
-            Key[] ks = new Key[b];
-            for (int j = 0; j < b; j++) {
-                ks[j] = keys[Math.min(from + j, keys.length - 1)];
-            }
+            Key[] ks = graphBatch(keys, from);
             INDArray v = sd.output(Map.of("key_bits", Key.bitMatrix(ks)), name).get(name);      // [B, C]
             for (int j = 0; j < b && from + j < keys.length; j++) {
                 INDArray row = v.getRow(j);
@@ -918,15 +918,21 @@ public final class LockeyTrainer {
         return out;
     }
 
+    /** The graph's batch of keys starting at {@code from}; a short last batch repeats its last key. */
+    private Key[] graphBatch(Key[] keys, int from) {
+        Key[] ks = new Key[cfg.batchSize()];
+        for (int j = 0; j < ks.length; j++) {
+            ks[j] = keys[Math.min(from + j, keys.length - 1)];
+        }
+        return ks;
+    }
+
     /** The verification head's probability of "valid" for each key. */
     public double[] validity(Key[] keys) {
         int b = cfg.batchSize();
         double[] p = new double[keys.length];
         for (int from = 0; from < keys.length; from += b) {
-            Key[] ks = new Key[b];
-            for (int j = 0; j < b; j++) {
-                ks[j] = keys[Math.min(from + j, keys.length - 1)];
-            }
+            Key[] ks = graphBatch(keys, from);
             INDArray logits = sd.output(Map.of("key_bits", Key.bitMatrix(ks)), outputs.verifierLogits().name())
                     .get(outputs.verifierLogits().name());
             for (int j = 0; j < b && from + j < keys.length; j++) {
