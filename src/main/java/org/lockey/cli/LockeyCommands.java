@@ -122,8 +122,12 @@ final class LockeyCommands {
                             + LockeyTrainer.Design.DEFAULT.warmup().lr() + ")"))
                     .addOption(opt("warmup-near-miss-share", "P", "share of the warm-up's invalid draws that are a valid "
                             + "key with 1-2 bits flipped (default " + LockeyTrainer.Design.DEFAULT.warmup().nearMissShare() + ")"))
-                    .addOption(opt("key-lr-scale", "X", "the key path's learning rate as a multiple of --lr (default "
-                            + LockeyTrainer.KeyTraining.DEFAULT.lrScale() + "; paper 1)"))
+                    .addOption(opt("key-lr-scale", "X", "the learning rate of the key embedding, E_k and the verifier as a multiple of --lr (0 holds them at the warm-up; default "
+                            + LockeyTrainer.KeyTraining.DEFAULT.rates().encoder() + "; paper 1)"))
+                    .addOption(opt("gate-lr-scale", "X", "the gate's learning rate as a multiple of --lr (default: "
+                            + "--key-lr-scale)"))
+                    .addOption(opt("clock-lr-scale", "X", "the payload clock's learning rate as a multiple of --lr "
+                            + "(default: --key-lr-scale)"))
                     .addOption(opt("key-shape", "W", "weight of the key-vector shaping term (valid keys: a vanishing "
                             + "vector, invalid keys: unit RMS; docs/lockey.md) in the warm-up and fine-tuning (default "
                             + LockeyTrainer.KeyTraining.DEFAULT.shapeWeight() + "; paper 0)"))
@@ -143,7 +147,8 @@ final class LockeyCommands {
                     .addOption(opt("pooling", "P", "E_k's last layer: flat (a conv over all bits; default) or mean "
                             + "(3-tap conv and the mean over bits, the golden case's form)"))
                     .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
-                            + "gain that starts at 0, so step 0 is the base generator; default) or added (the paper)"))
+                            + "gain that starts at 0, so step 0 is the base generator; default), verified (gated, the vector "
+                            + "scaled by the verifier's P(invalid), the clock with a gain of its own) or added (the paper)"))
                     .addOption(opt("waveform-mse", "S", "Eq. 2's waveform MSE: relative (divided by the teacher's mean "
                             + "square, 10^(-SDR/10); default) or absolute (as printed)"))
                     .addOption(opt("invalid-bound", "B", "invalid-key term: relative (a target SDR and a log-magnitude "
@@ -241,6 +246,9 @@ final class LockeyCommands {
             }
             LockeyTrainer.Warmup w = d.warmup();
             LockeyTrainer.KeyTraining k = d.keyTraining();
+            LockeyTrainer.KeyRates rates = k.rates();
+            double keyLr = Options2.doubleValue(cl, "key-lr-scale", rates.encoder());
+            double pathLr = cl.hasOption("key-lr-scale") ? keyLr : rates.gate();
             return new LockeyTrainer.Design(
                     Options2.enumValue(cl, "pooling", KeyConfig.Pooling.class, d.pooling()),
                     Options2.enumValue(cl, "injection-form", KeyConfig.Injection.class, d.injection()),
@@ -250,7 +258,9 @@ final class LockeyCommands {
                             Options2.doubleValue(cl, "warmup-near-miss-share", w.nearMissShare())),
                     invalid,
                     Options2.enumValue(cl, "waveform-mse", LockeyLoss.WaveformMse.class, d.waveformMse()),
-                    new LockeyTrainer.KeyTraining(Options2.doubleValue(cl, "key-lr-scale", k.lrScale()),
+                    new LockeyTrainer.KeyTraining(new LockeyTrainer.KeyRates(keyLr,
+                            Options2.doubleValue(cl, "gate-lr-scale", pathLr),
+                            Options2.doubleValue(cl, "clock-lr-scale", pathLr)),
                             Options2.doubleValue(cl, "key-shape", k.shapeWeight()),
                             Options2.enumValue(cl, "key-pairing", LockeyTrainer.Pairing.class, k.pairing()),
                             Options2.enumValue(cl, "invalid-push", LockeyTrainer.InvalidPush.class, k.invalidPush())),

@@ -202,7 +202,9 @@ public final class LockeyTrainer {
             } else {
                 o.put("invalid_bound", "paper");
             }
-            o.put("key_lr_scale", keyTraining.lrScale()).put("key_shape_weight", keyTraining.shapeWeight())
+            KeyRates rates = keyTraining.rates();
+            o.put("key_lr_scale", rates.encoder()).put("gate_lr_scale", rates.gate()).put("clock_lr_scale", rates.clock())
+                    .put("key_shape_weight", keyTraining.shapeWeight())
                     .put("key_pairing", keyTraining.pairing().name().toLowerCase(Locale.ROOT))
                     .put("invalid_push", keyTraining.invalidPush().name().toLowerCase(Locale.ROOT));
             o.put("balance", balance.mode().name().toLowerCase(Locale.ROOT)).put("invalid_share", balance.invalidShare())
@@ -290,31 +292,67 @@ public final class LockeyTrainer {
     }
 
     /**
+     * The key path's learning rates as multiples of the generator's (ours).
+     *
+     * @param encoder the key embedding, E_k and the verifier; 0 holds them at what the key warm-up learnt (the
+     *                split between valid and invalid keys is then fixed)
+     * @param gate    the gain {@link KeyedGenerator#GATE}: it starts at 0 and must open within the run
+     * @param clock   the payload clock's tables ({@link KeyClock#PREFIX})
+     */
+    public record KeyRates(double encoder, double gate, double clock) {
+        public KeyRates {
+            if (!(encoder >= 0) || !(gate > 0) || !(clock > 0)) {
+                throw new LockeyException("invalid fine-tuning settings: the key path's learning-rate scales must be "
+                        + ">= 0 for E_k (0 holds it) and > 0 for the gate and the clock");
+            }
+        }
+
+        /** One multiple for the whole key path. */
+        public static KeyRates uniform(double scale) {
+            return new KeyRates(scale, scale, scale);
+        }
+
+        /** The learning-rate multiple of one parameter (a generator layer: 1). */
+        double of(String param) {
+            if (KeyedGenerator.isGeneratorLayer(param)) {
+                return 1.0;
+            }
+            String root = param.contains(".") ? param.substring(0, param.indexOf('.')) : param;
+            return root.equals(KeyedGenerator.GATE) ? gate : root.equals(KeyClock.PREFIX) ? clock : encoder;
+        }
+    }
+
+    /**
      * How the key path trains beside the generator (ours).
      *
-     * @param lrScale     the key modules' learning rate as a multiple of the generator's ({@link
-     *                    KeyedGenerator#KEY_MODULES}); the gate starts at 0 and must open within the run
+     * @param rates       the key modules' learning rates as multiples of the generator's ({@link
+     *                    KeyedGenerator#KEY_MODULES})
      * @param shapeWeight the weight of {@link KeyShapeLoss} in the warm-up and in fine-tuning (0 = none)
      * @param pairing     how keys are drawn per batch
      * @param invalidPush which weights the invalid-key term trains
      */
-    public record KeyTraining(double lrScale, double shapeWeight, Pairing pairing, InvalidPush invalidPush) {
+    public record KeyTraining(KeyRates rates, double shapeWeight, Pairing pairing, InvalidPush invalidPush) {
         /** The paper: one learning rate, no shaping, independent draws, every weight. */
         public static final KeyTraining PAPER = new KeyTraining(1, 0, Pairing.INDEPENDENT, InvalidPush.EVERY_WEIGHT);
         /** Ours. */
         public static final KeyTraining DEFAULT = new KeyTraining(3, 1, Pairing.PAIRED, InvalidPush.KEY_PATH);
 
-        /** Every weight for the invalid-key term, as Eq. 4. */
+        /** One learning-rate multiple for the whole key path. */
+        public KeyTraining(double lrScale, double shapeWeight, Pairing pairing, InvalidPush invalidPush) {
+            this(KeyRates.uniform(lrScale), shapeWeight, pairing, invalidPush);
+        }
+
+        /** One multiple for the key path, every weight for the invalid-key term (Eq. 4). */
         public KeyTraining(double lrScale, double shapeWeight, Pairing pairing) {
-            this(lrScale, shapeWeight, pairing, InvalidPush.EVERY_WEIGHT);
+            this(KeyRates.uniform(lrScale), shapeWeight, pairing, InvalidPush.EVERY_WEIGHT);
         }
 
         public KeyTraining {
+            Objects.requireNonNull(rates, "rates");
             Objects.requireNonNull(pairing, "pairing");
             Objects.requireNonNull(invalidPush, "invalidPush");
-            if (!(lrScale > 0) || !(shapeWeight >= 0)) {
-                throw new LockeyException("invalid fine-tuning settings: the key learning-rate scale must be > 0 and "
-                        + "the key shape weight >= 0");
+            if (!(shapeWeight >= 0)) {
+                throw new LockeyException("invalid fine-tuning settings: the key shape weight must be >= 0");
             }
         }
     }
@@ -765,8 +803,8 @@ public final class LockeyTrainer {
         for (String k : trainable) {
             params.put(k, sd.getVariable(k).getArr());
         }
-        double keyScale = cfg.design().keyTraining().lrScale();
-        adam.step(params, grads, name -> KeyedGenerator.isGeneratorLayer(name) ? 1.0 : keyScale);
+        KeyRates rates = cfg.design().keyTraining().rates();
+        adam.step(params, grads, rates::of);
         step++;
     }
 
@@ -843,9 +881,13 @@ public final class LockeyTrainer {
         }
         String line = String.format(Locale.ROOT, "step %d: key vector RMS valid %.4f, invalid %.4f", step,
                 vectorRms(registry.validKeys().subList(0, n).toArray(new Key[0])), vectorRms(invalidKeys));
-        if (keyCfg.injection() == KeyConfig.Injection.GATED) {
+        if (keyCfg.injection() != KeyConfig.Injection.ADDED) {
             line += String.format(Locale.ROOT, ", gate mean |g| %.4f",
                     sd.getVariable(KeyedGenerator.GATE + ".weight").getArr().ameanNumber().doubleValue());
+        }
+        if (keyCfg.injection() == KeyConfig.Injection.VERIFIED && keyCfg.clocked()) {
+            line += String.format(Locale.ROOT, ", clock table mean |s| %.4f",
+                    sd.getVariable(KeyClock.PREFIX + ".symbols").getArr().ameanNumber().doubleValue());
         }
         return line;
     }

@@ -94,6 +94,22 @@ class StepZeroIdentityTest {
             moved = Math.max(moved, Math.abs(g));
         }
         assertTrue(moved > 0, branch.kind() + ": the gate receives a gradient at step 0");
+
+        LockeyTrainer verified = new LockeyTrainer(config(LockeyTrainer.Design.DEFAULT.with(
+                org.lockey.model.lockey.KeyConfig.Injection.VERIFIED)), branch, wm, registry, data, data);
+        verified.start();
+        double sdrVerified = worstSdrAgainstBase(verified, branch, registry, data);
+        assertTrue(sdrVerified >= IDENTITY_DB, branch.kind() + ": verified step 0 is the base generator: " + sdrVerified);
+        assertEquals(0, keyEffect(verified, branch, registry, data), 0, branch.kind() + ": verified: one audio for every key");
+        verified.trainStep();
+        for (String gain : List.of("key_gate.weight", "key_clock.symbols")) {
+            double most = 0;
+            for (float g : verified.weights().get(gain).toFloatArray()) {
+                most = Math.max(most, Math.abs(g));
+            }
+            assertTrue(most > 0,
+                    branch.kind() + ": " + gain + " receives a gradient at step 0");
+        }
     }
 
     @Test

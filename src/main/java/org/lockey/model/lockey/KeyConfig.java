@@ -50,7 +50,16 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
          * Multiplied per channel by a learnable gain {@code key_gate} [C] that starts at zero, then added: at
          * step 0 the keyed generator equals its base generator for every key, exactly.
          */
-        GATED
+        GATED,
+        /**
+         * Ours, as {@link #GATED} with two changes: the broadcast vector is scaled per example by the verification
+         * head's probability that the key is invalid, so a key the head accepts injects (almost) nothing but its
+         * clock track, and the clock track is not gated (its tables start at zero, so it starts as nothing and
+         * learns from the first step). The degradation of invalid keys and the watermark of valid ones then have
+         * separate paths into the generator, and what separates them is the head the warm-up trained. At step 0 it
+         * is the base generator for every key.
+         */
+        VERIFIED
     }
 
     /** The paper's conditioning: no payload clock, mean pooling, added as is. */

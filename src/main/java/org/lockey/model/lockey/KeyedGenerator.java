@@ -10,6 +10,7 @@ import org.lockey.nn.Init;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A generator conditioned on a key (paper §III, Fig. 1; decisions.md "Key conditioning"): the key's
@@ -167,14 +168,28 @@ public final class KeyedGenerator {
         SDVariable vector = encoded.vector();                                                  // [B, C]
         SDVariable logits = new KeyVerifier(key).build(root.child("verifier"), vector);         // [B, 2]
         SDVariable column = root.sd().expandDims(vector, 2);                                    // [B, C, 1]
-        SDVariable term = key.clocked()
-                ? column.add(KeyClock.track(root.child(KeyClock.PREFIX), key, encoded.features(), keyBits)) // [B, C, T']
-                : column;
+        SDVariable track = key.clocked()
+                ? KeyClock.track(root.child(KeyClock.PREFIX), key, encoded.features(), keyBits)      // [B, C, T']
+                : null;
+        SDVariable term = track == null ? column : column.add(track);
         SDVariable injected = switch (key.injection()) {
             case ADDED -> term;
-            case GATED -> term.mul(root.child(GATE).param("weight", Init.zeros(), key.channels()).reshape(key.channels(), 1));
+            case GATED -> term.mul(gain(root.child(GATE)));
+            case VERIFIED -> {
+                // P(invalid) per example: class 1 of the head's softmax, [B, 2] x [2, 1] -> [B, 1, 1]
+                SDVariable pickInvalid = root.child("verifier").constant("pick_invalid",
+                        Nd4j.createFromArray(new float[][] {{0f}, {1f}}).castTo(column.dataType()));
+                SDVariable invalid = root.sd().nn().softmax(logits, 1).mmul(pickInvalid).reshape(-1, 1, 1);
+                SDVariable damage = column.mul(invalid).mul(gain(root.child(GATE)));
+                yield track == null ? damage : damage.add(track);         // the track's tables start at 0
+            }
         };
         SDVariable audio = backbone.build(root, input, x -> x.add(injected));                   // broadcast over time
         return new Outputs(audio, vector, logits);
+    }
+
+    /** A per-channel gain {@code [C, 1]} that starts at 0 ({@code scope.weight}). */
+    private SDVariable gain(Scope scope) {
+        return scope.param("weight", Init.zeros(), key.channels()).reshape(key.channels(), 1);
     }
 }
