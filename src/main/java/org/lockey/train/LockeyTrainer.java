@@ -1,5 +1,6 @@
 package org.lockey.train;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import java.util.function.Consumer;
 
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
+import org.lockey.io.AtomicFiles;
 import org.lockey.io.Tensor;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyClock;
@@ -455,6 +457,9 @@ public final class LockeyTrainer {
 
     /** Held-out clips per validation pass of {@code ./lockey finetune}. */
     public static final int VALIDATION_CLIPS = 2;
+    /** The run directory's copy of its step-0 checkpoint, written right after the key warm-up. */
+    public static final String AFTER_WARMUP = "after-warmup.safetensors";
+
     /** Valid (and as many invalid) keys per validation pass of {@code ./lockey finetune}. */
     public static final int VALIDATION_KEYS = 3;
 
@@ -837,6 +842,12 @@ public final class LockeyTrainer {
         if (step == 0) {
             // The warm-up's result is kept: a run stopped before its first checkpoint resumes after the warm-up.
             Checkpoint.save(runDir, KIND, step, weights(), adam, checkpointMetadata());
+            if (cfg.keyWarmup() > 0) {
+                // A copy that later checkpoints do not overwrite: other fine-tuning settings can start from the same
+                // warm-up (copy it as checkpoint.safetensors into a new run directory and --resume).
+                Path copy = runDir.resolve(AFTER_WARMUP);
+                AtomicFiles.write(copy, out -> Files.copy(Checkpoint.file(runDir), out));
+            }
             if (cfg.validateEvery() > 0) {
                 Validation v = validate();                    // where the run starts (the base generator, if gated)
                 history.add(v);

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +256,7 @@ class LockeyTrainerTest {
                 KeyRegistry.create("t", 16, 12, 1), music, music);
         t.start();
         t.trainStep();
-        Path dir = java.nio.file.Files.createTempDirectory("keyed-encodec");
+        Path dir = Files.createTempDirectory("keyed-encodec");
         try {
             KeyedEncodec.saveTrained(dir, codec, t.keyConfig(), 1, t.weights(), Map.of("step", "1"));
             KeyedEncodec loaded = KeyedEncodec.load(dir);
@@ -361,6 +364,18 @@ class LockeyTrainerTest {
         again.resume(Checkpoint.load(dir, LockeyTrainer.KIND).orElseThrow());
         assertEquals(0, again.step());
         assertSameValues(warmed, again.weights(), 0, "the warmed-up key path");
+
+        // the copy kept beside the run starts another run from the same warm-up
+        Path other = dir.resolve("other");
+        try {
+            Files.createDirectories(other);
+            Files.copy(dir.resolve(LockeyTrainer.AFTER_WARMUP), Checkpoint.file(other));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LockeyTrainer fromCopy = oursWith(new LockeyTrainer.KeyTraining(10, 1, LockeyTrainer.Pairing.PAIRED), 2, 20);
+        fromCopy.resume(Checkpoint.load(other, LockeyTrainer.KIND).orElseThrow());
+        assertSameValues(warmed, fromCopy.weights(), 0, "the warm-up's copy");
     }
 
     private LockeyTrainer withObjective(LockeyLoss.Lambdas lambdas, LockeyTrainer.LossBalance balance, long steps) {
