@@ -23,11 +23,11 @@ import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.ResultTable;
 import org.lockey.eval.Table1;
 import org.lockey.eval.Table2;
-import org.lockey.eval.distortion.CodecBackend;
-import org.lockey.eval.distortion.Codecs;
-import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.distortion.Distortions;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.distortion.CodecBackend;
+import org.lockey.distortion.Codecs;
+import org.lockey.distortion.Distortion;
+import org.lockey.distortion.Distortions;
+import org.lockey.metric.Sdr;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyConfig;
@@ -257,7 +257,7 @@ final class EvalCommands {
             for (CodecBackend b : backends) {
                 Codecs codecs = Codecs.of(b);
                 List<Distortion> ds = new ArrayList<>(Distortions.tableI(codecs).stream()
-                        .filter(d -> d instanceof org.lockey.eval.distortion.LossyCodec).toList());
+                        .filter(d -> d instanceof org.lockey.distortion.LossyCodec).toList());
                 ds.addAll(Distortions.optIn(codecs));
                 columns.add(ds);
             }

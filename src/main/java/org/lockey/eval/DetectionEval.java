@@ -18,7 +18,7 @@ import org.lockey.data.AudioDataset;
 import org.lockey.eval.DetectionCalibration.Negative;
 import org.lockey.eval.DetectionCalibration.Payload;
 import org.lockey.eval.DetectionCalibration.Positive;
-import org.lockey.eval.distortion.Distortion;
+import org.lockey.distortion.Distortion;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.train.Progress;

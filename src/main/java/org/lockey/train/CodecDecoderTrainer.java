@@ -1,6 +1,6 @@
 package org.lockey.train;
 
-import org.lockey.eval.metric.Sdr;
+import org.lockey.metric.Sdr;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
