@@ -1,10 +1,10 @@
-package org.lockey.train;
+package org.lockey.golden;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.lockey.golden.Component;
-import org.lockey.golden.GoldenCase;
+import org.lockey.train.LockeyLoss;
+import org.lockey.train.SpectralLoss;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * case asks for {@code grad_*} outputs, the gradients of {@code total} with respect to the audio
  * and both logits.
  */
-public final class LossGolden implements Component {
+final class LockeyLossesComponent implements Component {
     @Override
     public String id() {
         return "lockey.losses";

@@ -1,9 +1,9 @@
-package org.lockey.model.hifigan;
+package org.lockey.golden;
 
 import java.util.Map;
 
-import org.lockey.golden.Component;
-import org.lockey.golden.GoldenCase;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code audio} [1, 1, T * prod(upsample_rates)], the generator built from the case's
  * {@code config} (missing fields V1) with the case's weights file, run on the whole input.
  */
-public final class HifiGanGeneratorComponent implements Component {
+final class HifiGanGeneratorComponent implements Component {
     @Override
     public String id() {
         return "hifigan.generator";

@@ -1,11 +1,11 @@
-package org.lockey.model.lockey;
+package org.lockey.golden;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.lockey.golden.Component;
-import org.lockey.golden.GoldenCase;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.lockey.KeyConfig;
+import org.lockey.model.lockey.KeyedGenerator;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code key_vector}, {@code verifier_logits}, and the gradients {@code grad.<param>} of
  * {@code sum(audio^2)} for every gradient output the case lists.
  */
-public final class KeyedHifiGanGolden implements Component {
+final class LockeyKeyedHifiGanComponent implements Component {
     @Override
     public String id() {
         return "lockey.keyed_hifigan";
