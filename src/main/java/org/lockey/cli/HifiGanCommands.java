@@ -16,7 +16,7 @@ import org.lockey.audio.Wav;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.model.hifigan.HifiGan;
-import org.lockey.model.hifigan.HifiGanBench;
+import org.lockey.bench.HifiGanBench;
 import org.lockey.model.hifigan.HifiGanConfig;
 
 /** {@code import hifigan}, {@code vocode}, {@code bench hifigan}. */

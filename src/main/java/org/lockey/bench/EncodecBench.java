@@ -1,7 +1,10 @@
-package org.lockey.model.encodec;
+package org.lockey.bench;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+
+import org.lockey.model.encodec.CompressionConfig;
+import org.lockey.model.encodec.Encodec;
 
 /**
  * Decode speed of a full-size EnCodec decoder with random weights: codes -> audio for a clip of
@@ -10,9 +13,9 @@ import java.util.SplittableRandom;
  * the graphs; its time is reported separately).
  *
  * <p>Run with {@code OMP_WAIT_POLICY=PASSIVE} (it halves medians on a 2-core machine), e.g.
- * {@code OMP_WAIT_POLICY=PASSIVE mvn -B -o test -Dtest=EncodecBenchmarkTest -Dgroups=slow}.
+ * {@code ./lockey bench encodec} or {@code OMP_WAIT_POLICY=PASSIVE java -cp ... org.lockey.bench.EncodecBench 500 3}.
  */
-public final class EncodecBenchmark {
+public final class EncodecBench {
 
     /**
      * The measured figures.
@@ -48,7 +51,7 @@ public final class EncodecBenchmark {
         }
     }
 
-    private EncodecBenchmark() {
+    private EncodecBench() {
     }
 
     /** Decodes random codes of {@code frames} frames {@code repeats} times per mode with a random model. */

@@ -1,10 +1,11 @@
-package org.lockey.train;
+package org.lockey.bench;
 
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 import org.lockey.model.silentcipher.SilentCipherConfig;
+import org.lockey.train.WatermarkGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

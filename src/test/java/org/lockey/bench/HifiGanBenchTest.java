@@ -1,4 +1,4 @@
-package org.lockey.model.hifigan;
+package org.lockey.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.lockey.model.hifigan.HifiGanConfig;
 
 /** The benchmark's arithmetic (frames for a duration, quantiles, RTF) on a tiny model. */
 class HifiGanBenchTest {

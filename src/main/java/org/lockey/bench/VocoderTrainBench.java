@@ -1,4 +1,4 @@
-package org.lockey.train;
+package org.lockey.bench;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -7,6 +7,8 @@ import java.util.function.Function;
 
 import org.bytedeco.javacpp.Pointer;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.train.Adam;
+import org.lockey.train.VocoderTrainer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * the losses, AdamW), plus the per-step garbage collection. Medians over the timed steps.
  *
  * <pre>
- *   java -cp target/classes:$(cat target/classpath.txt) org.lockey.train.VocoderTrainBench \
+ *   java -cp target/classes:$(cat target/classpath.txt) org.lockey.bench.VocoderTrainBench \
  *       CONFIG.json SEGMENT BATCH DIVISOR WARMUP STEPS
  * </pre>
  * Run with {@code OMP_WAIT_POLICY=PASSIVE} (samediff-notes.md).

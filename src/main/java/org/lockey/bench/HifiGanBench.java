@@ -1,8 +1,11 @@
-package org.lockey.model.hifigan;
+package org.lockey.bench;
 
 import java.util.Arrays;
 import java.util.Locale;
 
+import org.lockey.model.hifigan.Generator;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,9 +41,9 @@ public final class HifiGanBench {
             return medianMs() / 1000.0 / seconds;
         }
 
-        /** Linear-interpolated quantile of the call times ({@link org.lockey.bench.Stats#quantile}). */
+        /** Linear-interpolated quantile of the call times ({@link Stats#quantile}). */
         public double quantile(double q) {
-            return new org.lockey.bench.Stats(timesMs).quantile(q);
+            return new Stats(timesMs).quantile(q);
         }
 
         /** One line: median, spread and real-time factor. */
