@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
 import org.lockey.io.Tensor;
 import org.lockey.nn.OpTimer;
@@ -35,7 +36,7 @@ public final class Benchmark {
     public record Settings(int warmup, int reps, int threads, Path out) {
         public Settings {
             if (warmup < 0 || reps < 1 || threads < 1) {
-                throw new org.lockey.LockeyException("need --warmup >= 0, --reps >= 1, --threads >= 1");
+                throw new LockeyException("need --warmup >= 0, --reps >= 1, --threads >= 1");
             }
         }
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.lockey.LockeyException;
 import org.lockey.bench.BenchCase;
 import org.lockey.bench.Benchmark;
 import org.lockey.bench.Cases;
@@ -157,7 +158,7 @@ final class BenchCommand implements Command {
     private static int ab(List<BenchCase> cases, Benchmark.Settings s, String spec) throws Exception {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("([\\w.]+)=([^,]+),([^,]+)").matcher(spec);
         if (!m.matches()) {
-            throw new org.lockey.LockeyException("--ab " + spec + ": expected PROP=A,B");
+            throw new LockeyException("--ab " + spec + ": expected PROP=A,B");
         }
         System.out.printf(Locale.ROOT, "lockey bench --ab %s: warm-up %d each, %d interleaved pairs; OMP_NUM_THREADS=%s "
                 + "OMP_WAIT_POLICY=%s%n", spec, s.warmup(), s.reps(), env("OMP_NUM_THREADS"), env("OMP_WAIT_POLICY"));

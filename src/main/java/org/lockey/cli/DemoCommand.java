@@ -9,10 +9,12 @@ import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.lockey.LockeyException;
 import org.lockey.eval.Demo;
-import org.lockey.golden.GoldenVerifier;
+import org.lockey.eval.DemoReport;
 import org.lockey.golden.GoldenVerifier.Result;
 import org.lockey.golden.GoldenVerifier.Status;
+import org.lockey.golden.GoldenVerifier;
 
 /**
  * {@code ./lockey demo}: the main job. With the shipped models in {@code reference-data/models/}:
@@ -65,7 +67,7 @@ final class DemoCommand implements Command {
         Path models = Path.of(cl.getOptionValue("models",
                 cl.hasOption("from-scratch") ? out.resolve("models").toString() : "reference-data/models"));
         if (cl.hasOption("dry-run") && !cl.hasOption("from-scratch")) {
-            throw new org.lockey.LockeyException("--dry-run goes with --from-scratch");
+            throw new LockeyException("--dry-run goes with --from-scratch");
         }
         if (cl.hasOption("from-scratch")) {
             Path runs = out.resolve("runs");
@@ -123,7 +125,7 @@ final class DemoCommand implements Command {
             System.out.println("            " + Demo.verdict(r.table2(), r.usersTraced(), Demo.USERS.size()));
         }
         System.out.printf(Locale.ROOT, "   report: %s (to listen: %s), figures: %s (%.0f s)%n", out.resolve("report.md"),
-                out.resolve(org.lockey.eval.DemoReport.FILE), out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);
+                out.resolve(DemoReport.FILE), out.resolve("summary.json"), (System.nanoTime() - t0) / 1e9);
         return failed > 0 ? NEGATIVE : OK;
     }
 }

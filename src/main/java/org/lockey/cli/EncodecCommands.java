@@ -14,11 +14,11 @@ import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
+import org.lockey.bench.EncodecBench;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
-import org.lockey.model.encodec.EncodecBenchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -212,7 +212,7 @@ final class EncodecCommands {
             if (frames < 1 || reps < 1) {
                 throw new LockeyException("--frames and --reps must be at least 1");
             }
-            System.out.println(EncodecBenchmark.run(CompressionConfig.musicgen32k(), frames, reps, 1));
+            System.out.println(EncodecBench.run(CompressionConfig.musicgen32k(), frames, reps, 1));
             return OK;
         }
     }

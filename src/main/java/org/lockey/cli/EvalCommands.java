@@ -12,27 +12,34 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
+import org.lockey.audio.MelSpectrogram;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
+import org.lockey.distortion.CodecBackend;
+import org.lockey.distortion.Codecs;
+import org.lockey.distortion.Distortion;
+import org.lockey.distortion.Distortions;
+import org.lockey.distortion.LossyCodec;
+import org.lockey.eval.Attack;
 import org.lockey.eval.DetectionCalibration;
 import org.lockey.eval.DetectionEval;
 import org.lockey.eval.DetectionReport;
 import org.lockey.eval.KeySize;
 import org.lockey.eval.KeyedSystem;
+import org.lockey.eval.Probe;
 import org.lockey.eval.ResultTable;
 import org.lockey.eval.Table1;
 import org.lockey.eval.Table2;
-import org.lockey.eval.distortion.CodecBackend;
-import org.lockey.eval.distortion.Codecs;
-import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.distortion.Distortions;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.metric.Sdr;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.WatermarkModel;
+import org.lockey.train.KeyWarmup;
+import org.lockey.train.LockeyTrainer;
+import org.lockey.train.Progress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -171,7 +178,7 @@ final class EvalCommands {
                     name = "Encodec+SC";
                 } else {
                     HifiGan v = HifiGan.load(base);
-                    var mel = new org.lockey.audio.MelSpectrogram(v.config().melConfig());
+                    var mel = new MelSpectrogram(v.config().melConfig());
                     g = x -> v.vocode(mel.apply(x));
                     name = "HiFi-GAN+SC";
                 }
@@ -257,7 +264,7 @@ final class EvalCommands {
             for (CodecBackend b : backends) {
                 Codecs codecs = Codecs.of(b);
                 List<Distortion> ds = new ArrayList<>(Distortions.tableI(codecs).stream()
-                        .filter(d -> d instanceof org.lockey.eval.distortion.LossyCodec).toList());
+                        .filter(d -> d instanceof LossyCodec).toList());
                 ds.addAll(Distortions.optIn(codecs));
                 columns.add(ds);
             }
@@ -265,7 +272,7 @@ final class EvalCommands {
             backends.forEach(b -> header.add(b.id() + " SDR"));
             ResultTable t = new ResultTable(String.format(Locale.ROOT, "codec round trips: SDR in dB against the input "
                     + "(mean over %d clips of %s at %d Hz)", clips, cl.getOptionValue("data"), rate), header, 1);
-            var progress = new org.lockey.train.Progress("eval codecs", 0, (long) clips * columns.get(0).size());
+            var progress = new Progress("eval codecs", 0, (long) clips * columns.get(0).size());
             for (int i = 0; i < columns.get(0).size(); i++) {
                 List<Object> row = new ArrayList<>(List.of(columns.get(0).get(i).name()));
                 for (List<Distortion> ds : columns) {
@@ -351,14 +358,14 @@ final class EvalCommands {
         @Override
         public int run(CommandLine cl) {
             KeyedInputs in = KeyedInputs.load(cl);
-            org.lockey.eval.Probe.Result r = org.lockey.eval.Probe.run(in.sys(), in.registry(), in.data(),
+            Probe.Result r = Probe.run(in.sys(), in.registry(), in.data(),
                     Options2.intValue(cl, "clips", 4), Options2.intValue(cl, "max-valid", Integer.MAX_VALUE),
                     Options2.intValue(cl, "invalid", 100), in.sdr(cl), Options2.longValue(cl, "seed", 1));
             String model = in.modelName();
-            ResultTable t = org.lockey.eval.Probe.table(model, r);
+            ResultTable t = Probe.table(model, r);
             emit(cl, t, "probe");
             if (cl.hasOption("out")) {
-                org.lockey.eval.Probe.writeDetails(Path.of(cl.getOptionValue("out")), model, r);
+                Probe.writeDetails(Path.of(cl.getOptionValue("out")), model, r);
             }
             return OK;
         }
@@ -382,7 +389,7 @@ final class EvalCommands {
                     .addOption(opt("clips", "N", "clips (default 4)"))
                     .addOption(opt("keys", "N", "valid keys per clip, issued ones first (default 3)"))
                     .addOption(opt("stds", "LIST", "noise standard deviations, comma separated, each >= 0 (default "
-                            + String.join(",", org.lockey.eval.Attack.DEFAULT_STDS.stream().map(String::valueOf).toList())
+                            + String.join(",", Attack.DEFAULT_STDS.stream().map(String::valueOf).toList())
                             + ")"))
                     .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed of the noise (default 1)"))
@@ -401,7 +408,7 @@ final class EvalCommands {
         /** {@code --stds}: a comma-separated list of finite numbers >= 0. */
         static List<Double> stds(CommandLine cl) {
             if (!cl.hasOption("stds")) {
-                return org.lockey.eval.Attack.DEFAULT_STDS;
+                return Attack.DEFAULT_STDS;
             }
             String v = cl.getOptionValue("stds");
             List<Double> out = new ArrayList<>();
@@ -429,12 +436,12 @@ final class EvalCommands {
                 throw new LockeyException("--clips and --keys must be at least 1");
             }
             KeyedInputs in = KeyedInputs.load(cl);
-            org.lockey.eval.Attack.Result r = org.lockey.eval.Attack.run(in.sys(), in.registry(), in.data(), clips, keys,
+            Attack.Result r = Attack.run(in.sys(), in.registry(), in.data(), clips, keys,
                     stds, in.sdr(cl), Options2.longValue(cl, "seed", 1));
-            ResultTable t = org.lockey.eval.Attack.table(in.modelName(), r);
+            ResultTable t = Attack.table(in.modelName(), r);
             emit(cl, t, "attack");
             if (cl.hasOption("out")) {
-                org.lockey.eval.Attack.plot(Path.of(cl.getOptionValue("out")).resolve("attack.png"), in.modelName(), r);
+                Attack.plot(Path.of(cl.getOptionValue("out")).resolve("attack.png"), in.modelName(), r);
             }
             return OK;
         }
@@ -443,7 +450,7 @@ final class EvalCommands {
     /** {@code ./lockey eval key-capacity}: can the key path alone learn a valid set (no generator)? */
     static final class KeyCapacityCommand implements Command {
         /** The warm-up recipe of {@code finetune}'s default design, which this command measures by default. */
-        static final org.lockey.train.LockeyTrainer.Warmup WARMUP = org.lockey.train.LockeyTrainer.Design.DEFAULT.warmup();
+        static final LockeyTrainer.Warmup WARMUP = LockeyTrainer.Design.DEFAULT.warmup();
 
         @Override
         public String name() {
@@ -483,11 +490,11 @@ final class EvalCommands {
                             Options2.enumValue(cl, "pooling", KeyConfig.Pooling.class, KeyConfig.Pooling.FLAT));
             int steps = Options2.intValue(cl, "steps", 2000);
             long t0 = System.nanoTime();
-            var recipe = new org.lockey.train.KeyWarmup.Recipe(steps, Options2.intValue(cl, "batch-size", WARMUP.batch()),
+            var recipe = new KeyWarmup.Recipe(steps, Options2.intValue(cl, "batch-size", WARMUP.batch()),
                     Options2.doubleValue(cl, "valid-share", WARMUP.validShare()),
                     Options2.doubleValue(cl, "lr", WARMUP.lr()), Options2.longValue(cl, "seed", 1),
                     Options2.doubleValue(cl, "near-miss-share", WARMUP.nearMissShare()));
-            var r = org.lockey.train.KeyWarmup.train(registry, cfg, recipe,
+            var r = KeyWarmup.train(registry, cfg, recipe,
                     line -> System.err.println(line)).result();
             System.out.printf(Locale.ROOT, "%d valid keys of %d bits, d %d, h %d, C %d, %s pooling, %d steps (%.0f s)%n",
                     registry.validKeys().size(), registry.bits(), cfg.keyDim(), cfg.keyHidden(), cfg.channels(),

@@ -13,10 +13,10 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.MelSpectrogram;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
+import org.lockey.bench.HifiGanBench;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.model.hifigan.HifiGan;
-import org.lockey.model.hifigan.HifiGanBench;
 import org.lockey.model.hifigan.HifiGanConfig;
 
 /** {@code import hifigan}, {@code vocode}, {@code bench hifigan}. */

@@ -16,12 +16,13 @@ import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
+import org.lockey.bench.WatermarkBench;
 import org.lockey.data.AudioDataset;
+import org.lockey.distortion.Codecs;
+import org.lockey.distortion.Distortion;
 import org.lockey.eval.ResultTable;
-import org.lockey.eval.WatermarkEval;
-import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.distortion.Codecs;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.metric.Sdr;
+import org.lockey.metric.WatermarkEval;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
@@ -547,7 +548,7 @@ final class WatermarkCommands {
                     Options2.intValue(cl, "layers", c.msgDecoderLayers()))
                     .withCarrierWidth(Options2.intValue(cl, "carrier-width", c.carrierWidth()));
             int length = (int) Math.round(Options2.doubleValue(cl, "crop-seconds", 1.0) * rate);
-            System.out.println(org.lockey.train.WatermarkBench.run(c, Options2.intValue(cl, "batch-size", 4), length,
+            System.out.println(WatermarkBench.run(c, Options2.intValue(cl, "batch-size", 4), length,
                     Options2.intValue(cl, "reps", 3)).line());
             return OK;
         }

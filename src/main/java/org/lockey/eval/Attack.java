@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
 
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.metric.BitAccuracy;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.metric.BitAccuracy;
+import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.train.Progress;

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.distortion.Distortions;
+import org.lockey.distortion.Distortions;
 import org.lockey.io.AtomicFiles;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;

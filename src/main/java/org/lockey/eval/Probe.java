@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.io.AtomicFiles;
+import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.train.Progress;
@@ -124,7 +125,7 @@ public final class Probe {
             csv.append(s.valid() ? "(valid)" : s.key().toHex()).append(',').append(s.valid()).append(',')
                     .append(s.min()).append(',').append(s.mean()).append(',').append(s.max()).append('\n');
         }
-        org.lockey.io.AtomicFiles.writeString(dir.resolve("probe-keys.csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve("probe-keys.csv"), csv.toString());
         List<Plots.Series> series = new ArrayList<>();
         for (boolean valid : new boolean[] {true, false}) {
             double[] means = r.keys().stream().filter(k -> k.valid() == valid).mapToDouble(KeyStats::mean).sorted()

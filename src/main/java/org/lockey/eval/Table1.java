@@ -8,10 +8,10 @@ import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.distortion.Codecs;
-import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.metric.BitAccuracy;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.distortion.Codecs;
+import org.lockey.distortion.Distortion;
+import org.lockey.metric.BitAccuracy;
+import org.lockey.metric.Sdr;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Progress;
 

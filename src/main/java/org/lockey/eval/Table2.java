@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.distortion.Codecs;
-import org.lockey.eval.distortion.Distortion;
-import org.lockey.eval.metric.BitAccuracy;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.distortion.Codecs;
+import org.lockey.distortion.Distortion;
+import org.lockey.metric.BitAccuracy;
+import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.train.Progress;

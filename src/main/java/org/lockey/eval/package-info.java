@@ -1,6 +1,7 @@
 /**
- * Evaluation of LOCKEY's watermark: the distortions of the paper's Table I (LOCKEY, Sec. V-A) in
- * {@link org.lockey.eval.distortion}. See {@code docs/distortions.md}. The experiments of §V: Table I
+ * Evaluation of LOCKEY's watermark, built on the distortions of the paper's Table I (LOCKEY, Sec. V-A)
+ * in {@link org.lockey.distortion} ({@code docs/distortions.md}) and the metrics in
+ * {@link org.lockey.metric}. The experiments of §V: Table I
  * ({@link org.lockey.eval.Table1}), Table II ({@link org.lockey.eval.Table2}), the key probe and the
  * white-box attack of §V-C ({@link org.lockey.eval.Probe}, {@link org.lockey.eval.Attack}), the demo and its page
  * ({@link org.lockey.eval.Demo}, {@link org.lockey.eval.DemoReport}) and the key-size

@@ -7,7 +7,11 @@ import java.util.Set;
 
 /**
  * The one place where golden components are registered. Each component issue adds its line here;
- * ids the golden format knows but that are not registered yet report "not implemented yet".
+ * ids the golden format knows but that are not registered yet report "not implemented yet". The
+ * adapters live in this package, so the checked code never depends on the checker: the component
+ * {@code family.some_name} is the class {@code FamilySomeNameComponent} (e.g. {@code encodec.rvq_decode}
+ * is {@link EncodecRvqDecodeComponent}); what several components of a family share is in
+ * {@code FamilyCases}.
  */
 public final class Components {
     /** Every component id the golden format defines (golden/README.md). */
@@ -22,17 +26,17 @@ public final class Components {
     static {
         // Register implemented components here, one line each.
         register(new HifiGanMelComponent());
-        register(new org.lockey.train.LossGolden());
-        register(new org.lockey.model.lockey.KeyGolden.Encoder());
-        register(new org.lockey.model.lockey.KeyGolden.Verifier());
-        register(new org.lockey.model.lockey.KeyedHifiGanGolden());
-        register(new org.lockey.model.hifigan.HifiGanGeneratorComponent());
-        register(new org.lockey.model.silentcipher.SilentCipherComponents.Embed());
-        register(new org.lockey.model.silentcipher.SilentCipherComponents.Decode());
-        register(new org.lockey.model.encodec.EncodecGolden.SeanetDecoderCase());
-        register(new org.lockey.model.encodec.EncodecGolden.SeanetEncoderCase());
-        register(new org.lockey.model.encodec.EncodecGolden.RvqDecodeCase());
-        register(new org.lockey.model.encodec.EncodecGolden.RvqEncodeCase());
+        register(new LockeyLossesComponent());
+        register(new LockeyKeyEncoderComponent());
+        register(new LockeyVerifierComponent());
+        register(new LockeyKeyedHifiGanComponent());
+        register(new HifiGanGeneratorComponent());
+        register(new SilentCipherEmbedComponent());
+        register(new SilentCipherDecodeComponent());
+        register(new EncodecSeanetDecoderComponent());
+        register(new EncodecSeanetEncoderComponent());
+        register(new EncodecRvqDecodeComponent());
+        register(new EncodecRvqEncodeComponent());
     }
 
     private Components() {

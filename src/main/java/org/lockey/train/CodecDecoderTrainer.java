@@ -1,6 +1,5 @@
 package org.lockey.train;
 
-import org.lockey.eval.metric.Sdr;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.function.Consumer;
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
+import org.lockey.metric.Sdr;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.encodec.KMeansCodebooks;

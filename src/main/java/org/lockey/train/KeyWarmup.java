@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
+import org.lockey.LockeyException;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyEmbedding;
@@ -99,7 +100,7 @@ public final class KeyWarmup {
         public Recipe {
             if (steps < 0 || batch < 1 || !(validShare > 0 && validShare < 1) || !(lr > 0)
                     || !(nearMissShare >= 0 && nearMissShare <= 1) || !(shapeWeight >= 0)) {
-                throw new org.lockey.LockeyException("key warm-up: steps >= 0, batch >= 1, valid share in (0, 1), "
+                throw new LockeyException("key warm-up: steps >= 0, batch >= 1, valid share in (0, 1), "
                         + "lr > 0, a near-miss share in [0, 1] and a shape weight >= 0 are needed");
             }
         }

@@ -297,7 +297,7 @@ public final class VocoderTrainer {
     }
 
     /** Rejects configs the recipe cannot run: mel frames must map to exactly one crop. */
-    static void checkTrainable(HifiGanConfig config) {
+    public static void checkTrainable(HifiGanConfig config) {
         int hop = config.mel().hopSize();
         if (config.samplesPerFrame() != hop) {
             throw new LockeyException("'hop_size' (" + hop + ") must equal the product of 'upsample_rates' ("
@@ -418,7 +418,7 @@ public final class VocoderTrainer {
     }
 
     /** A batch: audio crops, their input log-mels and loss log-mels. */
-    record Batch(INDArray audio, INDArray mel, INDArray lossMel) {
+    public record Batch(INDArray audio, INDArray mel, INDArray lossMel) {
     }
 
     /**
@@ -579,10 +579,11 @@ public final class VocoderTrainer {
     /**
      * The discriminator graph: MPD and MSD on placeholders {@code y} and {@code y_hat}
      * ({@code [B, 1, segment]}), loss {@code L_D}. Trainable: the effective conv weights and biases;
-     * the state-dict parameters are updated from them through {@link NormedWeight#backward}.
+     * the state-dict parameters are updated from them through {@link NormedWeight#backward}. Public, with
+     * what {@code bench.VocoderTrainBench} times phase by phase.
      */
-    static final class DiscriminatorGraph {
-        final SameDiff sd = SameDiff.create();
+    public static final class DiscriminatorGraph {
+        public final SameDiff sd = SameDiff.create();
         final Scope root;
         final int divisor;
         final DataType type;
@@ -592,7 +593,7 @@ public final class VocoderTrainer {
         final List<String> biases = new ArrayList<>();
         final List<String> gradNames = new ArrayList<>();
 
-        DiscriminatorGraph(HifiGanConfig config, int divisor, Map<String, Tensor> weightsIn, String source, long seed) {
+        public DiscriminatorGraph(HifiGanConfig config, int divisor, Map<String, Tensor> weightsIn, String source, long seed) {
             this(config, divisor, weightsIn, source, seed, DataType.FLOAT);
         }
 
@@ -629,7 +630,7 @@ public final class VocoderTrainer {
         }
 
         /** One AdamW update of D on (y, y_hat); returns the loss terms. */
-        Map<String, Double> step(INDArray y, INDArray yHat, Adam adam) {
+        public Map<String, Double> step(INDArray y, INDArray yHat, Adam adam) {
             Map<String, INDArray> grads = new TreeMap<>();
             Map<String, Double> losses = gradients(y, yHat, true, grads);
             adam.step(paramArrays(), grads);
@@ -674,18 +675,19 @@ public final class VocoderTrainer {
     /**
      * The generator graph: G on {@code mel}, the mel loss against {@code y_mel}, and (adversarial
      * phase) a frozen mirror of MPD and MSD judging {@code y} and G's output, with the adversarial and
-     * feature-matching losses. Trainable: G's parameters only.
+     * feature-matching losses. Trainable: G's parameters only. Public, with what
+     * {@code bench.VocoderTrainBench} times phase by phase.
      */
-    static final class GeneratorGraph {
+    public static final class GeneratorGraph {
         final SameDiff sd = SameDiff.create();
         final Scope root;
         final List<String> params;
         final String yHat;
-        final List<NormedWeight> mirror;
+        public final List<NormedWeight> mirror;
         final List<String> mirrorBiases = new ArrayList<>();
         final List<String> lossNames = new ArrayList<>();
 
-        GeneratorGraph(HifiGanConfig config, Map<String, Tensor> weightsIn, String source, long seed,
+        public GeneratorGraph(HifiGanConfig config, Map<String, Tensor> weightsIn, String source, long seed,
                 DiscriminatorGraph disc) {
             this(config, weightsIn, source, seed, disc, DataType.FLOAT);
         }
@@ -730,12 +732,12 @@ public final class VocoderTrainer {
         }
 
         /** y_hat = G(mel), {@code [B, 1, segment]} (no gradient). */
-        INDArray generate(INDArray mel) {
+        public INDArray generate(INDArray mel) {
             return sd.output(Map.of("mel", mel), yHat).get(yHat);
         }
 
         /** One AdamW update of G; the mirror is refreshed from {@code disc} first. */
-        Map<String, Double> step(Batch b, Adam adam, DiscriminatorGraph disc) {
+        public Map<String, Double> step(Batch b, Adam adam, DiscriminatorGraph disc) {
             OutAndGrad og = sd.calculateGradientsAndOutputs(feeds(b, disc, true), lossNames, params);
             Map<String, INDArray> arrays = new LinkedHashMap<>();
             params.forEach(k -> arrays.put(k, sd.getVariable(k).getArr()));

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.lockey.data.AudioDataset;
-import org.lockey.eval.metric.Sdr;
+import org.lockey.metric.Sdr;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.encodec.RvqConfig;

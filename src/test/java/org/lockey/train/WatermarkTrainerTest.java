@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.LockeyException;
 import org.lockey.audio.Wav;
-import org.lockey.eval.distortion.Codecs;
-import org.lockey.eval.distortion.Ffmpeg;
+import org.lockey.distortion.Codecs;
+import org.lockey.distortion.Ffmpeg;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.model.silentcipher.SilentCipher;
@@ -176,7 +176,7 @@ class WatermarkTrainerTest {
         float[] x = Wav.read(data.resolve("clip0.wav")).mono();
         float[] y = loaded.silentCipher().embed(x, loaded.codec().symbols(new boolean[16]), 20).watermarked();
         assertEquals(x.length, y.length);
-        assertNotEquals(0, org.lockey.eval.metric.Sdr.db(x, y), "the watermark changed the audio");
+        assertNotEquals(0, org.lockey.metric.Sdr.db(x, y), "the watermark changed the audio");
     }
 
     @Test

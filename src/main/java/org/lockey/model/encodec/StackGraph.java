@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * encoder or decoder ({@code model.N...}); building checks that every layer's keys and shapes match,
  * reporting all problems at once.
  */
-final class StackGraph {
+public final class StackGraph {
     private final SameDiff sd;
     private final String output;
     private final long[] inputShape;
@@ -29,7 +29,7 @@ final class StackGraph {
      * @param sourceName checkpoint name for error messages
      * @param inputShape [B, C, length]
      */
-    StackGraph(SeanetStack stack, Map<String, Tensor> weights, String sourceName, long[] inputShape) {
+    public StackGraph(SeanetStack stack, Map<String, Tensor> weights, String sourceName, long[] inputShape) {
         this.sd = SameDiff.create();
         this.inputShape = inputShape.clone();
         Scope root = Scope.root(sd, weights, sourceName, DataType.FLOAT, true, 0);
@@ -54,7 +54,7 @@ final class StackGraph {
     }
 
     /** Runs the layers on x [B, C, length] (float32). */
-    INDArray run(INDArray x) {
+    public INDArray run(INDArray x) {
         return sd.output(Map.of("input", x.castTo(DataType.FLOAT)), output).get(output);
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 
 import org.lockey.LockeyException;
+import org.lockey.audio.MelConfig;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -261,13 +262,13 @@ public record HifiGanConfig(ResBlockKind resblock, List<Integer> upsampleRates, 
     }
 
     /** The log-mel front-end of the generator's input ({@code meldataset.mel_spectrogram}, center=False). */
-    public org.lockey.audio.MelConfig melConfig() {
-        return new org.lockey.audio.MelConfig(mel.samplingRate(), mel.nFft(), numMels, mel.hopSize(), mel.winSize(),
+    public MelConfig melConfig() {
+        return new MelConfig(mel.samplingRate(), mel.nFft(), numMels, mel.hopSize(), mel.winSize(),
                 mel.fmin(), mel.fmax(), false);
     }
 
     /** The log-mel of the mel L1 loss: {@code fmax_for_loss}, Nyquist when null (upstream train.py). */
-    public org.lockey.audio.MelConfig lossMelConfig() {
+    public MelConfig lossMelConfig() {
         return melConfig().withFmax(mel.fmaxForLoss().orElse(mel.samplingRate() / 2.0));
     }
 

@@ -13,6 +13,7 @@ import org.lockey.io.AtomicFiles;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.Generator;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.nn.LayerNoise;
 import org.lockey.nn.Scope;
@@ -265,7 +266,7 @@ public final class KeyedHifiGan {
         SplittableRandom chunkSeeds = new SplittableRandom(seed);
         int frames = mel[0].length;
         int hop = generator.samplesPerFrame();
-        int context = new org.lockey.model.hifigan.Generator(generator).receptiveField().max();
+        int context = new Generator(generator).receptiveField().max();
         float[] out = new float[frames * hop];
         for (int start = 0; start < frames; start += chunkFrames) {
             int end = Math.min(frames, start + chunkFrames);

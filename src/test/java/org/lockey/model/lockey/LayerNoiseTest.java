@@ -18,8 +18,8 @@ import java.util.TreeSet;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.lockey.eval.metric.Sdr;
 import org.lockey.io.Tensor;
+import org.lockey.metric.Sdr;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SameDiff;
