@@ -175,12 +175,42 @@ public final class Demo {
             s.put("invalid_rms_ratio", level.rmsRatio());
             s.put("invalid_dc", level.dc());
             s.put("invalid_clipped_fraction", level.clippedFraction());
+            VerifierAccuracy va = verifierAccuracy(sys, registry, new SplittableRandom(VERIFIER_SEED));
+            s.put("verifier_accuracy", (va.valid() + va.invalid()) / 2);
+            s.put("verifier_accuracy_valid", va.valid());
+            s.put("verifier_accuracy_invalid", va.invalid());
+            s.put("verifier_invalid_keys_checked", VERIFIER_INVALID_KEYS);
         }
         report.append("To listen: `report.html` (audio players and spectrograms of every clip).\n");
         AtomicFiles.writeString(out.resolve("report.md"), report.toString());
         AtomicFiles.writeString(out.resolve("summary.json"), summary.toPrettyString());
         DemoReport.write(out, titles);
         return results;
+    }
+
+    /** Seeded invalid keys the summary's verifier accuracy is measured on (every valid key is). */
+    public static final int VERIFIER_INVALID_KEYS = 1000;
+    static final long VERIFIER_SEED = 7;
+
+    /** Shares of valid keys the head accepts and of invalid keys it rejects (threshold 1/2). */
+    record VerifierAccuracy(double valid, double invalid) {
+    }
+
+    static VerifierAccuracy verifierAccuracy(KeyedSystem sys, KeyRegistry registry, SplittableRandom r) {
+        Key[] valid = registry.validKeys().toArray(new Key[0]);
+        Key[] invalid = new Key[VERIFIER_INVALID_KEYS];
+        for (int i = 0; i < invalid.length; i++) {
+            invalid[i] = registry.randomInvalid(r);
+        }
+        return new VerifierAccuracy(share(sys.validity(valid), true), share(sys.validity(invalid), false));
+    }
+
+    private static double share(double[] pValid, boolean wantValid) {
+        int right = 0;
+        for (double p : pValid) {
+            right += (p > 0.5) == wantValid ? 1 : 0;
+        }
+        return pValid.length == 0 ? Double.NaN : right / (double) pValid.length;
     }
 
     /** Minimum SDR_valid - SDR_invalid of the demo's target (issue 7), in dB. */

@@ -50,6 +50,9 @@ public abstract class KeyedSystem {
     /** G0(x). */
     public abstract float[] teacher(float[] clip);
 
+    /** The verification head's probability that each key is valid. */
+    public abstract double[] validity(Key[] keys);
+
     /**
      * G(x, k) with i.i.d. N(0, std^2) noise added to the output of every generator layer, drawn from
      * {@code seed} (paper §V-C, the white-box attack; {@code KeyedHifiGan#withLayerNoise}). std 0 gives
@@ -134,6 +137,11 @@ public abstract class KeyedSystem {
         }
 
         @Override
+        public double[] validity(Key[] keys) {
+            return model.validity(keys);
+        }
+
+        @Override
         public float[] generatePerturbed(float[] clip, Key key, double std, long seed) {
             return noisy().generateChunked(mel.apply(clip), key, CHUNK_FRAMES, std, seed);
         }
@@ -192,6 +200,11 @@ public abstract class KeyedSystem {
         @Override
         public float[] teacher(float[] clip) {
             return base.decode(base.encode(clip));
+        }
+
+        @Override
+        public double[] validity(Key[] keys) {
+            return model.validity(keys);
         }
 
         @Override

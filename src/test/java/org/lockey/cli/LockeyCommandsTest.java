@@ -225,6 +225,10 @@ class LockeyCommandsTest {
         }
         assertEquals(dc, summary.get("invalid_dc").asDouble(), 1e-3, "the mean of the invalid-key clips written");
         assertTrue(summary.get("invalid_rms_ratio").asDouble() > 0, summary.toString());
+        for (String f : List.of("verifier_accuracy", "verifier_accuracy_valid", "verifier_accuracy_invalid")) {
+            double v = summary.get(f).asDouble(-1);
+            assertTrue(v >= 0 && v <= 1, f + " is a share: " + summary);
+        }
         double clipped = summary.get("invalid_clipped_fraction").asDouble();
         assertTrue(clipped >= 0 && clipped <= 1, summary.toString());
     }

@@ -76,6 +76,11 @@ class ProbeTest {
             }
 
             @Override
+            public double[] validity(Key[] keys) {
+                throw new UnsupportedOperationException("the probe does not ask the head");
+            }
+
+            @Override
             public float[] generate(float[] clip, Key key) {
                 if (registry.isValid(key)) {
                     boolean[] bits = new boolean[16];

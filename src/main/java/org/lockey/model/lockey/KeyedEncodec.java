@@ -197,6 +197,23 @@ public final class KeyedEncodec {
         return run(latent, k, std, seed);
     }
 
+    /** The verification head's probability that each key is valid (class 0); the head needs no audio. */
+    public synchronized double[] validity(Key[] keys) {
+        Graph g = graph(1, "model");
+        String logits = g.outputs().verifierLogits().name();
+        double[] p = new double[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i].bits() != key.keyBits()) {
+                throw new LockeyException("a " + keys[i].bits() + "-bit key for a model of " + key.keyBits()
+                        + "-bit keys");
+            }
+            INDArray l = g.sd().output(Map.of("key_bits", Nd4j.createFromArray(new long[][] {keys[i].bitArray()})),
+                    logits).get(logits);
+            p[i] = 1 / (1 + Math.exp(l.getDouble(0, 1) - l.getDouble(0, 0)));
+        }
+        return p;
+    }
+
     private float[] run(float[][] latent, Key k, double std, long seed) {
         if (k.bits() != key.keyBits()) {
             throw new LockeyException("a " + k.bits() + "-bit key for a model of " + key.keyBits() + "-bit keys");

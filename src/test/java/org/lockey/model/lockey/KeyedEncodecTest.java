@@ -80,6 +80,35 @@ class KeyedEncodecTest {
     }
 
     @Test
+    void validityIsTheHeadsSoftmaxPerKey() {
+        int channels = (1 << SMALL.ratios().size()) * SMALL.nFilters();
+        KeyConfig key = new KeyConfig(8, 4, 6, channels);
+        CompressionConfig codec = new CompressionConfig(32_000, SMALL, new org.lockey.model.encodec.RvqConfig(3, 32, 16));
+        Map<String, Tensor> w = new LinkedHashMap<>(org.lockey.model.encodec.Encodec.random(codec, 3, true).weights());
+        Map<String, Tensor> keyed = weights(key);
+        keyed.forEach((k, t) -> {
+            if (!k.startsWith("decoder.")) {
+                w.put(k, t);
+            }
+        });
+        Key[] keys = {Key.parseHex("A5", 8), Key.parseHex("00", 8), Key.parseHex("FF", 8)};
+        double[] p = KeyedEncodec.of(codec, key, 1, w, "test").validity(keys);
+
+        for (int i = 0; i < keys.length; i++) {
+            SameDiff sd = SameDiff.create();
+            Scope root = Scope.loaded(sd, keyed, "test");
+            KeyedGenerator.Outputs o = KeyedGenerator.encodecDecoder(SMALL, key, 1, FRAMES).build(root,
+                    sd.placeHolder("latent", DataType.FLOAT, 1, SMALL.dimension(), FRAMES),
+                    sd.placeHolder("bits", DataType.INT64, 1, key.keyBits()));
+            INDArray logits = o.verifierLogits().eval(Map.of("bits", Nd4j.createFromArray(new long[][] {keys[i].bitArray()})));
+            double l0 = logits.getDouble(0, 0);
+            double l1 = logits.getDouble(0, 1);
+            double expected = Math.exp(l0) / (Math.exp(l0) + Math.exp(l1));
+            assertEquals(expected, p[i], 1e-6, "P(valid) of key " + keys[i]);
+        }
+    }
+
+    @Test
     void layerNoiseOnTheDecoderIsExactAtZeroSeededAndCoversEveryDecoderConv() {
         int channels = (1 << SMALL.ratios().size()) * SMALL.nFilters();
         KeyConfig key = new KeyConfig(8, 4, 6, channels);
