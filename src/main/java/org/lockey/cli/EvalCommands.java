@@ -160,7 +160,7 @@ final class EvalCommands {
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
                     wm.sampleRate());
             int clips = Options2.intValue(cl, "clips", data.size());
-            double sdr = Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr());
+            double sdr = Options2.doubleValue(cl, "sdr", wm.config().messageSdr());
             long seed = Options2.longValue(cl, "seed", 1);
             List<Distortion> ds = distortions(cl);
             String dataset = Path.of(cl.getOptionValue("data")).getFileName().toString();
@@ -323,7 +323,7 @@ final class EvalCommands {
 
         /** {@code --sdr}, by default the watermark model's {@code message_sdr}. */
         double sdr(CommandLine cl) {
-            return Options2.doubleValue(cl, "sdr", sys.watermark().silentCipher().config().messageSdr());
+            return Options2.doubleValue(cl, "sdr", sys.watermark().config().messageSdr());
         }
 
         /** The branch's name in tables. */
@@ -675,7 +675,7 @@ final class EvalCommands {
             DetectionEval.Settings s = new DetectionEval.Settings(lengths,
                     count(cl, "segments", 100), count(cl, "noise-segments", 10), count(cl, "keyed-segments", 20),
                     count(cl, "positives", 10), ds,
-                    Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()),
+                    Options2.doubleValue(cl, "sdr", wm.config().messageSdr()),
                     Options2.longValue(cl, "seed", 1));
             Path speech = Path.of(cl.getOptionValue("data", "reference-data/speech"));
             Path music = Path.of(cl.getOptionValue("music", "reference-data/music"));

@@ -218,7 +218,7 @@ final class LockeyCommands {
                             Double.POSITIVE_INFINITY),
                     new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
                             Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
-                    Options2.doubleValue(cl, "sdr", wm.silentCipher().config().messageSdr()),
+                    Options2.doubleValue(cl, "sdr", wm.config().messageSdr()),
                     Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
                     LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS,
                     cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0), design(cl));

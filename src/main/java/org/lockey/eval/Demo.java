@@ -82,6 +82,9 @@ public final class Demo {
             log.accept("== " + b.title());
             KeyedSystem sys = KeyedSystem.load(b.model(), b.base());
             KeyRegistry registry = KeyRegistry.load(b.registry());
+            // one detector (one graph) per branch for every trace and embedding, not one per call
+            WatermarkDetector detector = new WatermarkDetector(sys.watermark());
+            double wmSdr = sys.watermark().config().messageSdr();
             List<Key> keys = new ArrayList<>();
             for (String u : USERS) {
                 keys.add(registry.issue(u));
@@ -108,10 +111,10 @@ public final class Demo {
                 float[] y = sys.generate(clip, keys.get(u));
                 String name = USERS.get(u) + ".wav";
                 Wav.writePcm16(dir.resolve(name), Audio.mono(y, sys.sampleRate()));
-                Trace t = trace(y, sys, registry, maxDistance);
+                Trace t = trace(y, detector, sys.watermark().detectThreshold(), registry, maxDistance);
                 boolean ok = USERS.get(u).equals(t.user());
                 traced += ok ? 1 : 0;
-                float[] yt = sys.watermark().silentCipher().embed(teacher, keys.get(u).bitFlags(), sys.watermark().silentCipher().config().messageSdr()).watermarked();
+                float[] yt = detector.silentCipher().embed(teacher, keys.get(u).bitFlags(), wmSdr).watermarked();
                 double sdrToTeacher = Sdr.db(yt, y);
                 rows.append(String.format(Locale.ROOT, "| %s | %s's key | %s | %d | %.2f | %.1f |%n", name, USERS.get(u),
                         t.user().isEmpty() ? "no issued key" : t.user(), t.hamming(), t.confidence(), sdrToTeacher));
@@ -126,7 +129,7 @@ public final class Demo {
                 loudestInvalid = Math.max(loudestInvalid, rms(yi));
                 invalidOutputs.add(yi);
                 invalidTeachers.add(teacher);
-                Trace ti = trace(yi, sys, registry, maxDistance);
+                Trace ti = trace(yi, detector, sys.watermark().detectThreshold(), registry, maxDistance);
                 invalidTraced += ti.user().isEmpty() ? 0 : 1;
                 double sdrInvalidToTeacher = Sdr.db(teacher, yi);
                 rows.append(String.format(Locale.ROOT, "| %s | an invalid key | %s | %d | %.2f | %.1f |%n", iname,
@@ -137,14 +140,13 @@ public final class Demo {
             }
             log.accept("Table II on the test split (" + test.size() + " clips)...");
             Table2.Result t2 = Table2.run(sys, registry, test, test.size(), USERS.size(), distortions,
-                    sys.watermark().silentCipher().config().messageSdr(), 1);
+                    wmSdr, 1);
             ResultTable table = Table2.table(List.of(b.title()), List.of(t2), distortions);
             table.write(dir, "table2");
             DemoReport.writeTraces(dir, traceRows);
             titles.put(b.name(), b.title());
             plotAccuracy(dir.resolve("accuracy.png"), b.title(), t2, distortions);
             results.put(b.name(), new BranchResult(t2, traced, invalidTraced));
-            double wmSdr = sys.watermark().silentCipher().config().messageSdr();
             report.append("## ").append(b.title()).append("\n\n");
             report.append("What a listener should hear: `real.wav` is the original test clip, `teacher.wav` the base ")
                     .append("generator's resynthesis; `alice.wav`, `bob.wav`, `carol.wav` should sound like the teacher ")
@@ -259,10 +261,10 @@ public final class Demo {
     private record Trace(String user, int hamming, double confidence) {
     }
 
-    private static Trace trace(float[] y, KeyedSystem sys, KeyRegistry registry, int maxDistance) {
-        var wm = sys.watermark();
-        PayloadCodec.Decoded d = wm.silentCipher().decodePayload(y, wm.payloadBits());
-        if (!WatermarkDetector.reports(d, wm.detectThreshold())) {
+    private static Trace trace(float[] y, WatermarkDetector detector, double threshold, KeyRegistry registry,
+            int maxDistance) {
+        PayloadCodec.Decoded d = detector.read(y);
+        if (!WatermarkDetector.reports(d, threshold)) {
             return new Trace("", -1, d.confidence());
         }
         Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(d.bits()));

@@ -325,7 +325,7 @@ public final class KeySize {
             registry.save(regFile);
         }
         WatermarkModel wm = wm16.withPayloadBits(k);
-        double sdr = wm.silentCipher().config().messageSdr();
+        double sdr = wm.config().messageSdr();
         LockeyTrainer.Config cfg = recipe(s.steps(), s.keyWarmup(), sdr);
         int crop = cropFrames(k, wm.config(), gen.samplesPerFrame());
         if (crop != RECIPE_CROP_FRAMES) {

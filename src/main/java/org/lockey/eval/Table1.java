@@ -12,6 +12,7 @@ import org.lockey.distortion.Codecs;
 import org.lockey.distortion.Distortion;
 import org.lockey.metric.BitAccuracy;
 import org.lockey.metric.Sdr;
+import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Progress;
 
@@ -48,6 +49,7 @@ public final class Table1 {
         int n = Math.min(clips, data.size());
         double sdr = 0;
         Progress progress = new Progress("table1 " + label, 0, n);
+        SilentCipher sc = wm.silentCipher(); // one graph for the run, not one per call
         for (int c = 0; c < n; c++) {
             float[] x = reconstruct.apply(data.clip(c));
             SplittableRandom r = new SplittableRandom(seed * 7919 + c);
@@ -55,12 +57,12 @@ public final class Table1 {
             for (int i = 0; i < bits.length; i++) {
                 bits[i] = r.nextBoolean();
             }
-            float[] y = wm.silentCipher().embed(x, bits, sdrDb).watermarked();
+            float[] y = sc.embed(x, bits, sdrDb).watermarked();
             sdr += Sdr.db(x, y);
             for (Distortion d : distortions) {
                 if (!unavailable.containsKey(d.name())) {
                     float[] yd = d.apply(y, wm.sampleRate(), new SplittableRandom(seed * 131 + c));
-                    sums.merge(d.name(), BitAccuracy.aligned(wm.silentCipher().decode(yd).frameClasses(), bits, 0),
+                    sums.merge(d.name(), BitAccuracy.aligned(sc.decode(yd).frameClasses(), bits, 0),
                             Double::sum);
                 }
             }

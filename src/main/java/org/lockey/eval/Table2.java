@@ -13,6 +13,7 @@ import org.lockey.metric.BitAccuracy;
 import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.train.Progress;
 
 /**
@@ -60,6 +61,7 @@ public final class Table2 {
         double sdrI = 0;
         int count = 0;
         var wm = system.watermark();
+        SilentCipher sc = wm.silentCipher(); // one graph for the run, not one per call
         Progress progress = new Progress("table2 " + system.branch(), 0, (long) n * chosen.size());
         for (int c = 0; c < n; c++) {
             float[] clip = test.clip(c);
@@ -67,7 +69,7 @@ public final class Table2 {
             for (int k = 0; k < chosen.size(); k++) {
                 Key key = chosen.get(k);
                 boolean[] bits = key.bitFlags();
-                float[] yt = wm.silentCipher().embed(y0, bits, sdrDb).watermarked();
+                float[] yt = sc.embed(y0, bits, sdrDb).watermarked();
                 float[] y = system.generate(clip, key);
                 sdrV += Sdr.db(yt, y);
                 sdrI += Sdr.db(y0, system.generate(clip, invalid.get(k)));
@@ -76,7 +78,7 @@ public final class Table2 {
                         continue;
                     }
                     float[] yd = d.apply(y, system.sampleRate(), new SplittableRandom(seed * 31 + c * 1009L + k));
-                    int[] classes = wm.silentCipher().decode(yd).frameClasses();
+                    int[] classes = sc.decode(yd).frameClasses();
                     accSum.merge(d.name(), BitAccuracy.aligned(classes, bits, 0), Double::sum);
                 }
                 count++;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import org.lockey.io.Tensor;
+import org.lockey.nn.Inference;
 import org.lockey.nn.Lstm;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -351,7 +352,7 @@ final class Chunked {
             List<String> names = new ArrayList<>(List.of(y));
             names.addAll(hOut);
             names.addAll(cOut);
-            Map<String, INDArray> r = sd.output(ph, names.toArray(new String[0]));
+            Map<String, INDArray> r = Inference.output(sd, ph, names.toArray(new String[0]));
             List<INDArray> hs = new ArrayList<>();
             List<INDArray> cs = new ArrayList<>();
             for (int k = 0; k < layers; k++) {

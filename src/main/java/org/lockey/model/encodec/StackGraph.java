@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.lockey.io.Tensor;
+import org.lockey.nn.Inference;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -55,7 +56,7 @@ public final class StackGraph {
 
     /** Runs the layers on x [B, C, length] (float32). */
     public INDArray run(INDArray x) {
-        return sd.output(Map.of("input", x.castTo(DataType.FLOAT)), output).get(output);
+        return Inference.output(sd, Map.of("input", x.castTo(DataType.FLOAT)), output).get(output);
     }
 
     /** The tensors of {@code weights} whose key starts with {@code prefix}, with the prefix removed. */

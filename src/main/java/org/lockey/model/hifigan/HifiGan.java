@@ -12,6 +12,7 @@ import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
+import org.lockey.nn.Inference;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -118,7 +119,7 @@ public final class HifiGan {
                     + java.util.Arrays.toString(s));
         }
         INDArray in = mel.dataType() == DataType.FLOAT ? mel : mel.castTo(DataType.FLOAT);
-        return sd.output(Map.of(MEL, in), audioName).get(audioName);
+        return Inference.output(sd, Map.of(MEL, in), audioName).get(audioName);
     }
 
     /** Vocodes one mel {@code [80][T]} in chunks of {@link #DEFAULT_CHUNK_FRAMES} with full context. */

@@ -14,6 +14,7 @@ import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
+import org.lockey.nn.Inference;
 import org.lockey.nn.LayerNoise;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -229,7 +230,7 @@ public final class KeyedEncodec {
         feed.putAll(noiseFeed);
         INDArray y;
         try {
-            y = g.sd().output(feed, g.outputs().audio().name()).get(g.outputs().audio().name());
+            y = Inference.output(g.sd(), feed, g.outputs().audio().name()).get(g.outputs().audio().name());
         } finally {
             LayerNoise.release(noiseFeed);
         }

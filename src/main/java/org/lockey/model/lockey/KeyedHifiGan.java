@@ -15,6 +15,7 @@ import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.lockey.model.hifigan.Generator;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.nn.Inference;
 import org.lockey.nn.LayerNoise;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -195,7 +196,7 @@ public final class KeyedHifiGan {
     /** The verification head's probability that each key is valid (class 0), {@code [B]}. */
     public synchronized double[] validity(Key[] keys) {
         INDArray bits = bits(keys);
-        INDArray logits = sd.output(Map.of("key_bits", bits), outputs.verifierLogits().name())
+        INDArray logits = Inference.output(sd, Map.of("key_bits", bits), outputs.verifierLogits().name())
                 .get(outputs.verifierLogits().name());
         double[] p = new double[keys.length];
         for (int b = 0; b < keys.length; b++) {
@@ -221,12 +222,12 @@ public final class KeyedHifiGan {
         feed.put("mel", mel.castTo(DataType.FLOAT));
         feed.put("key_bits", bits(keys));
         if (noise == null) {
-            return sd.output(feed, outputs.audio().name());
+            return Inference.output(sd, feed, outputs.audio().name());
         }
         Map<String, INDArray> z = noise.feed(sd, feed, std, seed);
         feed.putAll(z);
         try {
-            return sd.output(feed, outputs.audio().name());
+            return Inference.output(sd, feed, outputs.audio().name());
         } finally {
             LayerNoise.release(z);
         }

@@ -3,6 +3,7 @@ package org.lockey.model.silentcipher;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.lockey.LockeyException;
 import org.lockey.audio.Spectrum;
@@ -10,6 +11,7 @@ import org.lockey.audio.Stft;
 import org.lockey.audio.StftConfig;
 import org.lockey.io.Tensor;
 import org.lockey.nn.BatchNorm2d;
+import org.lockey.nn.Inference;
 import org.lockey.nn.Reduce;
 import org.lockey.nn.Scope;
 import org.lockey.nn.StftGraph;
@@ -105,6 +107,8 @@ public final class SilentCipher {
     /** dec_m_0's logits on the {@code magnitude} placeholder; empty for {@link Networks#EMBEDDING_ONLY}. */
     private final Optional<SDVariable> logits;
     private final Map<String, long[]> stateDict;
+    /** Inference graphs built in this process (each holds a copy of the weights as constants). */
+    private static final AtomicLong GRAPHS_BUILT = new AtomicLong();
 
     private SilentCipher(SilentCipherConfig config, BatchNorm2d.Mode bnMode, DataType dtype, Networks networks,
             Map<String, Tensor> weights, String source, long seed) {
@@ -118,6 +122,7 @@ public final class SilentCipher {
         this.source = source;
         this.stft = new Stft(StftConfig.of(config.nFft(), config.hopLength()));
         this.sd = SameDiff.create();
+        GRAPHS_BUILT.incrementAndGet();
         // Frozen: inference holds the weights as constants; training graphs build their own scope.
         Scope root = Scope.root(sd, weights, source, dtype, true, seed);
         int bins = config.bins();
@@ -200,6 +205,27 @@ public final class SilentCipher {
     /** The configuration. */
     public SilentCipherConfig config() {
         return config;
+    }
+
+    /**
+     * How many SilentCipher inference graphs this process has built: evaluation loops build one per run and
+     * reuse it ({@code Table1Test}), not one per clip or decoding.
+     */
+    public static long graphsBuilt() {
+        return GRAPHS_BUILT.get();
+    }
+
+    /**
+     * Bytes of released intermediate arrays the calling thread's session of this model's graph keeps for reuse:
+     * 0, since every run goes through {@link Inference#output}.
+     */
+    long cachedBytes() {
+        return Inference.cachedBytes(sd);
+    }
+
+    /** Whether the calling thread's session of this model's graph would keep released arrays. */
+    boolean cachesArrays() {
+        return Inference.caches(sd);
     }
 
     /** The networks this model holds. */
@@ -419,7 +445,7 @@ public final class SilentCipher {
         INDArray message = Nd4j.createFromArray(onehot).reshape(1, 1, config.messageDim(), frames).castTo(dtype);
         Map<String, INDArray> out;
         synchronized (sd) {
-            out = sd.output(Map.of(CARRIER, carrier, MESSAGE, message, MESSAGE_SCALE,
+            out = Inference.output(sd, Map.of(CARRIER, carrier, MESSAGE, message, MESSAGE_SCALE,
                     Nd4j.scalar(dtype, Math.pow(10, -sdrDb / 20))),
                     embedGraph.msgEnc().name(), embedGraph.decCOut().name(), embedGraph.carrierReconst().name());
         }
@@ -492,7 +518,7 @@ public final class SilentCipher {
         INDArray carrier = carrierOf(mag, bins, frames);
         INDArray out;
         synchronized (sd) {
-            out = sd.output(Map.of(MAGNITUDE, carrier), decoderOut.name()).get(decoderOut.name());
+            out = Inference.output(sd, Map.of(MAGNITUDE, carrier), decoderOut.name()).get(decoderOut.name());
         }
         int dim = config.messageDim();
         double[][] scores = out.reshape(dim, frames).toDoubleMatrix();

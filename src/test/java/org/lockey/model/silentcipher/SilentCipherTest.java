@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -166,6 +167,25 @@ class SilentCipherTest {
         assertArrayEquals(silence, e.watermarked());
         assertTrue(e.steps().isEmpty());
         assertThrows(LockeyException.class, () -> model.decode(silence));
+    }
+
+    /**
+     * Embedding and decoding at several lengths keep no released intermediate in the graph's session (SameDiff's
+     * own cache kept arrays of every length seen, about 1 GB more resident in eval detection; {@code
+     * nn.Inference}).
+     */
+    @Test
+    void embeddingAndDecodingAtSeveralLengthsKeepNoReleasedArrays() {
+        assumeFalse("false".equals(System.getProperty("org.nd4j.autodiff.samediff")),
+                "the global switch turns every session's cache off and hides what this test checks");
+        SilentCipher model = SilentCipher.initialised(SilentCipherConfig.sc16k().withMsgDecoder(4, 2), 5);
+        int[] symbols = new int[15];
+        for (int length : new int[] {4000, 8000, 4000, 12000}) {
+            float[] audio = signal(length, 16000, length);
+            model.decode(model.embed(audio, symbols).watermarked());
+            assertFalse(model.cachesArrays(), "after length " + length);
+            assertEquals(0, model.cachedBytes(), "after length " + length);
+        }
     }
 
     @Test
