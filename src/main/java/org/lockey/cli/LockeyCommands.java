@@ -149,6 +149,9 @@ final class LockeyCommands {
                     .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
                             + "gain that starts at 0, so step 0 is the base generator; default), verified (gated, the vector "
                             + "scaled by the verifier's P(invalid), the clock with a gain of its own) or added (the paper)"))
+                    .addOption(opt("clock-form", "F", "with --payload-clock: additive (one vector per symbol added; "
+                            + "default) or modulated (also a per-channel gain per symbol on the activation; with "
+                            + "--injection-form verified both scaled by the head's P(valid)): docs/lockey.md"))
                     .addOption(opt("waveform-mse", "S", "Eq. 2's waveform MSE: relative (divided by the teacher's mean "
                             + "square, 10^(-SDR/10); default) or absolute (as printed)"))
                     .addOption(opt("invalid-bound", "B", "invalid-key term: relative (a target SDR and a log-magnitude "
@@ -267,7 +270,8 @@ final class LockeyCommands {
                     new LockeyTrainer.LossBalance(
                             Options2.enumValue(cl, "balance", LockeyTrainer.LossBalance.Mode.class, d.balance().mode()),
                             Options2.doubleValue(cl, "invalid-share", d.balance().invalidShare()),
-                            Options2.doubleValue(cl, "balance-ema", d.balance().emaDecay())));
+                            Options2.doubleValue(cl, "balance-ema", d.balance().emaDecay())),
+                    Options2.enumValue(cl, "clock-form", KeyConfig.ClockForm.class, d.clockForm()));
         }
     }
 

@@ -12,6 +12,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.lockey.LockeyException;
+import org.lockey.nn.Inference;
 
 /**
  * Entry point of {@code ./lockey}: {@code lockey [-v] COMMAND [options] [args]}.
@@ -38,6 +39,7 @@ public final class Main {
         List<String> args = new ArrayList<>(Arrays.asList(argv));
         boolean verbose = args.remove("-v") | args.remove("--verbose");
         configureLogging(verbose);
+        Inference.uncachedSessions();      // bounded memory for every command (nn.Inference says why)
         if (!verbose && !FILTER_INSTALLED.getAndSet(true)) {
             SameDiffChatterFilter.install();
         }

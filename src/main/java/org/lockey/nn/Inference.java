@@ -28,7 +28,25 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the session and stay the caller's.
  */
 public final class Inference {
+    /**
+     * SameDiff 1.0.0-M2.1 reads this system property (literally this name) when it creates a session's array
+     * cache; "false" turns the cache off for every session created afterwards, training sessions included.
+     */
+    public static final String ARRAY_CACHE_PROPERTY = "org.nd4j.autodiff.samediff";
+
     private Inference() {
+    }
+
+    /**
+     * Turns the array cache off for every session created from now on, unless the property was set explicitly
+     * (a process with several graphs and sessions otherwise keeps up to a quarter of JavaCPP's {@code maxBytes}
+     * per session: a LOCKEY fine-tune, with its student, loss, teacher and validation graphs, reached 8 GB
+     * resident and was OOM-killed).
+     */
+    public static void uncachedSessions() {
+        if (System.getProperty(ARRAY_CACHE_PROPERTY) == null) {
+            System.setProperty(ARRAY_CACHE_PROPERTY, "false");
+        }
     }
 
     /**

@@ -25,6 +25,7 @@ import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedGenerator;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
+import org.lockey.nn.Inference;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -143,13 +144,15 @@ public final class LockeyTrainer {
      * @param waveformMse  how Eq. 2's waveform MSE is scaled
      * @param keyTraining  the key path's learning rate, its vector shaping and how keys are paired in a batch
      * @param balance      how the loss terms are combined: Eq. 4's weighted sum or gradient shares
+     * @param clockForm    how the payload clock (when on) acts on the generator's activation
      */
     public record Design(KeyConfig.Pooling pooling, KeyConfig.Injection injection, Warmup warmup,
-            InvalidBound invalidBound, LockeyLoss.WaveformMse waveformMse, KeyTraining keyTraining, LossBalance balance) {
+            InvalidBound invalidBound, LockeyLoss.WaveformMse waveformMse, KeyTraining keyTraining, LossBalance balance,
+            KeyConfig.ClockForm clockForm) {
         /** The paper's forms (mean pooling, added, Eq. 3 with the curriculum) and the earlier warm-up. */
         public static final Design PAPER = new Design(KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED,
                 new Warmup(WARMUP_BATCH, 0.5, 1e-3, 0), new InvalidBound.Absolute(), LockeyLoss.WaveformMse.ABSOLUTE,
-                KeyTraining.PAPER, LossBalance.SUM);
+                KeyTraining.PAPER, LossBalance.SUM, KeyConfig.ClockForm.ADDITIVE);
         /**
          * Ours, the default of {@code ./lockey finetune}: flat pooling, gated injection, warm-up batches of 1024
          * keys a fifth valid at 3e-3, the relative bound, a shaped key vector trained 3x faster than the generator on
@@ -157,7 +160,7 @@ public final class LockeyTrainer {
          */
         public static final Design DEFAULT = new Design(KeyConfig.Pooling.FLAT, KeyConfig.Injection.GATED,
                 new Warmup(1024, 0.2, 3e-3, 0.5), InvalidBound.Relative.DEFAULT, LockeyLoss.WaveformMse.RELATIVE,
-                KeyTraining.DEFAULT, LossBalance.DEFAULT);
+                KeyTraining.DEFAULT, LossBalance.DEFAULT, KeyConfig.ClockForm.ADDITIVE);
 
         public Design {
             Objects.requireNonNull(pooling, "pooling");
@@ -167,6 +170,7 @@ public final class LockeyTrainer {
             Objects.requireNonNull(waveformMse, "waveformMse");
             Objects.requireNonNull(keyTraining, "keyTraining");
             Objects.requireNonNull(balance, "balance");
+            Objects.requireNonNull(clockForm, "clockForm");
             if (keyTraining.invalidPush() == InvalidPush.KEY_PATH && balance.mode() != LossBalance.Mode.GRADIENT) {
                 throw new LockeyException("invalid fine-tuning settings: --invalid-push key_path needs --balance gradient");
             }
@@ -174,26 +178,32 @@ public final class LockeyTrainer {
 
         /** This design with another injection. */
         public Design with(KeyConfig.Injection i) {
-            return new Design(pooling, i, warmup, invalidBound, waveformMse, keyTraining, balance);
+            return new Design(pooling, i, warmup, invalidBound, waveformMse, keyTraining, balance, clockForm);
         }
 
         /** This design with another pooling. */
         public Design with(KeyConfig.Pooling p) {
-            return new Design(p, injection, warmup, invalidBound, waveformMse, keyTraining, balance);
+            return new Design(p, injection, warmup, invalidBound, waveformMse, keyTraining, balance, clockForm);
         }
 
         /** This design with another way of combining the losses. */
         public Design with(LossBalance b) {
-            return new Design(pooling, injection, warmup, invalidBound, waveformMse, keyTraining, b);
+            return new Design(pooling, injection, warmup, invalidBound, waveformMse, keyTraining, b, clockForm);
         }
 
         /** This design with another way of training the key path. */
         public Design with(KeyTraining k) {
-            return new Design(pooling, injection, warmup, invalidBound, waveformMse, k, balance);
+            return new Design(pooling, injection, warmup, invalidBound, waveformMse, k, balance, clockForm);
+        }
+
+        /** This design with another form of the payload clock. */
+        public Design with(KeyConfig.ClockForm f) {
+            return new Design(pooling, injection, warmup, invalidBound, waveformMse, keyTraining, balance, f);
         }
 
         void putInto(ObjectNode o) {
             o.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
+            o.put("clock_form", clockForm.name().toLowerCase(Locale.ROOT));
             o.put("injection_form", injection.name().toLowerCase(Locale.ROOT));
             o.put("waveform_mse", waveformMse.name().toLowerCase(Locale.ROOT));
             o.put("warmup_batch", warmup.batch()).put("warmup_valid_share", warmup.validShare())
@@ -415,6 +425,7 @@ public final class LockeyTrainer {
      */
     public LockeyTrainer(Config cfg, FinetuneBranch branch, SilentCipher watermark, KeyRegistry registry,
             AudioDataset train, AudioDataset valid) {
+        Inference.uncachedSessions();
         this.cfg = cfg;
         this.branch = branch;
         this.watermark = watermark;
@@ -431,7 +442,7 @@ public final class LockeyTrainer {
         }
         this.keyCfg = new KeyConfig(registry.bits(), cfg.keyDim(), cfg.keyHidden(), branch.injectionChannels(),
                 cfg.payloadClock() ? watermark.config().hopLength() : 0).with(cfg.design().pooling())
-                .with(cfg.design().injection());
+                .with(cfg.design().injection()).with(cfg.design().clockForm());
         this.codec = new PayloadCodec(registry.bits());
         if (codec.period() != watermark.config().messageLen()) {
             throw new LockeyException("the watermark model's message period is " + watermark.config().messageLen()
@@ -535,8 +546,11 @@ public final class LockeyTrainer {
         ObjectNode now = new ObjectMapper().createObjectNode();
         cfg.design().putInto(now);
         ObjectNode before = saved.has("pooling") ? saved : paper;        // older checkpoints: the paper's design
-        for (String field : List.of("pooling", "injection_form", "waveform_mse", "invalid_bound", "invalid_target_sdr_db",
-                "invalid_logmag_bound")) {
+        if (!before.has("clock_form")) {
+            before.put("clock_form", "additive");                        // written before the modulated clock existed
+        }
+        for (String field : List.of("pooling", "injection_form", "clock_form", "waveform_mse", "invalid_bound",
+                "invalid_target_sdr_db", "invalid_logmag_bound")) {
             String was = before.path(field).asText("");
             String is = now.path(field).asText("");
             if (!was.equals(is)) {

@@ -26,6 +26,7 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.hifigan.MultiPeriodDiscriminator;
 import org.lockey.model.hifigan.MultiScaleDiscriminator;
+import org.lockey.nn.Inference;
 import org.lockey.nn.NormedWeight;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -104,13 +105,6 @@ public final class VocoderTrainer {
     private static final List<String> METRIC_COLUMNS = List.of(LOSS_DISC_ALL, LOSS_DISC_F, LOSS_DISC_S, LOSS_GEN_ALL,
             LOSS_GEN_F, LOSS_GEN_S, LOSS_FM_F, LOSS_FM_S, LOSS_MEL, MEL_L1);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /**
-     * SameDiff 1.0.0-M2.1 reads this system property (literally this name) when it creates a
-     * session's array cache; "false" turns the cache off. The cache keeps up to a quarter of JavaCPP's
-     * {@code maxBytes} (the JVM's -Xmx) of released arrays for reuse, memory a training process that
-     * frees its garbage every step does better to return.
-     */
-    static final String SAMEDIFF_ARRAY_CACHE_PROPERTY = "org.nd4j.autodiff.samediff";
 
     /**
      * What to train and where.
@@ -179,9 +173,7 @@ public final class VocoderTrainer {
     private VocoderTrainer(HifiGanConfig config, int divisor, long adversarialStart, AudioDataset train,
             AudioDataset valid, Map<String, Tensor> genWeights, String genSource, Map<String, Tensor> discWeights,
             String discSource, long step) {
-        if (System.getProperty(SAMEDIFF_ARRAY_CACHE_PROPERTY) == null) {
-            System.setProperty(SAMEDIFF_ARRAY_CACHE_PROPERTY, "false");
-        }
+        Inference.uncachedSessions();
         this.config = config;
         this.divisor = divisor;
         this.adversarialStart = adversarialStart;

@@ -46,17 +46,24 @@ public final class KeyClock {
     }
 
     /**
-     * The clock track {@code [B, C, T']} for the key encoder's {@code features} {@code [B, C, K]} and the
-     * key bits {@code [B, K]}. With {@link KeyConfig.Pooling#FLAT} E_k has no per-bit features
-     * ({@code features} null) and each symbol's vector is its table row alone.
+     * The clock's tracks: {@code shift} {@code [B, C, T']} is added to the activation; {@code scale} ({@link
+     * KeyConfig.ClockForm#MODULATED} only, else null) multiplies it: {@code h + shift + h * scale}.
+     */
+    record Tracks(SDVariable shift, SDVariable scale) {
+    }
+
+    /**
+     * The clock tracks for the key encoder's {@code features} {@code [B, C, K]} and the key bits {@code [B, K]}. With
+     * {@link KeyConfig.Pooling#FLAT} E_k has no per-bit features ({@code features} null) and each symbol's vector is
+     * its table row alone. The scale track of the modulated form is made of tables alone ({@code key_clock.scale_symbols}
+     * {@code [4, C]}, {@code key_clock.scale_end} {@code [C]}, zero at the start).
      *
      * @param scope the {@value #PREFIX} scope
      */
-    static SDVariable track(Scope scope, KeyConfig key, SDVariable features, SDVariable keyBits) {
+    static Tracks tracks(Scope scope, KeyConfig key, SDVariable features, SDVariable keyBits) {
         SameDiff sd = scope.sd();
-        PayloadCodec codec = new PayloadCodec(key.keyBits());
         int k = key.keyBits();
-        int s = codec.symbolCount();
+        int s = new PayloadCodec(k).symbolCount();
         INDArray pairing = Nd4j.zeros(scope.dtype(), k, s);                // [K, S]: mean over a symbol's bits
         for (int i = 0; i < k; i++) {
             int sym = i / PayloadCodec.BITS_PER_SYMBOL;
@@ -65,29 +72,41 @@ public final class KeyClock {
         }
         // tensorMmul's gradient fails in SameDiff M2.1 (tensormmul_bp: "the dimensions at given axes for
         // both input arrays must be the same"), so both products are rank-2 mmuls around reshapes.
-        long c = key.channels();
         SDVariable perSymbol = features == null
-                ? symbolVectors(scope, key, keyBits)                                                 // [B*C, S]
+                ? symbolVectors(scope, key, keyBits, "symbols")                                      // [B*C, S]
                 : features.reshape(-1, k).mmul(scope.constant("pairing", pairing))               // [B*C, S]
-                        .add(symbolVectors(scope, key, keyBits));
+                        .add(symbolVectors(scope, key, keyBits, "symbols"));
         SDVariable symbolClock = sd.placeHolder(SYMBOLS, scope.dtype(), s, -1);
         SDVariable endClock = sd.placeHolder(END, scope.dtype(), 1, -1);
+        SDVariable shift = layOut(scope, key, perSymbol, "end", keyBits, symbolClock, endClock);
+        SDVariable scale = key.modulatedClock()
+                ? layOut(scope, key, symbolVectors(scope, key, keyBits, "scale_symbols"), "scale_end", keyBits,
+                        symbolClock, endClock)
+                : null;
+        return new Tracks(shift, scale);
+    }
+
+    /** Per-symbol vectors {@code [B*C, S]} laid out on the clock, plus the end-token vector {@code endName}: [B, C, T']. */
+    private static SDVariable layOut(Scope scope, KeyConfig key, SDVariable perSymbol, String endName, SDVariable keyBits,
+            SDVariable symbolClock, SDVariable endClock) {
+        SameDiff sd = scope.sd();
+        long c = key.channels();
         SDVariable flat = perSymbol.mmul(symbolClock);                                           // [B*C, T']
         SDVariable shape = sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
                 sd.constant(Nd4j.createFromArray(c)), sd.sizeAt(symbolClock, 1).castTo(DataType.INT64));
         SDVariable symbols = flat.reshape(shape);                                                // [B, C, T']
-        SDVariable end = scope.param("end", Init.zeros(), c).reshape(c, 1);                      // [C, 1]
+        SDVariable end = scope.param(endName, Init.zeros(), c).reshape(c, 1);                    // [C, 1]
         return symbols.add(end.mmul(endClock));                              // [B, C, T'] + [C, T']
     }
 
     /**
-     * The learnable vector of each symbol's value, {@code key_clock.symbols} {@code [4, C]} (zero at the
+     * The learnable vector of each symbol's value, {@code key_clock.<tableName>} {@code [4, C]} (zero at the
      * start, so that a fresh clock changes nothing until it is trained), looked up for every symbol of the
      * key: {@code [B*C, S]}, laid out like the per-symbol features. Symbol j's value index is
      * {@code 2 k_2j + k_2j+1} (the lone last bit of an odd K: {@code 2 k_2j}), the payload symbol of
      * {@link PayloadCodec#symbols}.
      */
-    private static SDVariable symbolVectors(Scope scope, KeyConfig key, SDVariable keyBits) {
+    private static SDVariable symbolVectors(Scope scope, KeyConfig key, SDVariable keyBits, String tableName) {
         SameDiff sd = scope.sd();
         int k = key.keyBits();
         int s = new PayloadCodec(k).symbolCount();
@@ -100,7 +119,7 @@ public final class KeyClock {
         SDVariable values = keyBits.castTo(scope.dtype()).mmul(scope.constant("symbol_weights", weights))
                 .castTo(DataType.INT64);                                                       // [B, S] in 0..3
         SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, scope.dtype());                 // [B, S, 4]
-        SDVariable table = scope.param("symbols", Init.zeros(), 4, c);                         // [4, C]
+        SDVariable table = scope.param(tableName, Init.zeros(), 4, c);                         // [4, C]
         SDVariable bsc = oneHot.reshape(-1, 4).mmul(table);                                    // [B*S, C]
         SDVariable shape = sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
                 sd.constant(Nd4j.createFromArray((long) s, c)));

@@ -23,9 +23,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                  Pooling#MEAN})
  * @param injection how the key term meets the generator's activation ({@code injection}; absent = {@link
  *                  Injection#ADDED})
+ * @param clockForm how the payload clock acts on the activation when it is on ({@code clock_form}; absent = {@link
+ *                  ClockForm#ADDITIVE})
  */
 public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, int clockHop, Pooling pooling,
-        Injection injection) {
+        Injection injection, ClockForm clockForm) {
+
+    /** How the payload clock's per-symbol vectors act on the activation h at the injection point (ours). */
+    public enum ClockForm {
+        /** {@code h + track}: one vector per symbol added during its frames (the first form of the clock). */
+        ADDITIVE,
+        /**
+         * {@code h + track + h * scale_track}: besides the added vector, a per-channel gain per symbol, so the
+         * symbol reshapes the content's own features during its frames, the way SilentCipher's carrier is a
+         * content-scaled change of the magnitude spectrogram. Both tables start at zero. With {@link
+         * Injection#VERIFIED} both tracks are scaled by the head's probability that the key is valid, so a key the
+         * head rejects writes no watermark.
+         */
+        MODULATED
+    }
 
     /** How E_k's last layer makes one vector of a key. */
     public enum Pooling {
@@ -72,9 +88,16 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         this(keyBits, keyDim, keyHidden, channels, clockHop, Pooling.MEAN, Injection.ADDED);
     }
 
+    /** The additive clock. */
+    public KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, int clockHop, Pooling pooling,
+            Injection injection) {
+        this(keyBits, keyDim, keyHidden, channels, clockHop, pooling, injection, ClockForm.ADDITIVE);
+    }
+
     public KeyConfig {
         Objects.requireNonNull(pooling, "pooling");
         Objects.requireNonNull(injection, "injection");
+        Objects.requireNonNull(clockForm, "clockForm");
         if (clockHop < 0) {
             throw new LockeyException("clock_hop must be 0 (off) or a positive hop in samples, got " + clockHop);
         }
@@ -99,23 +122,33 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
 
     /** This config with the payload clock at a watermark hop of {@code hop} samples (0 = off). */
     public KeyConfig withClockHop(int hop) {
-        return new KeyConfig(keyBits, keyDim, keyHidden, channels, hop, pooling, injection);
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, hop, pooling, injection, clockForm);
     }
 
     /** This config with another pooling. */
     public KeyConfig with(Pooling p) {
-        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, p, injection);
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, p, injection, clockForm);
     }
 
     /** This config with another injection. */
     public KeyConfig with(Injection i) {
-        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, pooling, i);
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, pooling, i, clockForm);
+    }
+
+    /** This config with another form of the payload clock. */
+    public KeyConfig with(ClockForm f) {
+        return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, pooling, injection, f);
+    }
+
+    /** Whether the clock also scales the activation ({@link ClockForm#MODULATED}); false when the clock is off. */
+    public boolean modulatedClock() {
+        return clocked() && clockForm == ClockForm.MODULATED;
     }
 
     /**
      * Reads {@code key_bits}, {@code key_dim}, {@code key_hidden}, {@code channels}, {@code clock_hop},
-     * {@code pooling}, {@code injection}; absent fields take the defaults (clock off, mean, added: the paper's
-     * form, so that models written before these fields existed read as they were).
+     * {@code pooling}, {@code injection}, {@code clock_form}; absent fields take the defaults (clock off, mean,
+     * added, additive clock: the paper's form, so that models written before these fields existed read as they were).
      */
     public static KeyConfig fromJson(JsonNode n) {
         if (n == null || !n.has("channels")) {
@@ -124,7 +157,8 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         return new KeyConfig(n.path("key_bits").asInt(16), n.path("key_dim").asInt(64), n.path("key_hidden").asInt(256),
                 n.get("channels").asInt(), n.path("clock_hop").asInt(0),
                 parse(Pooling.class, "pooling", n.path("pooling").asText("mean")),
-                parse(Injection.class, "injection", n.path("injection").asText("added")));
+                parse(Injection.class, "injection", n.path("injection").asText("added")),
+                parse(ClockForm.class, "clock_form", n.path("clock_form").asText("additive")));
     }
 
     /** The enum constant named {@code text} in lower case, or a one-line error naming the field. */
@@ -150,6 +184,9 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         o.put("channels", channels);
         if (clocked()) {
             o.put("clock_hop", clockHop);
+        }
+        if (modulatedClock()) {
+            o.put("clock_form", clockForm.name().toLowerCase(Locale.ROOT));
         }
         if (pooling != Pooling.MEAN) {
             o.put("pooling", pooling.name().toLowerCase(Locale.ROOT));

@@ -168,9 +168,11 @@ public final class KeyedGenerator {
         SDVariable vector = encoded.vector();                                                  // [B, C]
         SDVariable logits = new KeyVerifier(key).build(root.child("verifier"), vector);         // [B, 2]
         SDVariable column = root.sd().expandDims(vector, 2);                                    // [B, C, 1]
-        SDVariable track = key.clocked()
-                ? KeyClock.track(root.child(KeyClock.PREFIX), key, encoded.features(), keyBits)      // [B, C, T']
+        KeyClock.Tracks clock = key.clocked()
+                ? KeyClock.tracks(root.child(KeyClock.PREFIX), key, encoded.features(), keyBits)    // [B, C, T']
                 : null;
+        SDVariable track = clock == null ? null : clock.shift();
+        SDVariable scale = clock == null ? null : clock.scale();
         SDVariable term = track == null ? column : column.add(track);
         SDVariable injected = switch (key.injection()) {
             case ADDED -> term;
@@ -181,10 +183,18 @@ public final class KeyedGenerator {
                         Nd4j.createFromArray(new float[][] {{0f}, {1f}}).castTo(column.dataType()));
                 SDVariable invalid = root.sd().nn().softmax(logits, 1).mmul(pickInvalid).reshape(-1, 1, 1);
                 SDVariable damage = column.mul(invalid).mul(gain(root.child(GATE)));
+                if (scale != null) {
+                    // the modulated clock writes only the watermark of keys the head accepts
+                    SDVariable accepted = invalid.rsub(1.0);
+                    track = track.mul(accepted);
+                    scale = scale.mul(accepted);
+                }
                 yield track == null ? damage : damage.add(track);         // the track's tables start at 0
             }
         };
-        SDVariable audio = backbone.build(root, input, x -> x.add(injected));                   // broadcast over time
+        SDVariable gains = scale;
+        SDVariable audio = backbone.build(root, input,
+                x -> gains == null ? x.add(injected) : x.add(injected).add(x.mul(gains)));     // broadcast over time
         return new Outputs(audio, vector, logits);
     }
 

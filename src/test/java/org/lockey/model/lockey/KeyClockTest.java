@@ -88,7 +88,7 @@ class KeyClockTest {
             Scope root = Scope.root(sd, w, "test", DataType.FLOAT, false, 1);
             SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, 16);
             SDVariable features = sd.constant(Nd4j.zeros(DataType.FLOAT, 1, c, 16));
-            SDVariable track = KeyClock.track(root.child(KeyClock.PREFIX), KEY, features, bits);
+            SDVariable track = KeyClock.tracks(root.child(KeyClock.PREFIX), KEY, features, bits).shift();
             Key key = new Key(16, value);
             Map<String, INDArray> feed = new LinkedHashMap<>(KeyClock.feed(KEY, 32, 0, 300));
             feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
@@ -125,7 +125,7 @@ class KeyClockTest {
             Scope root = Scope.root(sd, w, "test", DataType.FLOAT, false, 1);
             SDVariable bitsIn = sd.placeHolder("key_bits", DataType.INT64, -1, bits);
             SDVariable features = sd.constant(Nd4j.zeros(DataType.FLOAT, 1, c, bits));
-            SDVariable track = KeyClock.track(root.child(KeyClock.PREFIX), cfg, features, bitsIn);
+            SDVariable track = KeyClock.tracks(root.child(KeyClock.PREFIX), cfg, features, bitsIn).shift();
             for (int trial = 0; trial < 4; trial++) {
                 long v = bits == 64 ? r.nextLong() : r.nextLong() & ((1L << bits) - 1);
                 Key key = new Key(bits, v);
@@ -218,10 +218,82 @@ class KeyClockTest {
     }
 
     @Test
+    void theModulatedClockAddsItsShiftAndScalesTheActivationByItsGainPerSymbol() {
+        // A stub backbone hands the activation h [1, C, T'] (the input itself) to the hook and returns the hook's
+        // result, so the output is what the generator's next layer would see: h + shift + h * scale, where shift and
+        // scale are the table rows of each position's payload symbol (end rows on end-token positions). E_k's
+        // weights are zero and the injection is the paper's addition, so E_k adds nothing.
+        KeyConfig cfg = new KeyConfig(16, 4, 6, 3, 1024, KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED,
+                KeyConfig.ClockForm.MODULATED);
+        int c = cfg.channels();
+        int spp = 32;
+        KeyedGenerator keyed = new KeyedGenerator(cfg, (root, input, hook) -> hook.apply(input), spp, 1);
+        float[] shift = new float[4 * c];
+        float[] scale = new float[4 * c];
+        float[] shiftEnd = new float[c];
+        float[] scaleEnd = new float[c];
+        for (int i = 0; i < 4 * c; i++) {
+            shift[i] = 0.1f * (i + 1);
+            scale[i] = -0.05f * (i + 2);
+        }
+        for (int j = 0; j < c; j++) {
+            shiftEnd[j] = 3 + j;
+            scaleEnd[j] = 0.5f;
+        }
+        SameDiff sd = SameDiff.create();
+        Scope fresh = Scope.fresh(sd, 1);
+        SDVariable h = sd.placeHolder("h", DataType.FLOAT, 1, c, -1);
+        SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, -1, 16);
+        keyed.build(fresh, h, bits);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .forEach(v -> w.put(v.name(), Tensor.of(v.name(), Nd4j.zerosLike(v.getArr()))));
+        w.put("key_clock.symbols", Tensor.ofFloats("key_clock.symbols", shift, 4, c));
+        w.put("key_clock.scale_symbols", Tensor.ofFloats("key_clock.scale_symbols", scale, 4, c));
+        w.put("key_clock.end", Tensor.ofFloats("key_clock.end", shiftEnd, c));
+        w.put("key_clock.scale_end", Tensor.ofFloats("key_clock.scale_end", scaleEnd, c));
+        assertEquals(true, w.keySet().containsAll(List.of("key_clock.scale_symbols", "key_clock.scale_end")));
+
+        SameDiff built = SameDiff.create();
+        Scope root = Scope.root(built, w, "test", DataType.FLOAT, false, 1);
+        SDVariable hIn = built.placeHolder("h", DataType.FLOAT, 1, c, -1);
+        SDVariable bitsIn = built.placeHolder("key_bits", DataType.INT64, -1, 16);
+        SDVariable out = keyed.build(root, hIn, bitsIn).audio();
+        int positions = 400;
+        float[][][] act = new float[1][c][positions];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int j = 0; j < c; j++) {
+            for (int t = 0; t < positions; t++) {
+                act[0][j][t] = (float) (r.nextDouble() * 2 - 1);
+            }
+        }
+        Key key = Key.parseHex("B3C5", 16);
+        Map<String, INDArray> feed = new LinkedHashMap<>(keyed.clockFeed(0, positions));
+        feed.put("h", Nd4j.create(act).castTo(DataType.FLOAT));
+        feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
+        INDArray y = built.output(feed, out.name()).get(out.name());
+        int[] pos = positions(KeyClock.feed(cfg, spp, 0, positions));
+        int[] symbols = new PayloadCodec(16).symbols(key.bitFlags());
+        int s = symbols.length;
+        for (int t = 0; t < positions; t++) {
+            for (int j = 0; j < c; j++) {
+                float add = pos[t] == s ? shiftEnd[j] : shift[symbols[pos[t]] * c + j];
+                float gain = pos[t] == s ? scaleEnd[j] : scale[symbols[pos[t]] * c + j];
+                float x = act[0][j][t];
+                assertEquals(x + add + x * gain, y.getFloat(0, j, t), 1e-5, "t " + t + " channel " + j);
+            }
+        }
+    }
+
+    @Test
     void configRoundTripsTheClockAndKeepsThePapersFormWithout() {
         assertEquals(KEY, KeyConfig.fromJson(KEY.toJson()));
         KeyConfig paper = new KeyConfig(16, 4, 6, 16);
         assertEquals(false, paper.toJson().has("clock_hop"));
         assertEquals(paper, KeyConfig.fromJson(paper.toJson()));
+        KeyConfig modulated = KEY.with(KeyConfig.ClockForm.MODULATED);
+        assertEquals("modulated", modulated.toJson().path("clock_form").asText());
+        assertEquals(modulated, KeyConfig.fromJson(modulated.toJson()));
+        assertEquals(false, KEY.toJson().has("clock_form"), "the additive clock writes the form of older models");
     }
 }
