@@ -1,5 +1,8 @@
 package org.lockey.cli;
 
+import java.nio.file.Path;
+import java.util.Optional;
+
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
@@ -33,6 +36,15 @@ public interface Command {
 
     /** The options (without {@code -h/--help}, which every command gets). */
     Options options();
+
+    /**
+     * The run directory this command writes checkpoints into ({@code --out} of a training command), or
+     * empty. {@link Main} holds it for the whole of {@link #run} so that one process at a time writes a
+     * run ({@link RunDirectoryLock}); a second one stops with one line naming the holder's pid.
+     */
+    default Optional<Path> runDirectory(CommandLine cl) {
+        return Optional.empty();
+    }
 
     /** Runs the command; returns the exit code. */
     int run(CommandLine cl) throws Exception;

@@ -192,7 +192,7 @@ final class DemoRecipe {
         return times;
     }
 
-    /** Copies a model directory without its checkpoints, through a temporary sibling and a rename. */
+    /** Copies a model directory without its checkpoints and run lock, through a temporary sibling and a rename. */
     static void ship(Path from, Path to) throws IOException {
         if (!Files.isDirectory(from)) {
             throw new LockeyException(from + ": the step did not produce a model directory");
@@ -204,13 +204,13 @@ final class DemoRecipe {
         Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Copies a directory tree (a keyed model holds its watermark model in a subdirectory), checkpoints left out. */
+    /** Copies a directory tree (a keyed model holds its watermark model in a subdirectory), without run state. */
     private static void copyWithoutCheckpoints(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
-                if (name.startsWith("checkpoint")) {
-                    continue;
+                if (name.startsWith("checkpoint") || name.equals(RunDirectoryLock.FILE)) {
+                    continue;                   // a run's state, not part of the model
                 }
                 if (Files.isDirectory(f)) {
                     copyWithoutCheckpoints(f, Files.createDirectories(to.resolve(name)));

@@ -166,6 +166,12 @@ final class LockeyCommands {
                             + "loss weights; the weights and the step are kept)"));
         }
 
+        /** Its --out, held by this process alone while it trains ({@link RunDirectoryLock}). */
+        @Override
+        public Optional<Path> runDirectory(CommandLine cl) {
+            return Optional.of(Path.of(cl.getOptionValue("out")));
+        }
+
         @Override
         public int run(CommandLine cl) {
             Path out = Path.of(cl.getOptionValue("out"));

@@ -1,9 +1,11 @@
 package org.lockey.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -12,6 +14,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.lockey.LockeyException;
+import org.lockey.io.ExclusiveLock;
 import org.lockey.nn.Inference;
 
 /**
@@ -73,7 +76,7 @@ public final class Main {
         }
         try {
             CommandLine cl = new DefaultParser().parse(options, rest.toArray(new String[0]));
-            return cmd.run(cl);
+            return runAsOnlyWriter(cmd, cl);
         } catch (ParseException e) {
             System.err.println("lockey " + cmd.name() + ": " + e.getMessage() + " (see ./lockey " + cmd.name()
                     + " --help)");
@@ -95,6 +98,20 @@ public final class Main {
                 e.printStackTrace();
             }
             return INTERNAL;
+        }
+    }
+
+    /**
+     * Runs {@code cmd}, holding its run directory, if it writes one, from before its first step until it
+     * returns (a process that ends releases it in any case): a second process on the same run stops here.
+     */
+    private static int runAsOnlyWriter(Command cmd, CommandLine cl) throws Exception {
+        Optional<Path> runDir = cmd.runDirectory(cl);
+        if (runDir.isEmpty()) {
+            return cmd.run(cl);
+        }
+        try (ExclusiveLock writer = RunDirectoryLock.hold(runDir.get())) {
+            return cmd.run(cl);
         }
     }
 

@@ -87,6 +87,12 @@ final class TrainCodecDecoderCommand implements Command {
                 .addOption(opt("seed", "S", "seed of the seeded codec, the decoder and every crop (default 1)").build());
     }
 
+    /** Its --out, held by this process alone while it trains ({@link RunDirectoryLock}). */
+    @Override
+    public Optional<Path> runDirectory(CommandLine cl) {
+        return Optional.of(Path.of(cl.getOptionValue("out")));
+    }
+
     @Override
     public int run(CommandLine cl) {
         Path data = Path.of(cl.getOptionValue("data"));

@@ -3,6 +3,7 @@ package org.lockey.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -76,6 +77,12 @@ final class TrainVocoderCommand implements Command {
                         .desc("start G from a model directory (e.g. an imported upstream checkpoint)").build())
                 .addOption(Option.builder().longOpt("init-discriminator").hasArg().argName("FILE")
                         .desc("start MPD/MSD from safetensors with upstream mpd.*/msd.* keys (a converted do_XXXXXXXX)").build());
+    }
+
+    /** Its --out, held by this process alone while it trains ({@link RunDirectoryLock}). */
+    @Override
+    public Optional<Path> runDirectory(CommandLine cl) {
+        return Optional.of(Path.of(cl.getOptionValue("out")));
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.DoubleFunction;
 import java.util.function.DoubleUnaryOperator;
 
@@ -90,6 +91,12 @@ final class WatermarkCommands {
                             + "(default gaus,time_jit,eq,codec)").build())
                     .addOption(opt("bn-mode", "MODE", "BatchNorm at inference in the written model: batch or running "
                             + "(default batch)").build());
+        }
+
+        /** Its --out, held by this process alone while it trains ({@link RunDirectoryLock}). */
+        @Override
+        public Optional<Path> runDirectory(CommandLine cl) {
+            return Optional.of(Path.of(cl.getOptionValue("out")));
         }
 
         @Override

@@ -5,8 +5,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -21,6 +26,12 @@ import org.lockey.LockeyException;
  * partial file: the bytes go to a temporary file in the same directory, are forced to disk, the
  * temporary file is renamed over the target, and the directory is forced to disk so that the rename
  * itself survives a crash (where the platform allows forcing a directory).
+ *
+ * <p>A write that fails (an {@link IOException} while writing, forcing or renaming: a full disk, a
+ * read-only directory) deletes its temporary file and leaves the target as it was, byte for byte, so
+ * a training run that cannot write its checkpoint still has the previous one to resume from; the
+ * failure is a {@link LockeyException} of one line naming the file and the cause, which the command
+ * line prints without a stack trace. Tested with a body that fails half-way in {@code AtomicFilesTest}.
  */
 public final class AtomicFiles {
     /** Who may read and write the file written. */
@@ -92,9 +103,9 @@ public final class AtomicFiles {
             tmp = null;
             forceDirectory(dir);
         } catch (IOException e) {
-            throw new LockeyException(path + ": cannot write (" + e.getMessage() + ")", e);
+            throw cannotWrite(path, target, e);
         } catch (UncheckedIOException e) {
-            throw new LockeyException(path + ": cannot write (" + e.getCause().getMessage() + ")", e);
+            throw cannotWrite(path, target, e.getCause());
         } finally {
             if (tmp != null) {
                 try {
@@ -104,6 +115,40 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /**
+     * The one line of a failed write: the file, the cause in words ({@link #reason}), and whether an
+     * earlier version of the file is still there untouched (a run resumes from it).
+     */
+    private static LockeyException cannotWrite(Path path, Path target, IOException e) {
+        String kept = Files.isRegularFile(target) ? "; its previous version is unchanged" : "";
+        return new LockeyException(path + ": cannot write (" + reason(e) + ")" + kept, e);
+    }
+
+    /**
+     * What went wrong with a file operation, in words and on one line, for a {@link LockeyException}
+     * that names the file itself: a {@link FileSystemException}'s message is mostly a file name (often a
+     * temporary one), so its reason, or its kind, is used instead.
+     */
+    public static String reason(IOException e) {
+        String words;
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            words = f.getReason();
+        } else if (e instanceof AccessDeniedException) {
+            words = "permission denied";
+        } else if (e instanceof NoSuchFileException) {
+            words = "no such file or directory";
+        } else if (e instanceof DirectoryNotEmptyException) {
+            words = "a non-empty directory is in the way";
+        } else if (e instanceof FileAlreadyExistsException f) {
+            words = "a file is in the way: " + f.getFile();
+        } else if (e instanceof FileSystemException) {
+            words = e.getClass().getSimpleName();
+        } else {
+            words = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+        return words.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 
     /** Writes a string as UTF-8, atomically. */

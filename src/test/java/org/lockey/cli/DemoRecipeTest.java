@@ -67,6 +67,7 @@ class DemoRecipeTest {
         Files.writeString(run.resolve("model.safetensors"), "weights");
         Files.writeString(run.resolve("config.json"), "{}");
         Files.writeString(run.resolve("checkpoint.safetensors"), "optimiser state");
+        Files.writeString(run.resolve(".lock"), "1234\n");
         Files.writeString(Files.createDirectories(run.resolve("watermark")).resolve("model.safetensors"), "wm weights");
         Path to = tmp.resolve("models/wm");
         Files.createDirectories(to.getParent());
@@ -74,6 +75,7 @@ class DemoRecipeTest {
         assertEquals("weights", Files.readString(to.resolve("model.safetensors")));
         assertTrue(Files.exists(to.resolve("config.json")));
         assertFalse(Files.exists(to.resolve("checkpoint.safetensors")));
+        assertFalse(Files.exists(to.resolve(".lock")), "the run directory's lock is not part of the model");
         assertEquals("wm weights", Files.readString(to.resolve("watermark/model.safetensors")),
                 "a keyed model's watermark subdirectory is shipped with it");
         assertFalse(Files.exists(tmp.resolve("models/wm.tmp")));

@@ -121,13 +121,17 @@ class TrainCodecDecoderCommandTest {
     }
 
     @Test
-    void clearErrors() {
+    void clearErrors() throws Exception {
         assertOneLineError(MainTest.run("train", "codec-decoder", "--data", dir.resolve("nothing").toString(), "--out",
                 dir.resolve("r").toString(), "--codec", codec.toString()), "not a directory");
         assertOneLineError(train(dir.resolve("r1"), "--resume"), "no checkpoint.safetensors to resume");
         assertOneLineError(train(dir.resolve("r2"), "--codec", decodeOnly.toString()), "has no encoder");
         assertOneLineError(train(dir.resolve("r3"), "--codec", codec.toString(), "--preset", "small"), "not both");
         assertOneLineError(train(dir.resolve("r4"), "--preset", "large"), "--preset: 'large'");
-        assertFalse(Files.exists(dir.resolve("r2")), "a refused run writes nothing");
+        try (var left = Files.list(dir.resolve("r2"))) {
+            // The run directory is taken (RUN/.lock, held while the command ran) before the refusal.
+            assertEquals(java.util.List.of(".lock"), left.map(f -> f.getFileName().toString()).toList(),
+                    "a refused run writes nothing but its lock");
+        }
     }
 }
