@@ -149,6 +149,9 @@ final class LockeyCommands {
                     .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
                             + "gain that starts at 0, so step 0 is the base generator; default), verified (gated, the vector "
                             + "scaled by the verifier's P(invalid), the clock with a gain of its own) or added (the paper)"))
+                    .addOption(opt("key-path-from", "FILE", "start the key embedding, E_k and verification head from "
+                            + "this safetensors file (another run's after-warmup.safetensors, checkpoint or keyed "
+                            + "model.safetensors) instead of --key-warmup"))
                     .addOption(opt("clock-form", "F", "with --payload-clock: additive (one vector per symbol added; "
                             + "default) or modulated (also a per-channel gain per symbol on the activation; with "
                             + "--injection-form verified both scaled by the head's P(valid)): docs/lockey.md"))
@@ -198,7 +201,14 @@ final class LockeyCommands {
                     Options2.intValue(cl, "injection", encodec ? FinetuneRun.ENCODEC_INJECTION : FinetuneRun.HIFIGAN_INJECTION),
                     cfg);
             LockeyTrainer trainer = ft.trainer();
-            ft.startOrResume(out, resume, cl.hasOption("reset-optimizer"), System.err::println);
+            if (cl.hasOption("key-path-from")) {
+                if (resume) {
+                    throw new LockeyException("--key-path-from starts a run; a resumed run keeps its own key path");
+                }
+                ft.startFromKeyPath(Path.of(cl.getOptionValue("key-path-from")), System.err::println);
+            } else {
+                ft.startOrResume(out, resume, cl.hasOption("reset-optimizer"), System.err::println);
+            }
             if (resume) {
                 System.err.printf("resuming %s at step %d of %d%n", out, trainer.step(), cfg.steps());
             } else {

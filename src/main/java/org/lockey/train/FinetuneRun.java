@@ -143,6 +143,14 @@ public final class FinetuneRun {
     }
 
     /**
+     * Starts afresh with the key path's embedding, E_k and head read from the safetensors file {@code keyPath}
+     * ({@link LockeyTrainer#startFromKeyPath}) instead of a warm-up.
+     */
+    public void startFromKeyPath(Path keyPath, Consumer<String> log) {
+        trainer.startFromKeyPath(org.lockey.io.SafeTensors.read(keyPath).tensors(), keyPath.toString(), log);
+    }
+
+    /**
      * Trains to the configured step count in {@code out}: writes the watermark model into
      * {@code out/model/watermark}, {@code run.json}, then checkpoints and the model directory as the trainer
      * goes; validation lines go to {@code log} and {@code out/log.txt}.

@@ -510,6 +510,44 @@ public final class LockeyTrainer {
         step = 0;
     }
 
+    /** Roots of the key path's trained parts that a warm-up produces: the embedding, E_k and the verification head. */
+    public static final List<String> WARMED_MODULES = List.of("key_embedding", "key_encoder", "verifier");
+
+    /**
+     * Starts from the base generator with the key path's embedding, E_k and verification head taken from
+     * {@code source} (another run's {@value #AFTER_WARMUP}, checkpoint or keyed model: any weights with these
+     * modules' keys and shapes) instead of a warm-up, so several fine-tuning settings start from one warm-up. Every
+     * other key module (gate, clock tables) starts fresh, as in {@link #start}.
+     *
+     * @param sourceName names the source in messages (its path)
+     */
+    public void startFromKeyPath(Map<String, Tensor> source, String sourceName, Consumer<String> log) {
+        if (cfg.keyWarmup() > 0) {
+            throw new LockeyException("a key path taken from " + sourceName + " replaces the key warm-up; drop --key-warmup");
+        }
+        start(log);
+        int copied = 0;
+        for (String k : trainable) {
+            String root = k.contains(".") ? k.substring(0, k.indexOf('.')) : k;
+            if (!WARMED_MODULES.contains(root)) {
+                continue;
+            }
+            Tensor t = source.get(k);
+            INDArray target = sd.getVariable(k).getArr();
+            if (t == null) {
+                throw new LockeyException(sourceName + ": has no " + k + " (not a keyed model or warm-up of this key path)");
+            }
+            if (!java.util.Arrays.equals(t.shape(), target.shape())) {
+                throw new LockeyException(sourceName + ": " + k + " has shape " + java.util.Arrays.toString(t.shape())
+                        + ", this run's key path needs " + java.util.Arrays.toString(target.shape())
+                        + " (other --key-dim, --key-hidden, --pooling or key size?)");
+            }
+            target.assign(t.toNd(target.dataType()));
+            copied++;
+        }
+        log.accept("key path (" + copied + " tensors of " + String.join(", ", WARMED_MODULES) + ") from " + sourceName);
+    }
+
     /**
      * Starts the optimiser afresh (moments and bias correction), keeping the weights and the step: for a new
      * phase with other loss weights, whose gradients the old second moments would scale wrongly (Adam's

@@ -139,6 +139,37 @@ class LockeyTrainerTest {
                 assertEquals(cold.weights().get(k).toFloatArray()[0], t.weights().get(k).toFloatArray()[0], k);
             }
         }
+
+        // A second run, with another clock form, starts from this warm-up's key path instead of its own warm-up: the
+        // same verifier (logits equal on every key tried), the clock tables fresh (zero).
+        LockeyTrainer.Config clocked = new LockeyTrainer.Config(paper.batchSize(), 1, 2, 0, 5, 1e-3, paper.curriculum(),
+                paper.lambdas(), 30, 8, 16, 1, 2, true, 0, LockeyTrainer.Design.PAPER.with(
+                        org.lockey.model.lockey.KeyConfig.ClockForm.FILTERED));
+        LockeyTrainer reuse = new LockeyTrainer(clocked, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+        List<String> reuseLog = new java.util.ArrayList<>();
+        reuse.startFromKeyPath(t.weights(), "warm run", reuseLog::add);
+        assertTrue(reuseLog.stream().anyMatch(l -> l.startsWith("key path (") && l.endsWith("from warm run")), reuseLog.toString());
+        java.util.SplittableRandom keysDrawn = new java.util.SplittableRandom(4);
+        for (int i = 0; i < 8; i++) {
+            long[][] bits = {new org.lockey.model.lockey.Key(16, keysDrawn.nextLong() & 0xFFFF).bitArray(),
+                    registry.validKeys().get(i % registry.validKeys().size()).bitArray()};
+            var keys = org.nd4j.linalg.factory.Nd4j.createFromArray(bits);
+            float[] want = t.verifierLogits(keys).reshape(-1).toFloatVector();
+            float[] got = reuse.verifierLogits(keys).reshape(-1).toFloatVector();
+            for (int j = 0; j < want.length; j++) {
+                assertEquals(want[j], got[j], 1e-6, "verifier logit " + j + " of draw " + i);
+            }
+        }
+        for (float v : reuse.weights().get("key_clock.filter_symbols").toFloatArray()) {
+            assertEquals(0f, v, "the output filters start fresh");
+        }
+        Map<String, Tensor> narrower = new java.util.LinkedHashMap<>(t.weights());
+        narrower.put("verifier.layers.2.bias", Tensor.ofFloats("verifier.layers.2.bias", new float[3], 3));
+        LockeyTrainer wrong = new LockeyTrainer(clocked, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
+        org.lockey.LockeyException e = org.junit.jupiter.api.Assertions.assertThrows(org.lockey.LockeyException.class,
+                () -> wrong.startFromKeyPath(narrower, "odd.safetensors", line -> { }));
+        assertEquals("odd.safetensors: verifier.layers.2.bias has shape [3], this run's key path needs [2] (other "
+                + "--key-dim, --key-hidden, --pooling or key size?)", e.getMessage());
     }
 
     /** Balanced accuracy (mean of the shares right among valid and among invalid keys) over the valid keys and random invalid ones, fed two at a time (the graph's batch). */

@@ -111,20 +111,25 @@ class StepZeroIdentityTest {
                     branch.kind() + ": " + gain + " receives a gradient at step 0");
         }
 
-        LockeyTrainer modulated = new LockeyTrainer(config(LockeyTrainer.Design.DEFAULT.with(
-                org.lockey.model.lockey.KeyConfig.Injection.VERIFIED).with(
-                org.lockey.model.lockey.KeyConfig.ClockForm.MODULATED)), branch, wm, registry, data, data);
-        modulated.start();
-        double sdrModulated = worstSdrAgainstBase(modulated, branch, registry, data);
-        assertTrue(sdrModulated >= IDENTITY_DB, branch.kind() + ": modulated step 0 is the base generator: " + sdrModulated);
-        assertEquals(0, keyEffect(modulated, branch, registry, data), 0, branch.kind() + ": modulated: one audio for every key");
-        modulated.trainStep();
-        for (String table : List.of("key_clock.symbols", "key_clock.scale_symbols", "key_clock.scale_end")) {
-            double most = 0;
-            for (float g : modulated.weights().get(table).toFloatArray()) {
-                most = Math.max(most, Math.abs(g));
+        for (var form : List.of(org.lockey.model.lockey.KeyConfig.ClockForm.MODULATED,
+                org.lockey.model.lockey.KeyConfig.ClockForm.FILTERED)) {
+            LockeyTrainer clocked = new LockeyTrainer(config(LockeyTrainer.Design.DEFAULT.with(
+                    org.lockey.model.lockey.KeyConfig.Injection.VERIFIED).with(form)), branch, wm, registry, data, data);
+            clocked.start();
+            double sdrClocked = worstSdrAgainstBase(clocked, branch, registry, data);
+            assertTrue(sdrClocked >= IDENTITY_DB, branch.kind() + ": " + form + " step 0 is the base generator: " + sdrClocked);
+            assertEquals(0, keyEffect(clocked, branch, registry, data), 0, branch.kind() + ": " + form + ": one audio per key");
+            clocked.trainStep();
+            List<String> tables = form == org.lockey.model.lockey.KeyConfig.ClockForm.MODULATED
+                    ? List.of("key_clock.symbols", "key_clock.scale_symbols", "key_clock.scale_end")
+                    : List.of("key_clock.symbols", "key_clock.filter_symbols", "key_clock.filter_end");
+            for (String table : tables) {
+                double most = 0;
+                for (float g : clocked.weights().get(table).toFloatArray()) {
+                    most = Math.max(most, Math.abs(g));
+                }
+                assertTrue(most > 0, branch.kind() + ": " + form + ": " + table + " receives a gradient at step 0");
             }
-            assertTrue(most > 0, branch.kind() + ": " + table + " receives a gradient at step 0");
         }
     }
 

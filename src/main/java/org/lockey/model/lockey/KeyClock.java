@@ -5,11 +5,14 @@ import java.util.Map;
 
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.nn.Init;
+import org.lockey.nn.Layouts;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -41,6 +44,16 @@ public final class KeyClock {
     public static final String END = "key_clock_end";
     /** Scope of the learnable end-token vector {@code key_clock.end [C]}. */
     public static final String PREFIX = "key_clock";
+    /** Placeholder of {@link KeyConfig.ClockForm#FILTERED}: which symbol each output sample carries, {@code [S, N]}. */
+    public static final String SAMPLE_SYMBOLS = "key_clock_samples";
+    /** Placeholder of {@link KeyConfig.ClockForm#FILTERED}: which output samples carry the end token, {@code [1, N]}. */
+    public static final String SAMPLE_END = "key_clock_samples_end";
+    /**
+     * Taps of each output filter of {@link KeyConfig.ClockForm#FILTERED}: odd, so the filter is centred on its
+     * sample; 127 taps resolve spectral profiles of about {@code rate / 127} (174 Hz at 22.05 kHz), against the
+     * watermark decoder's bins of {@code rate / n_fft} and its 512-bin band.
+     */
+    public static final int FILTER_TAPS = 127;
 
     private KeyClock() {
     }
@@ -108,16 +121,9 @@ public final class KeyClock {
      */
     private static SDVariable symbolVectors(Scope scope, KeyConfig key, SDVariable keyBits, String tableName) {
         SameDiff sd = scope.sd();
-        int k = key.keyBits();
-        int s = new PayloadCodec(k).symbolCount();
+        int s = new PayloadCodec(key.keyBits()).symbolCount();
         long c = key.channels();
-        INDArray weights = Nd4j.zeros(scope.dtype(), k, s);                // [K, S]: value index of each symbol
-        for (int i = 0; i < k; i++) {
-            // a symbol's first bit is its high bit, also when it is alone (odd K), as in PayloadCodec#symbols
-            weights.putScalar(i, i / PayloadCodec.BITS_PER_SYMBOL, i % 2 == 0 ? 2.0 : 1.0);
-        }
-        SDVariable values = keyBits.castTo(scope.dtype()).mmul(scope.constant("symbol_weights", weights))
-                .castTo(DataType.INT64);                                                       // [B, S] in 0..3
+        SDVariable values = symbolValues(scope, key, keyBits);                                 // [B, S] in 0..3
         SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, scope.dtype());                 // [B, S, 4]
         SDVariable table = scope.param(tableName, Init.zeros(), 4, c);                         // [4, C]
         SDVariable bsc = oneHot.reshape(-1, 4).mmul(table);                                    // [B*S, C]
@@ -127,10 +133,62 @@ public final class KeyClock {
     }
 
     /**
+     * The output filter of {@link KeyConfig.ClockForm#FILTERED}: {@code audio + accepted * sum_v m_v (f_v * audio)},
+     * where {@code f_v} is the filter of symbol value v (or of the end token) and {@code m_v} marks the output samples
+     * whose watermark frame carries v ({@link #SAMPLE_SYMBOLS}, {@link #SAMPLE_END} fed per call).
+     *
+     * @param scope    the {@value #PREFIX} scope
+     * @param audio    the generator's output {@code [B, 1, N]}
+     * @param accepted {@code [B, 1, 1]} the head's P(valid), or null (1)
+     */
+    static SDVariable filter(Scope scope, KeyConfig key, SDVariable keyBits, SDVariable audio, SDVariable accepted) {
+        SameDiff sd = scope.sd();
+        int s = new PayloadCodec(key.keyBits()).symbolCount();
+        int taps = FILTER_TAPS;
+        Conv1DConfig same = Conv1DConfig.builder().k(taps).s(1).p(taps / 2).d(1)
+                .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID).build();
+        SDVariable symbolFilters = scope.param("filter_symbols", Init.zeros(), 4, taps).reshape(4, 1, taps);
+        SDVariable endFilter = scope.param("filter_end", Init.zeros(), taps).reshape(1, 1, taps);
+        SDVariable bySymbol = sd.cnn().conv1d(audio, Layouts.conv1d(symbolFilters), same);          // [B, 4, N]
+        SDVariable byEnd = sd.cnn().conv1d(audio, Layouts.conv1d(endFilter), same);                 // [B, 1, N]
+        SDVariable sampleSymbols = sd.placeHolder(SAMPLE_SYMBOLS, scope.dtype(), s, -1);           // [S, N]
+        SDVariable sampleEnd = sd.placeHolder(SAMPLE_END, scope.dtype(), 1, -1);                   // [1, N]
+        SDVariable values = symbolValues(scope, key, keyBits);                                    // [B, S]
+        SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, scope.dtype()).permute(0, 2, 1);   // [B, 4, S]
+        SDVariable masks = oneHot.reshape(-1, s).mmul(sampleSymbols);                            // [B*4, N]
+        SDVariable shape = sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
+                sd.constant(Nd4j.createFromArray(4L)), sd.sizeAt(sampleSymbols, 1).castTo(DataType.INT64));
+        SDVariable change = masks.reshape(shape).mul(bySymbol).sum(true, 1).add(byEnd.mul(sampleEnd)); // [B, 1, N]
+        return audio.add(accepted == null ? change : change.mul(accepted));
+    }
+
+    /** Each symbol's value {@code 2 k_2j + k_2j+1} in 0..3 (an odd K's lone last bit: {@code 2 k_2j}): {@code [B, S]}. */
+    private static SDVariable symbolValues(Scope scope, KeyConfig key, SDVariable keyBits) {
+        int k = key.keyBits();
+        int s = new PayloadCodec(k).symbolCount();
+        INDArray weights = Nd4j.zeros(scope.dtype(), k, s);                // [K, S]: value index of each symbol
+        for (int i = 0; i < k; i++) {
+            // a symbol's first bit is its high bit, also when it is alone (odd K), as in PayloadCodec#symbols
+            weights.putScalar(i, i / PayloadCodec.BITS_PER_SYMBOL, i % 2 == 0 ? 2.0 : 1.0);
+        }
+        return keyBits.castTo(scope.dtype()).mmul(scope.constant("symbol_weights", weights)).castTo(DataType.INT64);
+    }
+
+    /**
      * The two clock matrices for {@code positions} injection positions of {@code samplesPerPosition}
      * samples each, the first one starting at sample {@code startSample} of the clip.
      */
     public static Map<String, INDArray> feed(KeyConfig key, int samplesPerPosition, long startSample, long positions) {
+        return feed(key, samplesPerPosition, startSample, positions, SYMBOLS, END);
+    }
+
+    /** {@link #feed} of the output filter's sample clock ({@link #SAMPLE_SYMBOLS}, {@link #SAMPLE_END}). */
+    public static Map<String, INDArray> sampleFeed(KeyConfig key, long startSample, long samples) {
+        return feed(key, 1, startSample, samples, SAMPLE_SYMBOLS, SAMPLE_END);
+    }
+
+    private static Map<String, INDArray> feed(KeyConfig key, int samplesPerPosition, long startSample, long positions,
+            String symbolsName, String endName) {
         PayloadCodec codec = new PayloadCodec(key.keyBits());
         int s = codec.symbolCount();
         int p = codec.period();
@@ -148,8 +206,8 @@ public final class KeyClock {
             }
         }
         Map<String, INDArray> feed = new LinkedHashMap<>();
-        feed.put(SYMBOLS, Nd4j.create(symbols).castTo(DataType.FLOAT));
-        feed.put(END, Nd4j.create(end).castTo(DataType.FLOAT));
+        feed.put(symbolsName, Nd4j.create(symbols).castTo(DataType.FLOAT));
+        feed.put(endName, Nd4j.create(end).castTo(DataType.FLOAT));
         return feed;
     }
 }

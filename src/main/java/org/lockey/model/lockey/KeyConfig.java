@@ -40,7 +40,15 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
          * Injection#VERIFIED} both tracks are scaled by the head's probability that the key is valid, so a key the
          * head rejects writes no watermark.
          */
-        MODULATED
+        MODULATED,
+        /**
+         * The additive clock, and at the generator's output a short FIR filter per symbol
+         * ({@code key_clock.filter_symbols [4, taps]}, {@code key_clock.filter_end [taps]}, zero at the start):
+         * {@code y' = y + f_s * y} during symbol s's frames, a content-scaled spectral change of the generated audio,
+         * the form SilentCipher's carrier takes. With {@link Injection#VERIFIED} the filtered part is scaled by the
+         * head's probability that the key is valid, so a key the head rejects writes no watermark.
+         */
+        FILTERED
     }
 
     /** How E_k's last layer makes one vector of a key. */
@@ -140,6 +148,11 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         return new KeyConfig(keyBits, keyDim, keyHidden, channels, clockHop, pooling, injection, f);
     }
 
+    /** Whether the clock also filters the output per symbol ({@link ClockForm#FILTERED}); false when the clock is off. */
+    public boolean filteredClock() {
+        return clocked() && clockForm == ClockForm.FILTERED;
+    }
+
     /** Whether the clock also scales the activation ({@link ClockForm#MODULATED}); false when the clock is off. */
     public boolean modulatedClock() {
         return clocked() && clockForm == ClockForm.MODULATED;
@@ -185,7 +198,7 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         if (clocked()) {
             o.put("clock_hop", clockHop);
         }
-        if (modulatedClock()) {
+        if (clocked() && clockForm != ClockForm.ADDITIVE) {
             o.put("clock_form", clockForm.name().toLowerCase(Locale.ROOT));
         }
         if (pooling != Pooling.MEAN) {

@@ -87,7 +87,12 @@ public final class KeyedGenerator {
         if (!key.clocked()) {
             return Map.of();
         }
-        return KeyClock.feed(key, samplesPerPosition, startSample, inputFrames * positionsPerFrame);
+        Map<String, INDArray> feed = new java.util.LinkedHashMap<>(
+                KeyClock.feed(key, samplesPerPosition, startSample, inputFrames * positionsPerFrame));
+        if (key.filteredClock()) {
+            feed.putAll(KeyClock.sampleFeed(key, startSample, inputFrames * positionsPerFrame * samplesPerPosition));
+        }
+        return feed;
     }
 
     public KeyConfig keyConfig() {
@@ -174,6 +179,7 @@ public final class KeyedGenerator {
         SDVariable track = clock == null ? null : clock.shift();
         SDVariable scale = clock == null ? null : clock.scale();
         SDVariable term = track == null ? column : column.add(track);
+        SDVariable[] accepted = {null};                                   // the head's P(valid), verified form only
         SDVariable injected = switch (key.injection()) {
             case ADDED -> term;
             case GATED -> term.mul(gain(root.child(GATE)));
@@ -183,18 +189,21 @@ public final class KeyedGenerator {
                         Nd4j.createFromArray(new float[][] {{0f}, {1f}}).castTo(column.dataType()));
                 SDVariable invalid = root.sd().nn().softmax(logits, 1).mmul(pickInvalid).reshape(-1, 1, 1);
                 SDVariable damage = column.mul(invalid).mul(gain(root.child(GATE)));
+                accepted[0] = invalid.rsub(1.0);
                 if (scale != null) {
                     // the modulated clock writes only the watermark of keys the head accepts
-                    SDVariable accepted = invalid.rsub(1.0);
-                    track = track.mul(accepted);
-                    scale = scale.mul(accepted);
+                    track = track.mul(accepted[0]);
+                    scale = scale.mul(accepted[0]);
                 }
                 yield track == null ? damage : damage.add(track);         // the track's tables start at 0
             }
         };
         SDVariable gains = scale;
-        SDVariable audio = backbone.build(root, input,
+        SDVariable generated = backbone.build(root, input,
                 x -> gains == null ? x.add(injected) : x.add(injected).add(x.mul(gains)));     // broadcast over time
+        SDVariable audio = key.filteredClock()
+                ? KeyClock.filter(root.child(KeyClock.PREFIX), key, keyBits, generated, accepted[0])  // [B, 1, N]
+                : generated;
         return new Outputs(audio, vector, logits);
     }
 

@@ -286,6 +286,62 @@ class KeyClockTest {
     }
 
     @Test
+    void theFilteredClockAddsEachSamplesSymbolFilterOfTheOutput() {
+        // One channel, one sample per position: a stub backbone returns the activation it is handed, so the
+        // keyed output is y' = y + (f_v (*) y)[n] with v the symbol value (or the end token) of sample n's watermark
+        // frame, (*) PyTorch's conv1d (a correlation) with zero padding of taps / 2 on both sides.
+        KeyConfig cfg = new KeyConfig(16, 4, 6, 1, 256, KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED,
+                KeyConfig.ClockForm.FILTERED);
+        int taps = KeyClock.FILTER_TAPS;
+        KeyedGenerator keyed = new KeyedGenerator(cfg, (root, input, hook) -> hook.apply(input), 1, 1);
+        SameDiff sd = SameDiff.create();
+        keyed.build(Scope.fresh(sd, 1), sd.placeHolder("y", DataType.FLOAT, 1, 1, -1),
+                sd.placeHolder("key_bits", DataType.INT64, -1, 16));
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .forEach(v -> w.put(v.name(), Tensor.of(v.name(), Nd4j.zerosLike(v.getArr()))));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        float[] filters = new float[4 * taps];
+        float[] endFilter = new float[taps];
+        for (int i = 0; i < filters.length; i++) {
+            filters[i] = (float) (r.nextDouble() - 0.5);
+        }
+        for (int i = 0; i < taps; i++) {
+            endFilter[i] = (float) (r.nextDouble() - 0.5);
+        }
+        w.put("key_clock.filter_symbols", Tensor.ofFloats("key_clock.filter_symbols", filters, 4, taps));
+        w.put("key_clock.filter_end", Tensor.ofFloats("key_clock.filter_end", endFilter, taps));
+
+        SameDiff built = SameDiff.create();
+        Scope root = Scope.root(built, w, "test", DataType.FLOAT, false, 1);
+        SDVariable out = keyed.build(root, built.placeHolder("y", DataType.FLOAT, 1, 1, -1),
+                built.placeHolder("key_bits", DataType.INT64, -1, 16)).audio();
+        int n = 256 * 9 * 2 + 100;
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        Key key = Key.parseHex("6D2A", 16);
+        Map<String, INDArray> feed = new LinkedHashMap<>(keyed.clockFeed(0, n));
+        feed.put("y", Nd4j.createFromArray(y).reshape(1, 1, n));
+        feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
+        float[] got = built.output(feed, out.name()).get(out.name()).reshape(-1).toFloatVector();
+        int[] pos = positions(KeyClock.feed(cfg, 1, 0, n));
+        int[] symbols = new PayloadCodec(16).symbols(key.bitFlags());
+        for (int i = 0; i < n; i++) {
+            double want = y[i];
+            for (int k = 0; k < taps; k++) {
+                int at = i - taps / 2 + k;
+                if (at >= 0 && at < n) {
+                    double tap = pos[i] == symbols.length ? endFilter[k] : filters[symbols[pos[i]] * taps + k];
+                    want += tap * y[at];
+                }
+            }
+            assertEquals(want, got[i], 1e-4, "sample " + i + " (period position " + pos[i] + ")");
+        }
+    }
+
+    @Test
     void configRoundTripsTheClockAndKeepsThePapersFormWithout() {
         assertEquals(KEY, KeyConfig.fromJson(KEY.toJson()));
         KeyConfig paper = new KeyConfig(16, 4, 6, 16);
@@ -295,5 +351,7 @@ class KeyClockTest {
         assertEquals("modulated", modulated.toJson().path("clock_form").asText());
         assertEquals(modulated, KeyConfig.fromJson(modulated.toJson()));
         assertEquals(false, KEY.toJson().has("clock_form"), "the additive clock writes the form of older models");
+        KeyConfig filtered = KEY.with(KeyConfig.ClockForm.FILTERED);
+        assertEquals(filtered, KeyConfig.fromJson(filtered.toJson()));
     }
 }
