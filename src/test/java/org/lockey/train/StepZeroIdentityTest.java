@@ -112,7 +112,7 @@ class StepZeroIdentityTest {
         }
 
         for (var form : List.of(org.lockey.model.lockey.KeyConfig.ClockForm.MODULATED,
-                org.lockey.model.lockey.KeyConfig.ClockForm.FILTERED)) {
+                org.lockey.model.lockey.KeyConfig.ClockForm.FILTERED, org.lockey.model.lockey.KeyConfig.ClockForm.SPECTRAL)) {
             LockeyTrainer clocked = new LockeyTrainer(config(LockeyTrainer.Design.DEFAULT.with(
                     org.lockey.model.lockey.KeyConfig.Injection.VERIFIED).with(form)), branch, wm, registry, data, data);
             clocked.start();
@@ -120,9 +120,11 @@ class StepZeroIdentityTest {
             assertTrue(sdrClocked >= IDENTITY_DB, branch.kind() + ": " + form + " step 0 is the base generator: " + sdrClocked);
             assertEquals(0, keyEffect(clocked, branch, registry, data), 0, branch.kind() + ": " + form + ": one audio per key");
             clocked.trainStep();
-            List<String> tables = form == org.lockey.model.lockey.KeyConfig.ClockForm.MODULATED
-                    ? List.of("key_clock.symbols", "key_clock.scale_symbols", "key_clock.scale_end")
-                    : List.of("key_clock.symbols", "key_clock.filter_symbols", "key_clock.filter_end");
+            List<String> tables = switch (form) {
+                case MODULATED -> List.of("key_clock.symbols", "key_clock.scale_symbols", "key_clock.scale_end");
+                case FILTERED -> List.of("key_clock.symbols", "key_clock.filter_symbols", "key_clock.filter_end");
+                default -> List.of("key_clock.symbols", "key_clock.spectral_symbols", "key_clock.spectral_end");
+            };
             for (String table : tables) {
                 double most = 0;
                 for (float g : clocked.weights().get(table).toFloatArray()) {

@@ -12,6 +12,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -54,6 +55,16 @@ public final class KeyClock {
      * watermark decoder's bins of {@code rate / n_fft} and its 512-bin band.
      */
     public static final int FILTER_TAPS = 127;
+    /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: the class of each watermark frame's symbol, {@code [S, T]}. */
+    public static final String FRAME_SYMBOLS = "key_clock_frames";
+    /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: which watermark frames carry the end token, {@code [1, T]}. */
+    public static final String FRAME_END = "key_clock_frames_end";
+    /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: the output's zero padding {@code [[0,0],[0,0],[left,right]]}. */
+    public static final String FRAME_PADDING = "key_clock_frames_padding";
+    /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: where the output starts in the overlap-add, {@code [0,0,left]}. */
+    public static final String FRAME_BEGIN = "key_clock_frames_begin";
+    /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: the output's size {@code [B, 1, N]} (B may be -1). */
+    public static final String FRAME_SIZE = "key_clock_frames_size";
 
     private KeyClock() {
     }
@@ -160,6 +171,110 @@ public final class KeyClock {
                 sd.constant(Nd4j.createFromArray(4L)), sd.sizeAt(sampleSymbols, 1).castTo(DataType.INT64));
         SDVariable change = masks.reshape(shape).mul(bySymbol).sum(true, 1).add(byEnd.mul(sampleEnd)); // [B, 1, N]
         return audio.add(accepted == null ? change : change.mul(accepted));
+    }
+
+    /**
+     * The spectral change of {@link KeyConfig.ClockForm#SPECTRAL}: {@code audio + accepted * ISTFT(g STFT(audio))},
+     * with the watermark's frames (n_fft {@code 2 hop}, hop {@code clock_hop}, periodic Hann analysis window) placed on
+     * the clip's frame grid (frame f centred on clip sample {@code f * hop}, as the watermark decoder's), the first
+     * {@code band = hop / 2} bins only, g the gains of the symbol each frame carries, and the overlap-add without a
+     * synthesis window (a periodic Hann at 50 % overlap sums to 1, so gains of 1 would give back the band of the audio).
+     * The audio is zero-padded, not reflected, at its ends. Lengths and offsets come from the feed ({@link #frameFeed}),
+     * so one graph serves every length and chunk offset.
+     *
+     * @param scope    the {@value #PREFIX} scope
+     * @param audio    the generator's output {@code [B, 1, N]}
+     * @param accepted {@code [B, 1, 1]} the head's P(valid), or null (1)
+     */
+    static SDVariable spectral(Scope scope, KeyConfig key, SDVariable keyBits, SDVariable audio, SDVariable accepted) {
+        SameDiff sd = scope.sd();
+        int s = new PayloadCodec(key.keyBits()).symbolCount();
+        int hop = key.clockHop();
+        int nFft = 2 * hop;
+        int band = hop / 2;
+        DataType dt = scope.dtype();
+        SDVariable padded = sd.nn().pad(audio, sd.placeHolder(FRAME_PADDING, DataType.INT64, 3, 2), 0.0); // [B, 1, L+N+R]
+        SDVariable analysis = scope.constant("spectral_analysis", spectralBasis(nFft, band, true, dt));    // [nFft, 1, 2 band]
+        SDVariable spec = sd.cnn().conv1d(padded, analysis, Conv1DConfig.builder().k(nFft).s(hop).p(0).d(1)
+                .paddingMode(PaddingMode.VALID).dataFormat(Conv1DConfig.NCW).build());                    // [B, 2 band, T]
+        SDVariable frameSymbols = sd.placeHolder(FRAME_SYMBOLS, dt, s, -1);                               // [S, T]
+        SDVariable frameEnd = sd.placeHolder(FRAME_END, dt, 1, -1);                                       // [1, T]
+        SDVariable values = symbolValues(scope, key, keyBits);                                           // [B, S]
+        SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, dt).permute(0, 2, 1);                    // [B, 4, S]
+        SDVariable classes = oneHot.reshape(-1, s).mmul(frameSymbols);                                  // [B*4, T]
+        SDVariable batch = sd.sizeAt(keyBits, 0).castTo(DataType.INT64);
+        SDVariable frames = sd.sizeAt(frameSymbols, 1).castTo(DataType.INT64);
+        SDVariable perFrame = classes.reshape(sd.concat(0, batch, sd.constant(Nd4j.createFromArray(4L)), frames))
+                .permute(0, 2, 1).reshape(-1, 4);                                                         // [B*T, 4]
+        SDVariable table = scope.param("spectral_symbols", Init.zeros(), 4, band);                       // [4, band]
+        SDVariable endRow = scope.param("spectral_end", Init.zeros(), band).reshape(band, 1);             // [band, 1]
+        SDVariable gains = perFrame.mmul(table)
+                .reshape(sd.concat(0, batch, frames, sd.constant(Nd4j.createFromArray((long) band))))
+                .permute(0, 2, 1).add(endRow.mmul(frameEnd));                                             // [B, band, T]
+        SDVariable scaled = spec.mul(sd.concat(1, gains, gains));                                        // [B, 2 band, T]
+        SDVariable synthesis = scope.constant("spectral_synthesis",
+                spectralBasis(nFft, band, false, dt).reshape(1, nFft, 1, 2 * band));                     // [1, nFft, 1, 2 band]
+        SDVariable ola = sd.cnn().deconv2d(sd.expandDims(scaled, 2), synthesis, DeConv2DConfig.builder()
+                .kH(1).kW(nFft).sH(1).sW(hop).pH(0).pW(0).dH(1).dW(1)
+                .isSameMode(false).dataFormat(DeConv2DConfig.NCHW).build());                            // [B, 1, 1, L+N+R]
+        SDVariable change = sd.slice(sd.squeeze(ola, 2), sd.placeHolder(FRAME_BEGIN, DataType.INT64, 3),
+                sd.placeHolder(FRAME_SIZE, DataType.INT64, 3));                                           // [B, 1, N]
+        return audio.add(accepted == null ? change : change.mul(accepted));
+    }
+
+    /**
+     * The band's real-DFT basis: analysis {@code [nFft, 1, 2 band]} (channel f: {@code w[n] cos(2 pi f n / nFft)},
+     * band + f: {@code -w[n] sin(...)}, w the periodic Hann window), or synthesis {@code [nFft, 2 band]} (channel f:
+     * {@code c_f cos(2 pi f n / nFft) / nFft}, band + f: {@code -c_f sin(...) / nFft}, c_0 = 1, else 2; no window).
+     */
+    static INDArray spectralBasis(int nFft, int band, boolean analysis, DataType dt) {
+        double[][][] b = new double[nFft][1][2 * band];
+        for (int n = 0; n < nFft; n++) {
+            double w = analysis ? 0.5 - 0.5 * Math.cos(2 * Math.PI * n / nFft) : 1.0;
+            for (int f = 0; f < band; f++) {
+                double scale = analysis ? w : (f == 0 ? 1.0 : 2.0) / nFft;
+                double angle = 2 * Math.PI * ((long) f * n % nFft) / nFft;
+                b[n][0][f] = scale * Math.cos(angle);
+                b[n][0][band + f] = -scale * Math.sin(angle);
+            }
+        }
+        INDArray a = Nd4j.create(b).castTo(dt);
+        return analysis ? a : a.reshape(nFft, 2 * band);
+    }
+
+    /**
+     * The placeholders of {@link #spectral} for {@code samples} output samples starting at clip sample
+     * {@code startSample}: left padding {@code nFft/2 + (startSample mod hop)} puts frame t on clip frame
+     * {@code floor(startSample / hop) + t}; right padding completes the last frame.
+     */
+    public static Map<String, INDArray> frameFeed(KeyConfig key, long startSample, long samples) {
+        int hop = key.clockHop();
+        int nFft = 2 * hop;
+        long offset = Math.floorMod(startSample, (long) hop);
+        long left = nFft / 2 + offset;
+        long right = nFft / 2 + Math.floorMod(-(offset + samples), (long) hop);
+        long frames = (left + samples + right - nFft) / hop + 1;
+        long firstFrame = Math.floorDiv(startSample, (long) hop);
+        PayloadCodec codec = new PayloadCodec(key.keyBits());
+        int s = codec.symbolCount();
+        int p = codec.period();
+        float[][] symbols = new float[s][Math.toIntExact(frames)];
+        float[][] end = new float[1][Math.toIntExact(frames)];
+        for (int t = 0; t < frames; t++) {
+            int position = (int) Math.floorMod(firstFrame + t, (long) p);
+            if (position < s) {
+                symbols[position][t] = 1;
+            } else {
+                end[0][t] = 1;
+            }
+        }
+        Map<String, INDArray> feed = new LinkedHashMap<>();
+        feed.put(FRAME_SYMBOLS, Nd4j.create(symbols).castTo(DataType.FLOAT));
+        feed.put(FRAME_END, Nd4j.create(end).castTo(DataType.FLOAT));
+        feed.put(FRAME_PADDING, Nd4j.createFromArray(new long[][] {{0, 0}, {0, 0}, {left, right}}));
+        feed.put(FRAME_BEGIN, Nd4j.createFromArray(new long[] {0, 0, left}));
+        feed.put(FRAME_SIZE, Nd4j.createFromArray(new long[] {-1, 1, samples}));
+        return feed;
     }
 
     /** Each symbol's value {@code 2 k_2j + k_2j+1} in 0..3 (an odd K's lone last bit: {@code 2 k_2j}): {@code [B, S]}. */

@@ -48,7 +48,17 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
          * the form SilentCipher's carrier takes. With {@link Injection#VERIFIED} the filtered part is scaled by the
          * head's probability that the key is valid, so a key the head rejects writes no watermark.
          */
-        FILTERED
+        FILTERED,
+        /**
+         * The additive clock, and at the generator's output a gain per payload symbol and frequency bin of the
+         * watermark's own STFT ({@code key_clock.spectral_symbols [4, band]}, {@code key_clock.spectral_end [band]},
+         * zero at the start; band = the watermark's message band, {@code clock_hop / 2} bins):
+         * {@code y' = y + ISTFT(g_s(f) STFT(y))} on the watermark's frames, each frame scaled by the gains of the symbol
+         * it carries: the content's own spectrum re-weighted bin by bin with its phase kept, the form of SilentCipher's
+         * message (a profile over the band per class) and carrier (scaled by the content). With {@link
+         * Injection#VERIFIED} the change is scaled by the head's probability that the key is valid.
+         */
+        SPECTRAL
     }
 
     /** How E_k's last layer makes one vector of a key. */
@@ -151,6 +161,11 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
     /** Whether the clock also filters the output per symbol ({@link ClockForm#FILTERED}); false when the clock is off. */
     public boolean filteredClock() {
         return clocked() && clockForm == ClockForm.FILTERED;
+    }
+
+    /** Whether the clock also re-weights the output's spectrum per symbol ({@link ClockForm#SPECTRAL}). */
+    public boolean spectralClock() {
+        return clocked() && clockForm == ClockForm.SPECTRAL;
     }
 
     /** Whether the clock also scales the activation ({@link ClockForm#MODULATED}); false when the clock is off. */

@@ -92,6 +92,9 @@ public final class KeyedGenerator {
         if (key.filteredClock()) {
             feed.putAll(KeyClock.sampleFeed(key, startSample, inputFrames * positionsPerFrame * samplesPerPosition));
         }
+        if (key.spectralClock()) {
+            feed.putAll(KeyClock.frameFeed(key, startSample, inputFrames * positionsPerFrame * samplesPerPosition));
+        }
         return feed;
     }
 
@@ -203,7 +206,9 @@ public final class KeyedGenerator {
                 x -> gains == null ? x.add(injected) : x.add(injected).add(x.mul(gains)));     // broadcast over time
         SDVariable audio = key.filteredClock()
                 ? KeyClock.filter(root.child(KeyClock.PREFIX), key, keyBits, generated, accepted[0])  // [B, 1, N]
-                : generated;
+                : key.spectralClock()
+                        ? KeyClock.spectral(root.child(KeyClock.PREFIX), key, keyBits, generated, accepted[0])
+                        : generated;
         return new Outputs(audio, vector, logits);
     }
 

@@ -342,6 +342,72 @@ class KeyClockTest {
     }
 
     @Test
+    void theSpectralClockScalesEachWatermarkFrameOfTheOutputByItsSymbolsGains() {
+        // Hop 256 (n_fft 512, band 128 bins), one channel, one sample per position, a stub backbone returning the
+        // activation it is handed. The audio is a sinusoid of exactly 20 periods per n_fft: a Hann-windowed frame of it
+        // has all its DFT energy in bins 19-21, inside the band, so a frame scaled by a gain g comes back exactly as
+        // g w[n] y[n], and the overlap-add of the frames around sample m gives y + sum_f w(m - f hop + n_fft/2) g_f y
+        // with frame f centred on clip sample f * hop and g_f the gain of the symbol of clip frame f. A chunk that
+        // starts at clip sample 1000 must see the clip's own frames. Checked away from the zero-padded ends.
+        KeyConfig cfg = new KeyConfig(16, 4, 6, 1, 256, KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED,
+                KeyConfig.ClockForm.SPECTRAL);
+        int hop = 256;
+        int nFft = 512;
+        int band = 128;
+        KeyedGenerator keyed = new KeyedGenerator(cfg, (root, input, hook) -> hook.apply(input), 1, 1);
+        SameDiff sd = SameDiff.create();
+        keyed.build(Scope.fresh(sd, 1), sd.placeHolder("y", DataType.FLOAT, 1, 1, -1),
+                sd.placeHolder("key_bits", DataType.INT64, -1, 16));
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .forEach(v -> w.put(v.name(), Tensor.of(v.name(), Nd4j.zerosLike(v.getArr()))));
+        float[] gainOf = {0.1f, -0.3f, 0.5f, 0.9f, -0.7f};                  // symbol values 0..3, then the end token
+        float[] table = new float[4 * band];
+        float[] end = new float[band];
+        for (int f = 0; f < band; f++) {
+            for (int v = 0; v < 4; v++) {
+                table[v * band + f] = gainOf[v];
+            }
+            end[f] = gainOf[4];
+        }
+        w.put("key_clock.spectral_symbols", Tensor.ofFloats("key_clock.spectral_symbols", table, 4, band));
+        w.put("key_clock.spectral_end", Tensor.ofFloats("key_clock.spectral_end", end, band));
+        SameDiff built = SameDiff.create();
+        Scope root = Scope.root(built, w, "test", DataType.FLOAT, false, 1);
+        SDVariable out = keyed.build(root, built.placeHolder("y", DataType.FLOAT, 1, 1, -1),
+                built.placeHolder("key_bits", DataType.INT64, -1, 16)).audio();
+        Key key = Key.parseHex("C39A", 16);
+        int[] symbols = new PayloadCodec(16).symbols(key.bitFlags());
+        int period = new PayloadCodec(16).period();
+        for (long start : new long[] {0, 1000}) {
+            int n = hop * 40 + 77;
+            float[] y = new float[n];
+            for (int i = 0; i < n; i++) {
+                y[i] = (float) (0.5 * Math.sin(2 * Math.PI * 20 * (start + i) / nFft + 0.3));
+            }
+            Map<String, INDArray> feed = new LinkedHashMap<>(keyed.clockFeed(start, n));
+            feed.put("y", Nd4j.createFromArray(y).reshape(1, 1, n));
+            feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
+            float[] got = built.output(feed, out.name()).get(out.name()).reshape(-1).toFloatVector();
+            assertEquals(n, got.length, "the output keeps the input's length");
+            for (int i = nFft; i < n - nFft; i++) {
+                long m = start + i;
+                double gain = 0;
+                for (long f = Math.floorDiv(m - nFft / 2, hop); f <= Math.floorDiv(m + nFft / 2, hop) + 1; f++) {
+                    long tap = m - f * hop + nFft / 2;
+                    if (tap < 0 || tap >= nFft) {
+                        continue;
+                    }
+                    int position = (int) Math.floorMod(f, (long) period);
+                    float g = position == symbols.length ? gainOf[4] : gainOf[symbols[position]];
+                    gain += (0.5 - 0.5 * Math.cos(2 * Math.PI * tap / nFft)) * g;
+                }
+                assertEquals(y[i] * (1 + gain), got[i], 2e-4, "start " + start + ", sample " + i);
+            }
+        }
+    }
+
+    @Test
     void configRoundTripsTheClockAndKeepsThePapersFormWithout() {
         assertEquals(KEY, KeyConfig.fromJson(KEY.toJson()));
         KeyConfig paper = new KeyConfig(16, 4, 6, 16);
@@ -351,7 +417,8 @@ class KeyClockTest {
         assertEquals("modulated", modulated.toJson().path("clock_form").asText());
         assertEquals(modulated, KeyConfig.fromJson(modulated.toJson()));
         assertEquals(false, KEY.toJson().has("clock_form"), "the additive clock writes the form of older models");
-        KeyConfig filtered = KEY.with(KeyConfig.ClockForm.FILTERED);
-        assertEquals(filtered, KeyConfig.fromJson(filtered.toJson()));
+        for (KeyConfig.ClockForm form : KeyConfig.ClockForm.values()) {
+            assertEquals(KEY.with(form), KeyConfig.fromJson(KEY.with(form).toJson()), form.toString());
+        }
     }
 }
