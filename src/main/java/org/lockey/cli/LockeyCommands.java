@@ -28,6 +28,7 @@ import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkDetector;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Checkpoint;
+import org.lockey.train.ClockWarmup;
 import org.lockey.train.Curriculum;
 import org.lockey.train.FinetuneRun;
 import org.lockey.train.InvalidBound;
@@ -152,6 +153,16 @@ final class LockeyCommands {
                     .addOption(opt("key-path-from", "FILE", "start the key embedding, E_k and verification head from "
                             + "this safetensors file (another run's after-warmup.safetensors, checkpoint or keyed "
                             + "model.safetensors) instead of --key-warmup"))
+                    .addOption(opt("clock-warmup", "N", "with --clock-form spectral: first train the clock alone for N "
+                            + "steps to write a watermark the message decoder reads, on the base generator's output "
+                            + "(docs/lockey.md)"))
+                    .addOption(opt("clock-warmup-batch", "N", "crops per clock warm-up step (default 8)"))
+                    .addOption(opt("clock-warmup-pool", "N", "base-generator crops the clock warm-up draws from (default 64)"))
+                    .addOption(opt("clock-warmup-lr", "LR", "the clock warm-up's Adam learning rate (default 3e-3)"))
+                    .addOption(opt("clock-warmup-sdr", "DB", "the clock warm-up's floor: the SDR of the clock's change "
+                            + "against the base output that its hinge defends (default --sdr, the teacher's)"))
+                    .addOption(opt("clock-warmup-fidelity", "W", "weight of the clock warm-up's hinge that keeps the "
+                            + "change below the teacher's watermark level (--sdr) (default 100)"))
                     .addOption(opt("clock-form", "F", "with --payload-clock: additive (one vector per symbol added; "
                             + "default) or modulated (also a per-channel gain per symbol on the activation; with "
                             + "--injection-form verified both scaled by the head's P(valid)): docs/lockey.md"))
@@ -208,6 +219,13 @@ final class LockeyCommands {
                 ft.startFromKeyPath(Path.of(cl.getOptionValue("key-path-from")), System.err::println);
             } else {
                 ft.startOrResume(out, resume, cl.hasOption("reset-optimizer"), System.err::println);
+            }
+            if (cl.hasOption("clock-warmup")) {
+                trainer.warmUpClock(new ClockWarmup.Recipe(Options2.intValue(cl, "clock-warmup", 0),
+                        Options2.intValue(cl, "clock-warmup-batch", 8), Options2.intValue(cl, "clock-warmup-pool", 64),
+                        Options2.doubleValue(cl, "clock-warmup-lr", 3e-3),
+                        Options2.doubleValue(cl, "clock-warmup-sdr", cfg.sdrDb()),
+                        Options2.doubleValue(cl, "clock-warmup-fidelity", 100), cfg.seed()), System.err::println);
             }
             if (resume) {
                 System.err.printf("resuming %s at step %d of %d%n", out, trainer.step(), cfg.steps());

@@ -510,6 +510,21 @@ public final class LockeyTrainer {
         step = 0;
     }
 
+    /**
+     * Trains the spectral clock alone on the base generator's outputs ({@link ClockWarmup}) and sets its gains; call
+     * after {@link #start} or {@link #startFromKeyPath}, before the first step.
+     */
+    public ClockWarmup.Trained warmUpClock(ClockWarmup.Recipe recipe, Consumer<String> log) {
+        if (step != 0) {
+            throw new LockeyException("--clock-warmup initialises a fresh run; a resumed run keeps its clock");
+        }
+        ClockWarmup.Trained t = ClockWarmup.train(branch, watermark, registry, train, keyCfg, recipe, log);
+        t.weights().forEach((k, a) -> sd.getVariable(k).getArr().assign(a));
+        log.accept(String.format(Locale.ROOT, "clock warm-up: %d steps of %d crops, frame accuracy %.3f at %.1f dB SDR "
+                + "(the last 20 steps)", recipe.steps(), recipe.batch(), t.frameAccuracy(), t.sdrDb()));
+        return t;
+    }
+
     /** Roots of the key path's trained parts that a warm-up produces: the embedding, E_k and the verification head. */
     public static final List<String> WARMED_MODULES = List.of("key_embedding", "key_encoder", "verifier");
 

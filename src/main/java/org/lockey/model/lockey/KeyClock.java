@@ -186,7 +186,7 @@ public final class KeyClock {
      * @param audio    the generator's output {@code [B, 1, N]}
      * @param accepted {@code [B, 1, 1]} the head's P(valid), or null (1)
      */
-    static SDVariable spectral(Scope scope, KeyConfig key, SDVariable keyBits, SDVariable audio, SDVariable accepted) {
+    public static SDVariable spectral(Scope scope, KeyConfig key, SDVariable keyBits, SDVariable audio, SDVariable accepted) {
         SameDiff sd = scope.sd();
         int s = new PayloadCodec(key.keyBits()).symbolCount();
         int hop = key.clockHop();
