@@ -78,7 +78,8 @@ public final class ClockWarmup {
     public static Trained train(FinetuneBranch branch, SilentCipher watermark, KeyRegistry registry, AudioDataset data,
             KeyConfig key, Recipe recipe, Consumer<String> log) {
         if (!key.spectralClock()) {
-            throw new LockeyException("--clock-warmup trains the spectral clock; use --payload-clock --clock-form spectral");
+            throw new LockeyException("--clock-warmup trains the spectral clock; use --payload-clock --clock-form spectral "
+                    + "or carrier");
         }
         int length = branch.cropSamples();
         int wmFrames = watermark.config().frames(length);
@@ -112,7 +113,8 @@ public final class ClockWarmup {
         SDVariable hinge = sd.nn().relu(relative.sub(floor), 0).mul(recipe.fidelity());
         SDVariable loss = ce.add(hinge).mean();
         sd.setLossVariables(loss);
-        List<String> params = List.of(KeyClock.PREFIX + ".spectral_symbols", KeyClock.PREFIX + ".spectral_end");
+        String tables = KeyClock.PREFIX + (key.clockForm() == KeyConfig.ClockForm.CARRIER ? ".carrier" : ".spectral");
+        List<String> params = List.of(tables + "_symbols", tables + "_end");
         for (String p : params) {
             sd.getVariable(p).getArr().assign(0);
         }

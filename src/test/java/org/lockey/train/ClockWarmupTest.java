@@ -60,6 +60,7 @@ class ClockWarmupTest {
         LockeyException e = assertThrows(LockeyException.class, () -> ClockWarmup.train(branch, wm,
                 KeyRegistry.create("t", 16, 4, 1), AudioDataset.load(Path.of("reference-data/speech"), "train", 22050),
                 additive, new ClockWarmup.Recipe(1, 1, 1, 1e-3, 30, 1, 1), line -> { }));
-        assertEquals("--clock-warmup trains the spectral clock; use --payload-clock --clock-form spectral", e.getMessage());
+        assertEquals("--clock-warmup trains the spectral clock; use --payload-clock --clock-form spectral or carrier",
+                e.getMessage());
     }
 }

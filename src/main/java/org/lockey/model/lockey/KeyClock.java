@@ -55,6 +55,8 @@ public final class KeyClock {
      * watermark decoder's bins of {@code rate / n_fft} and its 512-bin band.
      */
     public static final int FILTER_TAPS = 127;
+    /** Floor of the squared magnitudes of {@link KeyConfig.ClockForm#CARRIER} (STFT of audio in [-1, 1], n_fft 2048). */
+    public static final double CARRIER_EPS = 1e-6;
     /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: the class of each watermark frame's symbol, {@code [S, T]}. */
     public static final String FRAME_SYMBOLS = "key_clock_frames";
     /** Placeholder of {@link KeyConfig.ClockForm#SPECTRAL}: which watermark frames carry the end token, {@code [1, T]}. */
@@ -206,11 +208,22 @@ public final class KeyClock {
         SDVariable frames = sd.sizeAt(frameSymbols, 1).castTo(DataType.INT64);
         SDVariable perFrame = classes.reshape(sd.concat(0, batch, sd.constant(Nd4j.createFromArray(4L)), frames))
                 .permute(0, 2, 1).reshape(-1, 4);                                                         // [B*T, 4]
-        SDVariable table = scope.param("spectral_symbols", Init.zeros(), 4, band);                       // [4, band]
-        SDVariable endRow = scope.param("spectral_end", Init.zeros(), band).reshape(band, 1);             // [band, 1]
+        boolean carrier = key.clockForm() == KeyConfig.ClockForm.CARRIER;
+        String tables = carrier ? "carrier" : "spectral";
+        SDVariable table = scope.param(tables + "_symbols", Init.zeros(), 4, band);                      // [4, band]
+        SDVariable endRow = scope.param(tables + "_end", Init.zeros(), band).reshape(band, 1);            // [band, 1]
         SDVariable gains = perFrame.mmul(table)
                 .reshape(sd.concat(0, batch, frames, sd.constant(Nd4j.createFromArray((long) band))))
                 .permute(0, 2, 1).add(endRow.mmul(frameEnd));                                             // [B, band, T]
+        if (carrier) {
+            // |Y| + a(f) s(t) along Y's phase: the factor on (re, im) is a(f) s(t) / |Y|, s(t) the frame's RMS
+            // magnitude over the band (SilentCipher's carrier is normalised per frame), |Y| floored by CARRIER_EPS.
+            SDVariable re = sd.slice(spec, new int[] {0, 0, 0}, -1, band, -1);
+            SDVariable im = sd.slice(spec, new int[] {0, band, 0}, -1, band, -1);
+            SDVariable power = sd.math().square(re).add(sd.math().square(im));                        // [B, band, T]
+            SDVariable level = sd.math().sqrt(power.mean(true, 1).add(CARRIER_EPS));                  // [B, 1, T]
+            gains = gains.mul(level).div(sd.math().sqrt(power.add(CARRIER_EPS)));
+        }
         SDVariable scaled = spec.mul(sd.concat(1, gains, gains));                                        // [B, 2 band, T]
         SDVariable synthesis = scope.constant("spectral_synthesis",
                 spectralBasis(nFft, band, false, dt).reshape(1, nFft, 1, 2 * band));                     // [1, nFft, 1, 2 band]

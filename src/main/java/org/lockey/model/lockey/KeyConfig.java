@@ -58,7 +58,14 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
          * message (a profile over the band per class) and carrier (scaled by the content). With {@link
          * Injection#VERIFIED} the change is scaled by the head's probability that the key is valid.
          */
-        SPECTRAL
+        SPECTRAL,
+        /**
+         * As {@link #SPECTRAL}, but the symbol's profile is added to the magnitude along each bin's phase instead of
+         * scaling it: {@code |Y'| = |Y| + a_s(f) rms_f |Y(., t)|} ({@code key_clock.carrier_symbols [4, band]},
+         * {@code key_clock.carrier_end [band]}), SilentCipher's own form (a carrier added to the magnitude, normalised
+         * per frame), which also reaches bins the content leaves quiet.
+         */
+        CARRIER
     }
 
     /** How E_k's last layer makes one vector of a key. */
@@ -163,9 +170,9 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         return clocked() && clockForm == ClockForm.FILTERED;
     }
 
-    /** Whether the clock also re-weights the output's spectrum per symbol ({@link ClockForm#SPECTRAL}). */
+    /** Whether the clock also changes the output's spectrum per symbol ({@link ClockForm#SPECTRAL}, {@link ClockForm#CARRIER}). */
     public boolean spectralClock() {
-        return clocked() && clockForm == ClockForm.SPECTRAL;
+        return clocked() && (clockForm == ClockForm.SPECTRAL || clockForm == ClockForm.CARRIER);
     }
 
     /** Whether the clock also scales the activation ({@link ClockForm#MODULATED}); false when the clock is off. */

@@ -407,6 +407,121 @@ class KeyClockTest {
         }
     }
 
+    /**
+     * A plain double-precision reference of the output-side spectral clocks, written from their definition: frames
+     * of n_fft = 2 hop centred on clip samples f * hop (zero outside the chunk), a periodic Hann analysis window, the
+     * DFT of the first hop / 2 bins by direct sums, the change per bin (spectral: g Y; carrier: a s(t) Y / sqrt(|Y|^2
+     * + eps), s(t) the RMS of |Y| over the band), the inverse of those bins without a synthesis window, overlap-added.
+     */
+    private static double[] referenceClock(float[] y, long start, int hop, int[] classOfClipFrame, double[][] gains,
+            KeyConfig.ClockForm form) {
+        int nFft = 2 * hop;
+        int band = hop / 2;
+        int n = y.length;
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = y[i];
+        }
+        long first = Math.floorDiv(start - nFft / 2, (long) hop);
+        long last = Math.floorDiv(start + n + nFft / 2, (long) hop);
+        for (long f = first; f <= last; f++) {
+            long from = f * hop - nFft / 2;                              // clip sample of the frame's first tap
+            double[] re = new double[band];
+            double[] im = new double[band];
+            for (int k = 0; k < band; k++) {
+                for (int t = 0; t < nFft; t++) {
+                    long i = from + t - start;
+                    if (i < 0 || i >= n) {
+                        continue;
+                    }
+                    double w = 0.5 - 0.5 * Math.cos(2 * Math.PI * t / nFft);
+                    double angle = 2 * Math.PI * ((long) k * t % nFft) / nFft;
+                    re[k] += w * y[(int) i] * Math.cos(angle);
+                    im[k] -= w * y[(int) i] * Math.sin(angle);
+                }
+            }
+            double[] g = gains[classOfClipFrame[(int) Math.floorMod(f, (long) classOfClipFrame.length)]];
+            double level = 0;
+            for (int k = 0; k < band; k++) {
+                level += re[k] * re[k] + im[k] * im[k];
+            }
+            level = Math.sqrt(level / band + KeyClock.CARRIER_EPS);
+            for (int t = 0; t < nFft; t++) {
+                long i = from + t - start;
+                if (i < 0 || i >= n) {
+                    continue;
+                }
+                double sum = 0;
+                for (int k = 0; k < band; k++) {
+                    double factor = form == KeyConfig.ClockForm.CARRIER
+                            ? g[k] * level / Math.sqrt(re[k] * re[k] + im[k] * im[k] + KeyClock.CARRIER_EPS) : g[k];
+                    double angle = 2 * Math.PI * ((long) k * t % nFft) / nFft;
+                    sum += (k == 0 ? 1 : 2) * factor * (re[k] * Math.cos(angle) - im[k] * Math.sin(angle)) / nFft;
+                }
+                out[(int) i] += sum;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theSpectralAndCarrierClocksMatchAPlainReferenceOnNoise() {
+        int hop = 64;
+        int band = hop / 2;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(21);
+        for (KeyConfig.ClockForm form : List.of(KeyConfig.ClockForm.SPECTRAL, KeyConfig.ClockForm.CARRIER)) {
+            KeyConfig cfg = new KeyConfig(16, 4, 6, 1, hop, KeyConfig.Pooling.MEAN, KeyConfig.Injection.ADDED, form);
+            KeyedGenerator keyed = new KeyedGenerator(cfg, (root, input, hook) -> hook.apply(input), 1, 1);
+            SameDiff sd = SameDiff.create();
+            keyed.build(Scope.fresh(sd, 1), sd.placeHolder("y", DataType.FLOAT, 1, 1, -1),
+                    sd.placeHolder("key_bits", DataType.INT64, -1, 16));
+            Map<String, Tensor> w = new LinkedHashMap<>();
+            sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                    .forEach(v -> w.put(v.name(), Tensor.of(v.name(), Nd4j.zerosLike(v.getArr()))));
+            String tables = form == KeyConfig.ClockForm.CARRIER ? "key_clock.carrier" : "key_clock.spectral";
+            double[][] gains = new double[5][band];
+            float[] flat = new float[4 * band];
+            float[] end = new float[band];
+            for (int c = 0; c < 5; c++) {
+                for (int k = 0; k < band; k++) {
+                    gains[c][k] = r.nextDouble() - 0.5;
+                    if (c < 4) {
+                        flat[c * band + k] = (float) gains[c][k];
+                    } else {
+                        end[k] = (float) gains[c][k];
+                    }
+                }
+            }
+            w.put(tables + "_symbols", Tensor.ofFloats(tables + "_symbols", flat, 4, band));
+            w.put(tables + "_end", Tensor.ofFloats(tables + "_end", end, band));
+            SameDiff built = SameDiff.create();
+            SDVariable out = keyed.build(Scope.root(built, w, "test", DataType.FLOAT, false, 1),
+                    built.placeHolder("y", DataType.FLOAT, 1, 1, -1),
+                    built.placeHolder("key_bits", DataType.INT64, -1, 16)).audio();
+            Key key = Key.parseHex("5AF1", 16);
+            int[] symbols = new PayloadCodec(16).symbols(key.bitFlags());
+            int[] classOfPosition = new int[symbols.length + 1];
+            System.arraycopy(symbols, 0, classOfPosition, 0, symbols.length);
+            classOfPosition[symbols.length] = 4;                           // the end token's gains
+            for (long start : new long[] {0, 4 * hop + 17}) {
+                int n = hop * 23 + 5;
+                float[] y = new float[n];
+                for (int i = 0; i < n; i++) {
+                    y[i] = (float) (0.3 * r.nextGaussian());
+                }
+                Map<String, INDArray> feed = new LinkedHashMap<>(keyed.clockFeed(start, n));
+                feed.put("y", Nd4j.createFromArray(y).reshape(1, 1, n));
+                feed.put("key_bits", Nd4j.createFromArray(new long[][] {key.bitArray()}));
+                float[] got = built.output(feed, out.name()).get(out.name()).reshape(-1).toFloatVector();
+                double[] want = referenceClock(y, start, hop, classOfPosition, gains, form);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(want[i], got[i], 1e-4 * Math.max(1, Math.abs(want[i])),
+                            form + ", start " + start + ", sample " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void configRoundTripsTheClockAndKeepsThePapersFormWithout() {
         assertEquals(KEY, KeyConfig.fromJson(KEY.toJson()));
