@@ -67,8 +67,22 @@ public final class ClockWarmup {
      * @param weights       {@code key_clock.spectral_symbols} and {@code key_clock.spectral_end}
      * @param frameAccuracy share of frames whose argmax class is the target, over the last 20 steps
      * @param sdrDb         mean SDR of y' against y_0 over the last 20 steps
+     * @param confusion     over the last 20 steps, {@code confusion[target][read]}: frames of each target class
+     *                      (0 the end token, 1..4 the symbol values) by the class the decoder's argmax reads
      */
-    public record Trained(Map<String, INDArray> weights, double frameAccuracy, double sdrDb) {
+    public record Trained(Map<String, INDArray> weights, double frameAccuracy, double sdrDb, long[][] confusion) {
+        /** The confusion matrix as lines, one per target class: the share of its frames read as each class. */
+        public String confusionLines() {
+            StringBuilder b = new StringBuilder("target \\ read: end s0 s1 s2 s3");
+            for (int t = 0; t < confusion.length; t++) {
+                long total = java.util.Arrays.stream(confusion[t]).sum();
+                b.append(System.lineSeparator()).append(t == 0 ? "end" : "s" + (t - 1)).append(':');
+                for (long c : confusion[t]) {
+                    b.append(String.format(Locale.ROOT, " %.2f", total == 0 ? 0.0 : c / (double) total));
+                }
+            }
+            return b.toString();
+        }
     }
 
     private ClockWarmup() {
@@ -121,6 +135,7 @@ public final class ClockWarmup {
         Adam adam = new Adam(Adam.Config.adam(recipe.lr()));
         double accSum = 0;
         double sdrSum = 0;
+        long[][] confusion = new long[classes][classes];
         int tail = 0;
         Progress progress = new Progress("clock warm-up", 0, recipe.steps());
         for (int step = 0; step < recipe.steps(); step++) {
@@ -160,6 +175,9 @@ public final class ClockWarmup {
                         }
                     }
                     right += best == targets[i][t] ? 1 : 0;
+                    if (step >= recipe.steps() - 20) {
+                        confusion[(int) targets[i][t]][best]++;
+                    }
                 }
                 sdr += -10 * Math.log10(Math.max(rel.getDouble(i), 1e-12));
             }
@@ -183,7 +201,7 @@ public final class ClockWarmup {
         for (String p : params) {
             out.put(p, sd.getVariable(p).getArr().dup());
         }
-        return new Trained(out, accSum / Math.max(1, tail), sdrSum / Math.max(1, tail));
+        return new Trained(out, accSum / Math.max(1, tail), sdrSum / Math.max(1, tail), confusion);
     }
 
     /** {@code recipe.pool()} seeded crops of the training data through the base generator, 4 at a time. */

@@ -522,6 +522,7 @@ public final class LockeyTrainer {
         t.weights().forEach((k, a) -> sd.getVariable(k).getArr().assign(a));
         log.accept(String.format(Locale.ROOT, "clock warm-up: %d steps of %d crops, frame accuracy %.3f at %.1f dB SDR "
                 + "(the last 20 steps)", recipe.steps(), recipe.batch(), t.frameAccuracy(), t.sdrDb()));
+        log.accept("clock warm-up: frames read per target class (the last 20 steps), " + t.confusionLines());
         return t;
     }
 

@@ -46,6 +46,13 @@ class ClockWarmupTest {
         assertEquals(4 * 512, t.weights().get("key_clock.spectral_symbols").length());
         assertTrue(t.weights().get("key_clock.spectral_symbols").amaxNumber().doubleValue() > 0, "the gains moved");
         assertTrue(log.stream().anyMatch(l -> l.startsWith("clock warm-up step 100/120")), log.toString());
+        long frames = java.util.Arrays.stream(t.confusion()).flatMapToLong(java.util.Arrays::stream).sum();
+        long right = 0;
+        for (int c = 0; c < t.confusion().length; c++) {
+            right += t.confusion()[c][c];
+        }
+        assertEquals(20L * 4 * wm.config().frames(branch.cropSamples()), frames, "every frame of the last 20 steps");
+        assertEquals(t.frameAccuracy(), right / (double) frames, 1e-9, "the diagonal is the frame accuracy");
     }
 
     @Test
