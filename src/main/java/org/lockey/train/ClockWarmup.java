@@ -109,16 +109,7 @@ public final class ClockWarmup {
         SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, b, key.keyBits());
         SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
         SDVariable marked = KeyClock.spectral(root.child(KeyClock.PREFIX), key, bits, y0, null);      // [B, 1, L]
-        Scope decoder = Scope.root(sd, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
-        decoder.build().reuseVariables();
-        SDVariable audio2d = marked.reshape(b, length);
-        SDVariable[] perExample = new SDVariable[b];
-        for (int i = 0; i < b; i++) {                  // one utterance per call: D_m's BatchNorm uses its statistics
-            SDVariable one = sd.slice(audio2d, new int[] {i, 0}, 1, length);
-            perExample[i] = watermark.buildDecoderOnAudio(decoder, one, length, SilentCipher.MAGNITUDE_EPS)
-                    .reshape(1, classes, wmFrames);
-        }
-        SDVariable logits = b == 1 ? perExample[0] : sd.concat(0, perExample);                   // [B, 5, T]
+        SDVariable logits = WatermarkLoss.decoderLogits(sd, watermark, marked, b, length);       // [B, 5, T]
         SDVariable ce = WatermarkLoss.perExample(sd, logits, symbols, classes);                  // [B]
         SDVariable change = marked.sub(y0);
         SDVariable relative = sd.math().square(change).sum(1, 2)

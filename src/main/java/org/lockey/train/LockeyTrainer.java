@@ -639,7 +639,7 @@ public final class LockeyTrainer {
             SDVariable teacher = sd.placeHolder("teacher", DataType.FLOAT, b, 1, length);
             SDVariable symbols = sd.placeHolder("symbols", DataType.INT64, b, wmFrames);
             SDVariable tau = sd.placeHolder("tau", DataType.FLOAT, 1);
-            SDVariable logits = decoderLogits(sd, outputs.audio());
+            SDVariable logits = WatermarkLoss.decoderLogits(sd, watermark, outputs.audio(), cfg.batchSize(), length);
             terms = LockeyLoss.build(sd, "loss", outputs.audio(), teacher, logits, symbols, watermark.config().messageDim(),
                     validFlag, outputs.verifierLogits(), tau, length, SpectralLoss.paper(), cfg.lambdas(),
                     cfg.design().invalidBound(), cfg.design().waveformMse());
@@ -653,25 +653,6 @@ public final class LockeyTrainer {
         return cfg.design().balance().mode() == LossBalance.Mode.GRADIENT;
     }
 
-    /**
-     * D_m's logits {@code [B, 5, T]} on audio {@code [B, 1, L]} in graph {@code g}: frozen (graph constants), one set
-     * of weights applied to each example separately so that batch-statistics BatchNorm sees one utterance at a
-     * time, as upstream's decoder does.
-     */
-    private SDVariable decoderLogits(SameDiff g, SDVariable audio) {
-        int b = cfg.batchSize();
-        Scope decoder = Scope.root(g, watermark.weights(), "watermark model", DataType.FLOAT, true, 0);
-        decoder.build().reuseVariables();
-        SDVariable audio2d = audio.reshape(b, length);                                         // [B, L]
-        SDVariable[] perExample = new SDVariable[b];
-        for (int i = 0; i < b; i++) {
-            SDVariable one = g.slice(audio2d, new int[] {i, 0}, 1, length);                    // [1, L]
-            SDVariable l = watermark.buildDecoderOnAudio(decoder, one, length, SilentCipher.MAGNITUDE_EPS);
-            perExample[i] = l.reshape(1, watermark.config().messageDim(), wmFrames);           // [1, 5, T]
-        }
-        return b == 1 ? perExample[0] : g.concat(0, perExample);                               // [B, 5, T]
-    }
-
     /** The loss graph of the balanced mode: the four terms of Eq. 4 on copies of the audio, and the balancer. */
     private void buildLossGraph() {
         lossGraph = SameDiff.create();
@@ -680,8 +661,8 @@ public final class LockeyTrainer {
         SDVariable symbols = lossGraph.placeHolder("symbols", DataType.INT64, b, wmFrames);
         SDVariable validFlag = lossGraph.placeHolder("valid", DataType.INT64, b);
         SDVariable tau = lossGraph.placeHolder("tau", DataType.FLOAT, 1);
-        separate = LockeyLoss.buildSeparate(lossGraph, "loss", b, teacher, a -> decoderLogits(lossGraph, a), symbols,
-                watermark.config().messageDim(), validFlag, tau, length, SpectralLoss.paper(), cfg.design().invalidBound(),
+        separate = LockeyLoss.buildSeparate(lossGraph, "loss", b, teacher,
+                a -> WatermarkLoss.decoderLogits(lossGraph, watermark, a, b, length), symbols, watermark.config().messageDim(), validFlag, tau, length, SpectralLoss.paper(), cfg.design().invalidBound(),
                 cfg.design().waveformMse());
         lossGraph.setLossVariables(separate.total());
         LockeyLoss.Lambdas l = cfg.lambdas();

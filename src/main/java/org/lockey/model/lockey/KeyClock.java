@@ -166,12 +166,8 @@ public final class KeyClock {
         SDVariable byEnd = sd.cnn().conv1d(audio, Layouts.conv1d(endFilter), same);                 // [B, 1, N]
         SDVariable sampleSymbols = sd.placeHolder(SAMPLE_SYMBOLS, scope.dtype(), s, -1);           // [S, N]
         SDVariable sampleEnd = sd.placeHolder(SAMPLE_END, scope.dtype(), 1, -1);                   // [1, N]
-        SDVariable values = symbolValues(scope, key, keyBits);                                    // [B, S]
-        SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, scope.dtype()).permute(0, 2, 1);   // [B, 4, S]
-        SDVariable masks = oneHot.reshape(-1, s).mmul(sampleSymbols);                            // [B*4, N]
-        SDVariable shape = sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
-                sd.constant(Nd4j.createFromArray(4L)), sd.sizeAt(sampleSymbols, 1).castTo(DataType.INT64));
-        SDVariable change = masks.reshape(shape).mul(bySymbol).sum(true, 1).add(byEnd.mul(sampleEnd)); // [B, 1, N]
+        SDVariable masks = valueMasks(scope, key, keyBits, sampleSymbols);                       // [B, 4, N]
+        SDVariable change = masks.mul(bySymbol).sum(true, 1).add(byEnd.mul(sampleEnd));          // [B, 1, N]
         return audio.add(accepted == null ? change : change.mul(accepted));
     }
 
@@ -201,13 +197,9 @@ public final class KeyClock {
                 .paddingMode(PaddingMode.VALID).dataFormat(Conv1DConfig.NCW).build());                    // [B, 2 band, T]
         SDVariable frameSymbols = sd.placeHolder(FRAME_SYMBOLS, dt, s, -1);                               // [S, T]
         SDVariable frameEnd = sd.placeHolder(FRAME_END, dt, 1, -1);                                       // [1, T]
-        SDVariable values = symbolValues(scope, key, keyBits);                                           // [B, S]
-        SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, dt).permute(0, 2, 1);                    // [B, 4, S]
-        SDVariable classes = oneHot.reshape(-1, s).mmul(frameSymbols);                                  // [B*4, T]
         SDVariable batch = sd.sizeAt(keyBits, 0).castTo(DataType.INT64);
         SDVariable frames = sd.sizeAt(frameSymbols, 1).castTo(DataType.INT64);
-        SDVariable perFrame = classes.reshape(sd.concat(0, batch, sd.constant(Nd4j.createFromArray(4L)), frames))
-                .permute(0, 2, 1).reshape(-1, 4);                                                         // [B*T, 4]
+        SDVariable perFrame = valueMasks(scope, key, keyBits, frameSymbols).permute(0, 2, 1).reshape(-1, 4); // [B*T, 4]
         boolean carrier = key.clockForm() == KeyConfig.ClockForm.CARRIER;
         String tables = carrier ? "carrier" : "spectral";
         SDVariable table = scope.param(tables + "_symbols", Init.zeros(), 4, band);                      // [4, band]
@@ -268,26 +260,29 @@ public final class KeyClock {
         long right = nFft / 2 + Math.floorMod(-(offset + samples), (long) hop);
         long frames = (left + samples + right - nFft) / hop + 1;
         long firstFrame = Math.floorDiv(startSample, (long) hop);
-        PayloadCodec codec = new PayloadCodec(key.keyBits());
-        int s = codec.symbolCount();
-        int p = codec.period();
-        float[][] symbols = new float[s][Math.toIntExact(frames)];
-        float[][] end = new float[1][Math.toIntExact(frames)];
-        for (int t = 0; t < frames; t++) {
-            int position = (int) Math.floorMod(firstFrame + t, (long) p);
-            if (position < s) {
-                symbols[position][t] = 1;
-            } else {
-                end[0][t] = 1;
-            }
+        long[] clipFrames = new long[Math.toIntExact(frames)];
+        for (int t = 0; t < clipFrames.length; t++) {
+            clipFrames[t] = firstFrame + t;
         }
-        Map<String, INDArray> feed = new LinkedHashMap<>();
-        feed.put(FRAME_SYMBOLS, Nd4j.create(symbols).castTo(DataType.FLOAT));
-        feed.put(FRAME_END, Nd4j.create(end).castTo(DataType.FLOAT));
+        Map<String, INDArray> feed = layout(key, clipFrames, FRAME_SYMBOLS, FRAME_END);
         feed.put(FRAME_PADDING, Nd4j.createFromArray(new long[][] {{0, 0}, {0, 0}, {left, right}}));
         feed.put(FRAME_BEGIN, Nd4j.createFromArray(new long[] {0, 0, left}));
         feed.put(FRAME_SIZE, Nd4j.createFromArray(new long[] {-1, 1, samples}));
         return feed;
+    }
+
+    /**
+     * Which symbol value each time step carries, {@code [B, 4, T]} one-hot along the values: the key's symbol values
+     * looked up through {@code layout} {@code [S, T]} (one-hot period positions; end-token steps are all zero).
+     */
+    private static SDVariable valueMasks(Scope scope, KeyConfig key, SDVariable keyBits, SDVariable layout) {
+        SameDiff sd = scope.sd();
+        int s = new PayloadCodec(key.keyBits()).symbolCount();
+        SDVariable values = symbolValues(scope, key, keyBits);                                    // [B, S]
+        SDVariable oneHot = sd.oneHot(values, 4, -1, 1.0, 0.0, scope.dtype()).permute(0, 2, 1);   // [B, 4, S]
+        SDVariable masks = oneHot.reshape(-1, s).mmul(layout);                                   // [B*4, T]
+        return masks.reshape(sd.concat(0, sd.sizeAt(keyBits, 0).castTo(DataType.INT64),
+                sd.constant(Nd4j.createFromArray(4L)), sd.sizeAt(layout, 1).castTo(DataType.INT64)));  // [B, 4, T]
     }
 
     /** Each symbol's value {@code 2 k_2j + k_2j+1} in 0..3 (an odd K's lone last bit: {@code 2 k_2j}): {@code [B, S]}. */
@@ -317,16 +312,26 @@ public final class KeyClock {
 
     private static Map<String, INDArray> feed(KeyConfig key, int samplesPerPosition, long startSample, long positions,
             String symbolsName, String endName) {
+        long hop = key.clockHop();
+        long[] frames = new long[Math.toIntExact(positions)];
+        for (int t = 0; t < frames.length; t++) {
+            long centre = startSample + (long) t * samplesPerPosition + samplesPerPosition / 2;
+            frames[t] = Math.floorDiv(centre + hop / 2, hop);               // frames are centred on f * hop
+        }
+        return layout(key, frames, symbolsName, endName);
+    }
+
+    /**
+     * The one-hot layout of watermark frames on the payload's period: {@code symbolsName} {@code [S, T]} marks the
+     * steps whose frame {@code frames[t]} holds period position j < S, {@code endName} {@code [1, T]} the end token's.
+     */
+    private static Map<String, INDArray> layout(KeyConfig key, long[] frames, String symbolsName, String endName) {
         PayloadCodec codec = new PayloadCodec(key.keyBits());
         int s = codec.symbolCount();
-        int p = codec.period();
-        long hop = key.clockHop();
-        float[][] symbols = new float[s][Math.toIntExact(positions)];
-        float[][] end = new float[1][Math.toIntExact(positions)];
-        for (int t = 0; t < positions; t++) {
-            long centre = startSample + (long) t * samplesPerPosition + samplesPerPosition / 2;
-            long frame = Math.floorDiv(centre + hop / 2, hop);               // frames are centred on f * hop
-            int position = (int) Math.floorMod(frame, p);
+        float[][] symbols = new float[s][frames.length];
+        float[][] end = new float[1][frames.length];
+        for (int t = 0; t < frames.length; t++) {
+            int position = (int) Math.floorMod(frames[t], (long) codec.period());
             if (position < s) {
                 symbols[position][t] = 1;
             } else {
