@@ -40,6 +40,7 @@ public final class Commands {
             new EvalCommands.KeyCapacityCommand(),
             new EvalCommands.KeySizeCommand(),
             new EvalCommands.DetectionCommand(),
+            new EvalCommands.ResynthesisCommand(),
             new TrainVocoderCommand(),
             new TrainCodecDecoderCommand());
 
