@@ -1,18 +1,21 @@
 package org.lockey.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.lockey.LockeyException;
@@ -22,17 +25,23 @@ import org.lockey.audio.Wav;
 import org.lockey.io.AtomicFiles;
 
 /**
- * The bundled reference data (issue 7, decisions.md "Data"): redistributable speech at 22.05 kHz
- * and music at 32 kHz, made on a plain machine and reproducible from this class.
+ * The bundled reference data (issue 7, decisions.md "Data"; issue 19): redistributable speech at
+ * 22.05 kHz and music at 32 kHz, made on a plain machine and reproducible from this class.
  *
  * <ul>
- *   <li>Speech: the sentences of {@code reference-data/tools/sentences.txt} (written for this
- *       project, CC0) spoken by espeak-ng with a seeded choice of voice, speed and pitch, resampled
- *       to 22.05 kHz when espeak-ng's rate differs, peak-normalised to 0.9.</li>
- *   <li>Music: {@link MusicGenerator} clips rendered by the JDK's MIDI synthesiser at 32 kHz.</li>
- *   <li>Splits 0.8 / 0.1 / 0.1 by a seeded shuffle, written to {@code splits.tsv}; a SHA-256
+ *   <li>{@code speech/}: the sentences of {@code tools/sentences.txt} (written for this project, CC0)
+ *       spoken by espeak-ng with a seeded choice of voice, speed and pitch, resampled to 22.05 kHz when
+ *       espeak-ng's rate differs, peak-normalised to 0.9.</li>
+ *   <li>{@code music/}: {@link MusicGenerator} clips rendered by the JDK's MIDI synthesiser at 32 kHz with
+ *       its default (machine-dependent) sound bank; kept for the models trained on it.</li>
+ *   <li>{@code voices/}: {@link VoiceCorpus}, the multi-voice training corpus (espeak-ng and festival).</li>
+ *   <li>Splits 0.8 / 0.1 / 0.1 by seeded shuffles, written to {@code splits.tsv}; a SHA-256
  *       {@code MANIFEST.tsv} lets anyone check a regeneration against the committed files.</li>
  * </ul>
+ *
+ * <p>Each set can be regenerated alone ({@link Spec#parts}): its lines of {@code splits.tsv} and
+ * {@code MANIFEST.tsv} are replaced where they stand and every other line is kept as it is
+ * ({@link #mergeSections}).
  */
 public final class ReferenceData {
     /** Speech rate (HiFi-GAN). */
@@ -42,24 +51,121 @@ public final class ReferenceData {
     private static final String[] VOICES = {"en-us", "en-gb", "en-us+f2", "en-gb+m3", "en-us+m1", "en+f4",
             "en-gb-x-rp", "en-us+f3", "en-029", "en-gb-scotland"};
 
+    /** The sets of reference-data/, in the order of their lines in splits.tsv and MANIFEST.tsv. */
+    public enum Part {
+        /** {@code speech/}: espeak-ng, 40 sentences. */
+        SPEECH("speech"),
+        /** {@code music/}: the JDK's default sound bank. */
+        MUSIC("music"),
+        /** {@code voices/}: the multi-voice corpus. */
+        VOICES("voices");
+
+        private final String dir;
+
+        Part(String dir) {
+            this.dir = dir;
+        }
+
+        /** The directory under reference-data/. */
+        public String dir() {
+            return dir;
+        }
+
+        /** The part named by its directory ({@code "voices"}). */
+        public static Part of(String dir) {
+            for (Part p : values()) {
+                if (p.dir.equals(dir.strip())) {
+                    return p;
+                }
+            }
+            throw new LockeyException("unknown part '" + dir + "' (choose from speech, music, voices)");
+        }
+    }
+
     /**
      * What to make.
      *
      * @param out          the reference-data directory
-     * @param sentences    the sentence file (one per line)
+     * @param tools        the directory of the sentence files ({@code sentences.txt},
+     *                     {@code sentences-voices.txt})
+     * @param parts        the sets to regenerate (the others, and their lines of splits.tsv and MANIFEST.tsv,
+     *                     are left alone)
      * @param musicClips   number of music clips
      * @param musicSeconds length of each music clip
      * @param seed         seed of voices, music and splits
      */
-    public record Spec(Path out, Path sentences, int musicClips, double musicSeconds, long seed) {
+    public record Spec(Path out, Path tools, Set<Part> parts, int musicClips, double musicSeconds,
+                       long seed) {
+        public Spec {
+            if (parts.isEmpty()) {
+                throw new LockeyException("nothing to regenerate: name at least one part");
+            }
+            parts = Collections.unmodifiableSet(EnumSet.copyOf(parts));
+        }
+    }
+
+    /** Lines of one set in splits.tsv and the files it puts in MANIFEST.tsv. */
+    private record Section(List<String> splitLines, List<String> files) {
     }
 
     private ReferenceData() {
     }
 
-    /** Regenerates everything; {@code progress} receives one line per file. */
+    /**
+     * Regenerates the parts of {@code spec}; {@code progress} receives one line per file. Missing programs
+     * or voices stop it with one line naming the Debian package before any file is written.
+     */
     public static void generate(Spec spec, Consumer<String> progress) {
+        requireTools(spec, System.getenv("PATH"));
+        Map<String, Section> sections = new LinkedHashMap<>();
+        for (Part part : spec.parts()) {
+            Section s = switch (part) {
+                case SPEECH -> speechSection(spec, progress);
+                case MUSIC -> musicSection(spec, progress);
+                case VOICES -> voicesSection(spec, progress);
+            };
+            sections.put(part.dir(), s);
+        }
+        List<String> order = java.util.Arrays.stream(Part.values()).map(Part::dir).toList();
+        Map<String, List<String>> splitLines = new LinkedHashMap<>();
+        Map<String, List<String>> manifestLines = new LinkedHashMap<>();
+        for (Map.Entry<String, Section> e : sections.entrySet()) {
+            splitLines.put(e.getKey(), e.getValue().splitLines());
+            List<String> m = new ArrayList<>();
+            for (String f : e.getValue().files()) {
+                m.add(sha256(spec.out().resolve(f)) + "\t" + f);
+            }
+            manifestLines.put(e.getKey(), m);
+        }
+        Path splits = spec.out().resolve("splits.tsv");
+        Path manifest = spec.out().resolve("MANIFEST.tsv");
+        AtomicFiles.writeString(splits, mergeSections(readIfExists(splits),
+                "# file\tsplit (seeded 0.8/0.1/0.1 shuffle, seed " + spec.seed() + ")", splitLines, order, 0));
+        AtomicFiles.writeString(manifest, mergeSections(readIfExists(manifest), "# sha256\tfile", manifestLines,
+                order, 1));
+        progress.accept("splits.tsv, MANIFEST.tsv");
+    }
+
+    /**
+     * Stops with one line naming the Debian package when a program or voice that {@code spec}
+     * needs is missing ({@code path}: the {@code PATH} to search).
+     */
+    static void requireTools(Spec spec, String path) {
+        if (spec.parts().contains(Part.SPEECH)) {
+            SpeechSynthesis.requireProgram(SpeechSynthesis.Engine.ESPEAK_NG, path, "to regenerate speech/");
+        }
+        if (spec.parts().contains(Part.VOICES)) {
+            VoiceCorpus.requireSynthesisers(path);
+        }
+    }
+
+    private static Section speechSection(Spec spec, Consumer<String> progress) {
         List<String> speech = speech(spec, progress);
+        return new Section(split(speech, spec.seed()), speech);
+    }
+
+    /** music/: the compositions of seeds {@code seed * 1000 + i}, split by a shuffle with seed + 1. */
+    private static Section musicSection(Spec spec, Consumer<String> progress) {
         List<String> music = new ArrayList<>();
         for (int i = 0; i < spec.musicClips(); i++) {
             String name = String.format(Locale.ROOT, "music/%03d.wav", i);
@@ -68,21 +174,46 @@ public final class ReferenceData {
             music.add(name);
             progress.accept(name);
         }
-        StringBuilder splits = new StringBuilder("# file\tsplit (seeded 0.8/0.1/0.1 shuffle, seed " + spec.seed() + ")\n");
-        split(speech, spec.seed(), splits);
-        split(music, spec.seed() + 1, splits);
-        AtomicFiles.writeString(spec.out().resolve("splits.tsv"), splits.toString());
-        writeManifest(spec.out(), concat(speech, music));
-        progress.accept("splits.tsv, MANIFEST.tsv");
+        return new Section(split(music, spec.seed() + 1), music);
+    }
+
+    /** voices/: {@link VoiceCorpus} with seed + 2 (its voice draw, parameters and split seed all follow). */
+    private static Section voicesSection(Spec spec, Consumer<String> progress) {
+        List<String> sentences = VoiceCorpus.readSentences(spec.tools().resolve("sentences-voices.txt"));
+        VoiceCorpus.Plan plan = VoiceCorpus.plan(sentences, spec.seed() + 2);
+        List<String> lines = new ArrayList<>();
+        lines.add("# " + VoiceCorpus.DIR + "/: 0.8/0.1/0.1 within each voice (stratified seeded shuffle, from seed "
+                + (spec.seed() + 2) + ")");
+        lines.addAll(VoiceCorpus.write(spec.out(), plan, progress));
+        removeStale(spec.out(), VoiceCorpus.DIR, plan.files());
+        List<String> files = new ArrayList<>(plan.files());
+        files.add(VoiceCorpus.INDEX);
+        return new Section(lines, files);
+    }
+
+    /** Deletes {@code .wav} files of {@code dir} that the regeneration did not write (a smaller set). */
+    private static void removeStale(Path out, String dir, List<String> written) {
+        Set<String> keep = new java.util.HashSet<>(written);
+        try (java.util.stream.Stream<Path> s = Files.list(out.resolve(dir))) {
+            for (Path p : s.toList()) {
+                String name = dir + "/" + p.getFileName();
+                if (name.endsWith(".wav") && !keep.contains(name)) {
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new LockeyException(out.resolve(dir) + ": cannot tidy (" + e.getMessage() + ")");
+        }
     }
 
     private static List<String> speech(Spec spec, Consumer<String> progress) {
+        Path sentences = spec.tools().resolve("sentences.txt");
         List<String> lines;
         try {
-            lines = Files.readAllLines(spec.sentences(), StandardCharsets.UTF_8).stream()
+            lines = Files.readAllLines(sentences, StandardCharsets.UTF_8).stream()
                     .map(String::strip).filter(s -> !s.isEmpty()).toList();
         } catch (IOException e) {
-            throw new LockeyException(spec.sentences() + ": cannot read (" + e.getMessage() + ")");
+            throw new LockeyException(sentences + ": cannot read (" + e.getMessage() + ")");
         }
         SplittableRandom rng = new SplittableRandom(spec.seed());
         List<String> names = new ArrayList<>();
@@ -91,7 +222,7 @@ public final class ReferenceData {
             int speed = 145 + rng.nextInt(35);
             int pitch = 35 + rng.nextInt(35);
             String name = String.format(Locale.ROOT, "speech/%03d.wav", i);
-            Audio a = espeak(lines.get(i), voice, speed, pitch);
+            Audio a = SpeechSynthesis.espeak(lines.get(i), voice, speed, pitch);
             float[] x = a.mono();
             if (a.sampleRate() != SPEECH_RATE) {
                 x = Resampler.resample(x, a.sampleRate(), SPEECH_RATE);
@@ -103,33 +234,79 @@ public final class ReferenceData {
         return names;
     }
 
-    private static Audio espeak(String text, String voice, int speed, int pitch) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile("lockey-espeak", ".wav");
-            Process p = new ProcessBuilder("espeak-ng", "-v", voice, "-s", String.valueOf(speed), "-p",
-                    String.valueOf(pitch), "-w", tmp.toString(), text).redirectErrorStream(true).start();
-            try (InputStream in = p.getInputStream()) {
-                in.readAllBytes();
+    /**
+     * A table file ({@code splits.tsv} or {@code MANIFEST.tsv}) with the sections of {@code fresh} replaced.
+     * A line belongs to a set when its file column ({@code fileColumn}, tab-separated) starts with
+     * {@code DIR/}, or when it is a comment starting with {@code # DIR/}. Lines of the sets in {@code fresh}
+     * are replaced, at the place of the first such line, by the new lines; every other line is kept as it
+     * stands; sets that had no line are appended in {@code order}. With no existing file the result is
+     * {@code header} and the sets of {@code fresh} in {@code order}.
+     *
+     * @param existing   the current text, or null
+     * @param fresh      new lines per set directory
+     * @param order      every set directory, in file order
+     * @return the new text, each line ending in a newline
+     */
+    static String mergeSections(String existing, String header, Map<String, List<String>> fresh, List<String> order,
+                                int fileColumn) {
+        List<String> out = new ArrayList<>();
+        Set<String> emitted = new java.util.HashSet<>();
+        if (existing == null) {
+            out.add(header);
+        } else {
+            for (String line : existing.split("\n", -1)) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                String set = setOf(line, order, fileColumn);
+                if (set != null && fresh.containsKey(set)) {
+                    if (emitted.add(set)) {
+                        out.addAll(fresh.get(set));
+                    }
+                    continue;
+                }
+                out.add(line);
             }
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new LockeyException("espeak-ng failed for voice " + voice);
+        }
+        for (String set : order) {
+            if (fresh.containsKey(set) && emitted.add(set)) {
+                out.addAll(fresh.get(set));
             }
-            return Wav.read(tmp);
-        } catch (IOException e) {
-            throw new LockeyException("espeak-ng not found: install it (apt-get install espeak-ng) to regenerate "
-                    + "the speech");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LockeyException("interrupted");
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a temporary file
+        }
+        for (String set : fresh.keySet()) {
+            if (!order.contains(set)) {
+                throw new IllegalArgumentException("set " + set + " is not in the order " + order);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String l : out) {
+            sb.append(l).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String setOf(String line, List<String> sets, int fileColumn) {
+        if (line.startsWith("#")) {
+            for (String s : sets) {
+                if (line.startsWith("# " + s + "/")) {
+                    return s;
                 }
             }
+            return null;
+        }
+        String[] cols = line.split("\t");
+        if (cols.length <= fileColumn) {
+            return null;
+        }
+        int slash = cols[fileColumn].indexOf('/');
+        return slash < 0 ? null : cols[fileColumn].substring(0, slash);
+    }
+
+    private static String readIfExists(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : null;
+        } catch (IOException e) {
+            throw new LockeyException(p + ": cannot read (" + e.getMessage() + ")");
         }
     }
 
@@ -145,7 +322,8 @@ public final class ReferenceData {
         return y;
     }
 
-    private static void split(List<String> files, long seed, StringBuilder out) {
+    /** The seeded 0.8 / 0.1 / 0.1 split of {@code files}: {@code file<TAB>split} lines, test first. */
+    private static List<String> split(List<String> files, long seed) {
         List<String> shuffled = new ArrayList<>(files);
         SplittableRandom rng = new SplittableRandom(seed);
         for (int i = shuffled.size() - 1; i > 0; i--) {
@@ -157,18 +335,12 @@ public final class ReferenceData {
         int n = shuffled.size();
         int test = Math.max(1, Math.round(n * 0.1f));
         int valid = Math.max(1, Math.round(n * 0.1f));
+        List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String s = i < test ? "test" : i < test + valid ? "valid" : "train";
-            out.append(shuffled.get(i)).append('\t').append(s).append('\n');
+            out.add(shuffled.get(i) + "\t" + s);
         }
-    }
-
-    private static void writeManifest(Path dir, List<String> files) {
-        StringBuilder sb = new StringBuilder("# sha256\tfile\n");
-        for (String f : files) {
-            sb.append(sha256(dir.resolve(f))).append('\t').append(f).append('\n');
-        }
-        AtomicFiles.writeString(dir.resolve("MANIFEST.tsv"), sb.toString());
+        return out;
     }
 
     /** Hex SHA-256 of a file. */
@@ -181,11 +353,5 @@ public final class ReferenceData {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> out = new ArrayList<>(a);
-        out.addAll(b);
-        return out;
     }
 }

@@ -24,7 +24,8 @@ class ReferenceDataTest {
     @Test
     void everyFileMatchesTheManifest() throws Exception {
         List<String[]> manifest = rows("MANIFEST.tsv");
-        assertEquals(70, manifest.size());
+        // speech 40 + music 30 + voices 255 clips and voices/index.tsv
+        assertEquals(70 + 256, manifest.size());
         for (String[] r : manifest) {
             assertEquals(r[0], ReferenceData.sha256(DIR.resolve(r[1])), r[1]);
         }
@@ -36,8 +37,10 @@ class ReferenceDataTest {
         for (String[] r : rows("splits.tsv")) {
             counts.merge(r[0].split("/")[0] + ":" + r[1], 1, Integer::sum);
         }
+        // voices: 255 clips, 42 or 43 per voice; max(1, round(0.1 n)) = 4 of each voice in test and in valid
         assertEquals(Map.of("speech:train", 32, "speech:valid", 4, "speech:test", 4, "music:train", 24,
-                "music:valid", 3, "music:test", 3), counts);
+                "music:valid", 3, "music:test", 3, "voices:train", 255 - 48, "voices:valid", 24, "voices:test", 24),
+                counts);
     }
 
     @Test
