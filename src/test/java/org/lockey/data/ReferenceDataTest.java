@@ -8,8 +8,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 
 /** The committed reference data matches its manifest, its splits, and its generator. */
@@ -29,6 +33,67 @@ class ReferenceDataTest {
         for (String[] r : manifest) {
             assertEquals(r[0], ReferenceData.sha256(DIR.resolve(r[1])), r[1]);
         }
+    }
+
+    /**
+     * voices/ on disk is exactly the manifest's voices/ lines (no file missing, none unlisted), every clip
+     * matches its hash, and every clip is 16-bit mono at 22,050 Hz peak-normalised to 0.9 as speech/ is.
+     */
+    @Test
+    void voicesMatchTheManifestAndAreNormalisedSpeech() throws Exception {
+        Map<String, String> listed = new HashMap<>();
+        for (String[] r : rows("MANIFEST.tsv")) {
+            if (r[1].startsWith("voices/")) {
+                listed.put(r[1], r[0]);
+            }
+        }
+        Set<String> onDisk = new TreeSet<>();
+        try (Stream<Path> s = Files.list(DIR.resolve("voices"))) {
+            s.forEach(p -> onDisk.add("voices/" + p.getFileName()));
+        }
+        assertEquals(new TreeSet<>(listed.keySet()), onDisk);
+        assertTrue(onDisk.contains("voices/index.tsv"));
+        for (String f : onDisk) {
+            assertEquals(listed.get(f), ReferenceData.sha256(DIR.resolve(f)), f);
+            if (!f.endsWith(".wav")) {
+                continue;
+            }
+            byte[] header = Files.readAllBytes(DIR.resolve(f));
+            assertEquals(16, header[34] | header[35] << 8, f + ": bits per sample");
+            Audio a = Wav.read(DIR.resolve(f));
+            assertEquals(1, a.channelCount(), f);
+            assertEquals(ReferenceData.SPEECH_RATE, a.sampleRate(), f);
+            float peak = 0;
+            for (float v : a.mono()) {
+                peak = Math.max(peak, Math.abs(v));
+            }
+            assertEquals(0.9, peak, 1.0 / 32768, f + ": peak");
+        }
+    }
+
+    /** Regenerating one set replaces its lines where they stand and keeps every other line as it is. */
+    @Test
+    void aRegeneratedSetReplacesOnlyItsOwnLines() {
+        List<String> order = List.of("speech", "music", "voices", "music-sf2");
+        String existing = "# file\tsplit (header)\nspeech/0.wav\ttest\nspeech/1.wav\ttrain\n"
+                + "music/0.wav\ttrain\n# voices/: old comment\nvoices/0.wav\ttrain\nvoices/1.wav\ttest\n"
+                + "music-sf2/0.wav\ttrain\nother/x.wav\ttrain\n";
+        String merged = ReferenceData.mergeSections(existing, "# unused header",
+                Map.of("voices", List.of("# voices/: new", "voices/0.wav\tvalid")), order, 0);
+        assertEquals("# file\tsplit (header)\nspeech/0.wav\ttest\nspeech/1.wav\ttrain\nmusic/0.wav\ttrain\n"
+                + "# voices/: new\nvoices/0.wav\tvalid\nmusic-sf2/0.wav\ttrain\nother/x.wav\ttrain\n", merged);
+        // a set without lines yet goes to the end; "music" does not capture "music-sf2"
+        String added = ReferenceData.mergeSections("# h\nspeech/0.wav\ttest\nmusic/0.wav\ttrain\n", "# unused",
+                Map.of("music-sf2", List.of("music-sf2/0.wav\ttest"), "music", List.of("music/0.wav\tvalid")),
+                order, 0);
+        assertEquals("# h\nspeech/0.wav\ttest\nmusic/0.wav\tvalid\nmusic-sf2/0.wav\ttest\n", added);
+        // the manifest's file is its second column; a new file gets the header and the sets in order
+        String manifest = ReferenceData.mergeSections(null, "# sha256\tfile",
+                Map.of("voices", List.of("bb\tvoices/0.wav"), "speech", List.of("aa\tspeech/0.wav")), order, 1);
+        assertEquals("# sha256\tfile\naa\tspeech/0.wav\nbb\tvoices/0.wav\n", manifest);
+        String replaced = ReferenceData.mergeSections(manifest, "# unused",
+                Map.of("speech", List.of("cc\tspeech/0.wav")), order, 1);
+        assertEquals("# sha256\tfile\ncc\tspeech/0.wav\nbb\tvoices/0.wav\n", replaced);
     }
 
     @Test
