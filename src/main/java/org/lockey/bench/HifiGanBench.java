@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (processing time / audio duration; below 1 is faster than real time).
  *
  * <p>Run with {@code OMP_WAIT_POLICY=PASSIVE}: on few cores ND4J's OpenMP threads otherwise spin and
- * roughly double the medians (samediff-notes.md).
+ * roughly double the medians (docs/benchmarks.md).
  */
 public final class HifiGanBench {
     private HifiGanBench() {

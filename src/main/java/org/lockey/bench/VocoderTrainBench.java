@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   java -cp target/classes:$(cat target/classpath.txt) org.lockey.bench.VocoderTrainBench \
  *       CONFIG.json SEGMENT BATCH DIVISOR WARMUP STEPS
  * </pre>
- * Run with {@code OMP_WAIT_POLICY=PASSIVE} (samediff-notes.md).
+ * Run with {@code OMP_WAIT_POLICY=PASSIVE} (docs/benchmarks.md).
  */
 public final class VocoderTrainBench {
     private VocoderTrainBench() {

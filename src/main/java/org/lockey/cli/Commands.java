@@ -42,7 +42,8 @@ public final class Commands {
             new EvalCommands.DetectionCommand(),
             new EvalCommands.ResynthesisCommand(),
             new TrainVocoderCommand(),
-            new TrainCodecDecoderCommand());
+            new TrainCodecDecoderCommand(),
+            new TrainCodecCommand());
 
     private Commands() {
     }

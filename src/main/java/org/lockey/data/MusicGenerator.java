@@ -2,14 +2,18 @@ package org.lockey.data;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import javax.sound.midi.InvalidMidiDataException;
 import javax.sound.midi.MidiMessage;
 import javax.sound.midi.MidiSystem;
 import javax.sound.midi.MidiUnavailableException;
 import javax.sound.midi.Receiver;
 import javax.sound.midi.ShortMessage;
+import javax.sound.midi.Soundbank;
 import javax.sound.midi.Synthesizer;
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
@@ -17,11 +21,18 @@ import javax.sound.sampled.AudioInputStream;
 import org.lockey.LockeyException;
 
 /**
- * Seeded procedural music, rendered offline by the JDK's built-in MIDI synthesiser (Gervill, with
- * its synthetic "Emergency GM sound set"), so the reference music can be regenerated on any machine with
- * a JDK and redistributed without restriction. Bit-exact only with the same sound bank: Gervill builds the
- * bank on first use, differently on each machine, and caches it in {@code ~/.gervill}
- * (reference-data/README.md, "Regenerating the music").
+ * Seeded procedural music, rendered offline by the JDK's built-in MIDI synthesiser (Gervill), so the
+ * reference music can be regenerated on any machine with a JDK and redistributed without restriction.
+ * Two sound banks:
+ * <ul>
+ *   <li>{@link #render(long, double, int)}: Gervill's default bank, its synthetic "Emergency GM sound set"
+ *       ({@code music/}). Bit-exact only with the same bank: Gervill builds it on first use, differently on
+ *       each machine, and caches it in {@code ~/.gervill} (reference-data/README.md).</li>
+ *   <li>{@link #render(long, double, int, Soundbank)}: one SoundFont loaded explicitly
+ *       ({@link #loadSoundbank}; {@code music-sf2/} uses {@link #DEFAULT_SOUNDFONT}), with every synthesiser
+ *       property set explicitly and the default bank never loaded, so the same seed and file give the same
+ *       samples on every machine with the same JDK.</li>
+ * </ul>
  *
  * <p>Each clip: a tempo of 84-136 bpm, a major or minor key, a four-chord progression (one chord per
  * bar), a melody instrument playing a chord-tone-biased random walk over the scale, a chord
@@ -42,6 +53,10 @@ public final class MusicGenerator {
     private static final int[] CHORD_PROGRAMS = {0, 19, 48, 49, 88, 5};
     private static final int[] BASS_PROGRAMS = {32, 33, 34, 38};
     private static final int DRUMS = 9;
+    /** The SoundFont of {@code music-sf2/}: TimGM6mb, a 6 MB General MIDI bank (GPL-2). */
+    public static final Path DEFAULT_SOUNDFONT = Path.of("/usr/share/sounds/sf2/TimGM6mb.sf2");
+    /** The Debian package that installs {@link #DEFAULT_SOUNDFONT}. */
+    public static final String SOUNDFONT_PACKAGE = "timgm6mb-soundfont";
 
     private MusicGenerator() {
     }
@@ -50,11 +65,41 @@ public final class MusicGenerator {
     private record Event(long micros, MidiMessage message) {
     }
 
-    /** Renders {@code seconds} of music for {@code seed} at {@code sampleRate} Hz: mono samples in [-1, 1]. */
+    /**
+     * Renders {@code seconds} of music for {@code seed} at {@code sampleRate} Hz with Gervill's default sound
+     * bank: mono samples in [-1, 1].
+     */
     public static float[] render(long seed, double seconds, int sampleRate) {
         java.util.List<Event> events = compose(seed, seconds);
-        short[] pcm = synthesize(events, seconds, sampleRate);
+        short[] pcm = synthesize(events, seconds, sampleRate, null);
         return finish(pcm, sampleRate);
+    }
+
+    /**
+     * Renders the composition of {@code seed} (the same notes as {@link #render(long, double, int)}) with
+     * the instruments of {@code bank} only.
+     */
+    public static float[] render(long seed, double seconds, int sampleRate, Soundbank bank) {
+        java.util.List<Event> events = compose(seed, seconds);
+        short[] pcm = synthesize(events, seconds, sampleRate, java.util.Objects.requireNonNull(bank, "bank"));
+        return finish(pcm, sampleRate);
+    }
+
+    /**
+     * Reads a SoundFont (or another bank format the JDK reads). A missing file stops with one line naming
+     * the Debian package of {@link #DEFAULT_SOUNDFONT}.
+     */
+    public static Soundbank loadSoundbank(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new LockeyException(file + ": SoundFont not found: install the Debian package " + SOUNDFONT_PACKAGE
+                    + " (apt-get install " + SOUNDFONT_PACKAGE + ")" + (file.equals(DEFAULT_SOUNDFONT) ? ""
+                    : " for " + DEFAULT_SOUNDFONT + ", or name another file"));
+        }
+        try {
+            return MidiSystem.getSoundbank(file.toFile());
+        } catch (InvalidMidiDataException | IOException e) {
+            throw new LockeyException(file + ": not a sound bank the JDK can read (" + e.getMessage() + ")");
+        }
     }
 
     private static java.util.List<Event> compose(long seed, double seconds) {
@@ -155,7 +200,32 @@ public final class MusicGenerator {
         }
     }
 
-    private static short[] synthesize(java.util.List<Event> events, double seconds, int sampleRate) {
+    /**
+     * Every property of Gervill's {@code AudioSynthesizer.openStream}, given explicitly: a property left out
+     * would be read from the user's Java preferences ({@code /com/sun/media/sound/softsynthesizer}), which
+     * differ between machines. The values are Gervill's defaults, except that the default sound bank (the
+     * machine-dependent "Emergency" bank) is not loaded.
+     */
+    private static Map<String, Object> explicitProperties(AudioFormat format) {
+        Map<String, Object> p = new java.util.LinkedHashMap<>();
+        p.put("interpolation", "linear");
+        p.put("control rate", 147f);
+        p.put("format", format);
+        p.put("latency", 120000L);
+        p.put("device id", 0);
+        p.put("max polyphony", 64);
+        p.put("reverb", true);
+        p.put("chorus", true);
+        p.put("auto gain control", true);
+        p.put("large mode", false);
+        p.put("midi channels", 16);
+        p.put("jitter correction", true);
+        p.put("light reverb", true);
+        p.put("load default soundbank", false);
+        return p;
+    }
+
+    private static short[] synthesize(java.util.List<Event> events, double seconds, int sampleRate, Soundbank bank) {
         Synthesizer synth;
         try {
             synth = MidiSystem.getSynthesizer();
@@ -167,7 +237,7 @@ public final class MusicGenerator {
         try {
             Method open = Class.forName("com.sun.media.sound.AudioSynthesizer")
                     .getMethod("openStream", AudioFormat.class, Map.class);
-            in = (AudioInputStream) open.invoke(synth, format, null);
+            in = (AudioInputStream) open.invoke(synth, format, bank == null ? null : explicitProperties(format));
         } catch (IllegalAccessException | java.lang.reflect.InaccessibleObjectException e) {
             throw new LockeyException("offline MIDI rendering needs the JVM flag "
                     + "--add-exports java.desktop/com.sun.media.sound=ALL-UNNAMED (the ./lockey launcher sets it)");
@@ -175,6 +245,9 @@ public final class MusicGenerator {
             throw new LockeyException("this JDK's MIDI synthesiser cannot render offline (" + e + ")");
         }
         try {
+            if (bank != null && !synth.loadAllInstruments(bank)) {
+                throw new LockeyException("the JDK's MIDI synthesiser cannot use the sound bank '" + bank.getName() + "'");
+            }
             Receiver r = synth.getReceiver();
             for (Event e : events) {
                 r.send(e.message(), e.micros());

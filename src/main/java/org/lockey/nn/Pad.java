@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * semantics, built only from ops whose gradients are right.
  *
  * <p>SameDiff's own {@code nn().pad(..., REFLECT)} computes the forward pass correctly but gives the
- * mirrored samples no gradient ({@code shared/method/samediff-notes.md}), so reflection is assembled
+ * mirrored samples no gradient (docs/architecture.md, "SameDiff traps avoided"), so reflection is assembled
  * here from slices, a reverse and a concat, whose gradients are plain copies.
  *
  * <p>{@link #reflect} also reproduces EnCodec's {@code pad1d} rule for inputs shorter than the

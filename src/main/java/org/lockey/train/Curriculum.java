@@ -3,7 +3,7 @@ package org.lockey.train;
 /**
  * The curriculum of the invalid-key bound (paper §IV: "we double tau after every 5000 iterations,
  * starting from 0.005"): {@code tau(step) = tau0 * 2^floor(step / period)}. The period is a config
- * field so that short CPU runs can scale it (decisions.md).
+ * field so that short CPU runs can scale it (docs/lockey.md, "Decisions and why").
  *
  * @param tau0   the starting bound (paper: 0.005)
  * @param period iterations between doublings (paper: 5000)

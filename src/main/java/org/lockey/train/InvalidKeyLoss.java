@@ -6,7 +6,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 /**
  * Paper Eq. 3, the loss for invalid keys: {@code max(-MSE(G(x, k), y_t), -tau)}. Minimising it
  * pushes the output away from the teacher until its MSE reaches the curriculum bound tau; past it
- * the term is constant and gives no gradient, which keeps training stable (decisions.md; the bound
+ * the term is constant and gives no gradient, which keeps training stable (docs/lockey.md; the bound
  * follows {@link Curriculum}).
  */
 public final class InvalidKeyLoss {

@@ -4,7 +4,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * Paper Eq. 4, the total LOCKEY loss (decisions.md "Total"): per example
+ * Paper Eq. 4, the total LOCKEY loss (docs/lockey.md, "Decisions and why"): per example
  * <pre>
  *   L_b = 1[valid] (l_wm CE_wm + l_p MSE + l_s MSE_logmag) + 1[invalid] max(-MSE, -tau) + l_v CE_verify
  * </pre>
@@ -13,7 +13,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  */
 public final class LockeyLoss {
     /**
-     * The loss weights of Eq. 4 (lost in our copy of the paper; default all 1, decisions.md).
+     * The loss weights of Eq. 4 (lost in our copy of the paper; default all 1, docs/lockey.md).
      *
      * @param wm watermark CE weight l_wm
      * @param p  waveform MSE weight l_p

@@ -40,7 +40,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * LOCKEY fine-tuning of a generator (paper §III-IV, decisions.md "Losses and training"): a HiFi-GAN
+ * LOCKEY fine-tuning of a generator (paper §III-IV, docs/lockey.md, "Decisions and why"): a HiFi-GAN
  * vocoder or the Encodec decoder, through a {@link FinetuneBranch}.
  *
  * <p>Per step: a batch of random crops of the training clips, each with a key drawn valid or invalid

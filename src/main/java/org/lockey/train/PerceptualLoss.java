@@ -5,7 +5,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 /**
  * Paper Eq. 2 (first term), the perceptual loss for valid keys: the MSE between the generated
  * audio G(x, k) and the frozen teacher's watermarked output y_t, the mean over each example's
- * samples (decisions.md). The same per-example MSE feeds {@link InvalidKeyLoss}.
+ * samples (docs/lockey.md, "Decisions and why"). The same per-example MSE feeds {@link InvalidKeyLoss}.
  */
 public final class PerceptualLoss {
     private PerceptualLoss() {

@@ -7,11 +7,11 @@ import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * Paper Eq. 2 (second term), the spectral loss for valid keys: the MSE between the log-normalised
- * magnitude spectrograms of G(x, k) and y_t (decisions.md): {@code logmag(y) = log(max(|STFT(y)| /
+ * magnitude spectrograms of G(x, k) and y_t (docs/lockey.md, "Decisions and why"): {@code logmag(y) = log(max(|STFT(y)| /
  * sqrt(n_fft), floor))} with win = n_fft, periodic Hann, center=True with reflect padding —
  * {@code torch.stft(..., normalized=True)} — and the mean over all bins and frames of each example.
  *
- * @param nFft  n_fft = win (decisions.md: 1024; golden config {@code logmag_n_fft})
+ * @param nFft  n_fft = win (docs/lockey.md, Decisions: 1024; golden config {@code logmag_n_fft})
  * @param hop   hop (256; {@code logmag_hop})
  * @param floor floor of the normalised magnitude before the log (1e-5; {@code logmag_floor})
  */
@@ -28,7 +28,7 @@ public record SpectralLoss(int nFft, int hop, double floor) {
         }
     }
 
-    /** decisions.md: n_fft = win = 1024, hop 256, floor 1e-5. */
+    /** docs/lockey.md, Decisions: n_fft = win = 1024, hop 256, floor 1e-5. */
     public static SpectralLoss paper() {
         return new SpectralLoss(1024, 256, 1e-5);
     }

@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 /**
  * Paper §III-C, the key verification loss: cross-entropy of the verification head's logits
  * {@code [B, 2]} against class 0 for a valid key and class 1 for an invalid one. It trains the
- * verifier and, through it, the key encoder and embedding (decisions.md: no detach).
+ * verifier and, through it, the key encoder and embedding (docs/lockey.md, Decisions: no detach).
  */
 public final class VerificationLoss {
     private VerificationLoss() {

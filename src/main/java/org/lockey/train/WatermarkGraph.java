@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The SameDiff graph of one SilentCipher training step (paper Sec. 3, Fig. 1; the recipe of
- * {@code method/decisions.md}) for crops of a fixed length L, any batch size B:
+ * {@code docs/silentcipher.md}) for crops of a fixed length L, any batch size B:
  * <pre>
  *   carrier C [B,1,F,T], message M [B,1,5,T], scale 10^(-sdr/20)
  *     -> enc_c, dec_c, W, C' = ReLU(C - W)              SilentCipher#buildEmbed      [B,1,F,T]

@@ -10,11 +10,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Paper Eq. 1, the watermark loss for valid keys: the cross-entropy between the frozen message
  * decoder's per-frame logits D_m(G(x, k)) and the key's tiled symbol sequence, averaged over the
- * frames of each example (decisions.md: "CE is the mean over STFT frames of the 5-class
- * cross-entropy").
+ * frames of each example (docs/lockey.md, "Decisions and why").
  *
  * <p>Written as {@code -sum(logSoftmax(logits) * oneHot(symbols))}: SameDiff's
- * sparseSoftmaxCrossEntropy ignores its incoming gradient in M2.1 (samediff-notes).
+ * sparseSoftmaxCrossEntropy ignores its incoming gradient in M2.1 (docs/architecture.md, "SameDiff traps avoided").
  */
 public final class WatermarkLoss {
     private WatermarkLoss() {

@@ -43,7 +43,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * Trains a SilentCipher watermark model (carrier encoder {@code enc_c}, carrier decoder
  * {@code dec_c}, message decoder {@code dec_m_0}) from scratch: the recipe of the SilentCipher paper
- * (Sec. 3.3, 4) as recorded in {@code method/decisions.md}, whose training code is not public.
+ * (Sec. 3.3, 4) as recorded in {@code docs/silentcipher.md}, whose training code is not public.
  *
  * <p>One step (all random draws are functions of (seed, step), so a resumed run is exact):
  * <ol>

@@ -169,9 +169,13 @@ public final class Codebooks {
     /**
      * For each row of {@code r} the index of the nearest codebook entry: argmin_j |e_j|^2 - 2 r.e_j
      * (|r|^2 is common to all j), in double precision; on an exact tie the lowest j. Shared with
-     * {@link KMeansCodebooks}, so that the fit assigns vectors exactly as encoding later does.
+     * {@link KMeansCodebooks}, so that the fit assigns vectors exactly as encoding later does, and public for
+     * {@code train.LearnedCodebooks}, so that codec training quantises exactly as encoding does.
+     *
+     * @param r    rows [N][D]
+     * @param book codebook [bins][D]
      */
-    static int[] nearest(float[][] r, float[][] book) {
+    public static int[] nearest(float[][] r, float[][] book) {
         int rows = r.length;
         int bins = book.length;
         int d = book[0].length;

@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A user's secret key: K bits (1..64), written as a hex string of ceil(K/4) digits. Bit i is the
  * i-th most significant of the K bits ({@code k_0} = MSB), as in the watermark payload
- * (decisions.md). {@link #toString()} never shows the value, so a key cannot leak into a log by
+ * (docs/lockey.md, "Decisions and why"). {@link #toString()} never shows the value, so a key cannot leak into a log by
  * accident; use {@link #toHex()} where showing it is the point.
  *
  * @param bits  K

@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p><b>Why.</b> The paper adds one key vector, constant over time, after the generator's second layer.
  * The watermark it must carry is periodic: SilentCipher's payload is one class per STFT frame, tiled
- * with a period of P frames from the first frame of the clip (decisions.md; P = 9 for 16-bit keys). A
+ * with a period of P frames from the first frame of the clip (docs/lockey.md; P = 9 for 16-bit keys). A
  * convolutional generator is shift-equivariant, and its receptive field (a few thousand samples for
  * HiFi-GAN) is much shorter than a period (9 x 1024 samples at 22.05 kHz), so from a constant vector it
  * cannot know which position of the period a frame holds: every frame looks alike and the decoded

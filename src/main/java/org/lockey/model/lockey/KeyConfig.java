@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Sizes of the key path of a keyed generator (decisions.md, "Key conditioning").
+ * Sizes of the key path of a keyed generator (docs/lockey.md, "Decisions and why").
  *
  * @param keyBits   K, the key size in bits ({@code key_bits}; paper: 16)
  * @param keyDim    d, the embedding size per (bit position, bit value) ({@code key_dim}; default 64)
@@ -135,7 +135,7 @@ public record KeyConfig(int keyBits, int keyDim, int keyHidden, int channels, in
         }
     }
 
-    /** The defaults of decisions.md for a given injection width: K 16, d 64, h 256. */
+    /** The defaults of docs/lockey.md ("Decisions and why") for a given injection width: K 16, d 64, h 256. */
     public static KeyConfig defaults(int channels) {
         return new KeyConfig(16, 64, 256, channels);
     }

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The learnable key embedding (paper §III: "the key is projected to learnable embeddings"
  * [K x d]): one vector per (bit position i, bit value k_i), i.e. a table of 2K rows indexed by
- * {@code 2 i + k_i} (decisions.md). Bit i is the i-th most significant bit of the key.
+ * {@code 2 i + k_i} (docs/lockey.md, "Decisions and why"). Bit i is the i-th most significant bit of the key.
  *
  * <p>Key: {@code key_embedding.weight} [2K, d] ({@code nn.Embedding(2K, d)}, initialised N(0, 1)).
  * Input key bits [B, K] (int64 0/1), output {@code [B, d, K]} (channels first, for the key

@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 /**
  * The key encoder E_k (paper §III, §IV: "five alternating convolution and ReLU layers"):
  * Conv1d(d, h, 3, pad 1) - ReLU - Conv1d - ReLU - Conv1d to C channels over the bit axis, giving one vector
- * per key that the keyed generator broadcasts over time and adds at the injection point (decisions.md). The
+ * per key that the keyed generator broadcasts over time and adds at the injection point (docs/lockey.md, "Decisions and why"). The
  * last two convs take one of two forms ({@link KeyConfig.Pooling}):
  * <ul>
  * <li>{@code MEAN}: Conv1d(h, h, 3, pad 1) and Conv1d(h, C, 3, pad 1) at every bit position, then the mean

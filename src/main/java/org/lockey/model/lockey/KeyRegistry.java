@@ -35,7 +35,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The provider's secret: the key size, the set of valid keys (drawn uniformly without replacement
  * from the 2^K keys with a seed; paper §III: 655 of 2^16), which valid key was issued to which user
- * (decisions.md "Tracking"), and which of those keys were revoked (leaked). Keys are never logged.
+ * (docs/lockey.md, "Decisions and why"), and which of those keys were revoked (leaked). Keys are never logged.
  *
  * <pre>{"format": "lockey-key-registry/1", "model_id": "...", "key_bits": 16, "seed": 1,
  *  "valid_keys": ["3fa2", ...],

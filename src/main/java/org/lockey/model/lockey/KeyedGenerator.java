@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A generator conditioned on a key (paper §III, Fig. 1; decisions.md "Key conditioning"): the key's
+ * A generator conditioned on a key (paper §III, Fig. 1; docs/lockey.md, "Decisions and why"): the key's
  * bits go through {@link KeyEmbedding} and the key encoder E_k ({@link KeyEncoder}) to a vector
  * {@code [B, C]} that is broadcast over time and added to the output of the generator's "second
  * layer" (the injection point); the verification head ({@link KeyVerifier}) reads the same vector.
@@ -103,7 +103,7 @@ public final class KeyedGenerator {
     }
 
     /**
-     * The keyed HiFi-GAN: the key vector is added to the output of {@code ups.<stage>} (decisions.md:
+     * The keyed HiFi-GAN: the key vector is added to the output of {@code ups.<stage>} (docs/lockey.md, Decisions:
      * stage 0, "the output of the second layer", after {@code conv_pre}), before that stage's
      * resblocks. {@code key.channels()} must equal the channels there.
      */
@@ -127,7 +127,7 @@ public final class KeyedGenerator {
 
     /**
      * The keyed Encodec decoder: the key vector is added to the output of {@code decoder.model.<layer>}
-     * (decisions.md: layer 1, the LSTM after the first conv, "the output of the second layer"), before
+     * (docs/lockey.md, Decisions: layer 1, the LSTM after the first conv, "the output of the second layer"), before
      * the rest of the SEANet decoder. Parameters keep the audiocraft keys under {@code decoder.}.
      * {@code key.channels()} must equal the channels there ({@code 2^len(ratios) n_filters}).
      *

@@ -6,7 +6,7 @@ import org.lockey.LockeyException;
 
 /**
  * The message format of the watermark: a payload of bits <-> the per-frame classes the message
- * encoder embeds and the message decoder predicts ({@code method/decisions.md}; SilentCipher paper
+ * encoder embeds and the message decoder predicts (docs/silentcipher.md, "Payload format"; SilentCipher paper
  * Sec. 3.1, upstream {@code server.py encode_wav / letters_encoding / decode_wav}).
  *
  * <p>Encoding: the bits, most significant first, in pairs -> 2-bit symbols s in 0..3 (an odd

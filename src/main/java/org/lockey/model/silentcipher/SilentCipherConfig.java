@@ -28,7 +28,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <p>Training-only entries of {@code hparams.yaml} (lr, dataset, loss weights, augmentations) are
  * ignored. The released configs are {@link #sc16k()} and {@link #sc44k()}; LOCKEY's 22.05 kHz and
  * 32 kHz watermarkers are not public, {@link #sc22k(int)} and {@link #sc32k(int)} are this project's
- * choices ({@code method/decisions.md}).
+ * choices ({@code docs/silentcipher.md}).
  *
  * @param sampleRate                  {@code SR}: the model's sample rate in Hz
  * @param nFft                        {@code N_FFT}: FFT size = Hann window length
@@ -192,7 +192,7 @@ public record SilentCipherConfig(int sampleRate, int nFft, int hopLength, int me
     public static final int[] TRAINING_RATES = {16000, 22050, 32000, 44100};
 
     /**
-     * The training config of a rate ({@code method/decisions.md}, watermark section): 16000 ->
+     * The training config of a rate ({@code docs/silentcipher.md}, watermark section): 16000 ->
      * {@link #sc16k(int)}, 22050 -> {@link #sc22k(int)}, 32000 -> {@link #sc32k(int)}, 44100 ->
      * {@link #sc44k(int)}.
      *
