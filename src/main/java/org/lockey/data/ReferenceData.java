@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
+import javax.sound.midi.Soundbank;
+
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
@@ -35,6 +37,8 @@ import org.lockey.io.AtomicFiles;
  *   <li>{@code music/}: {@link MusicGenerator} clips rendered by the JDK's MIDI synthesiser at 32 kHz with
  *       its default (machine-dependent) sound bank; kept for the models trained on it.</li>
  *   <li>{@code voices/}: {@link VoiceCorpus}, the multi-voice training corpus (espeak-ng and festival).</li>
+ *   <li>{@code music-sf2/}: the same compositions as {@code music/}, rendered with one explicitly loaded
+ *       SoundFont ({@link MusicGenerator#DEFAULT_SOUNDFONT}), reproducible across machines.</li>
  *   <li>Splits 0.8 / 0.1 / 0.1 by seeded shuffles, written to {@code splits.tsv}; a SHA-256
  *       {@code MANIFEST.tsv} lets anyone check a regeneration against the committed files.</li>
  * </ul>
@@ -58,7 +62,9 @@ public final class ReferenceData {
         /** {@code music/}: the JDK's default sound bank. */
         MUSIC("music"),
         /** {@code voices/}: the multi-voice corpus. */
-        VOICES("voices");
+        VOICES("voices"),
+        /** {@code music-sf2/}: the same compositions with the SoundFont. */
+        MUSIC_SF2("music-sf2");
 
         private final String dir;
 
@@ -71,14 +77,14 @@ public final class ReferenceData {
             return dir;
         }
 
-        /** The part named by its directory ({@code "voices"}). */
+        /** The part named by its directory ({@code "music-sf2"}). */
         public static Part of(String dir) {
             for (Part p : values()) {
                 if (p.dir.equals(dir.strip())) {
                     return p;
                 }
             }
-            throw new LockeyException("unknown part '" + dir + "' (choose from speech, music, voices)");
+            throw new LockeyException("unknown part '" + dir + "' (choose from speech, music, voices, music-sf2)");
         }
     }
 
@@ -90,11 +96,12 @@ public final class ReferenceData {
      *                     {@code sentences-voices.txt})
      * @param parts        the sets to regenerate (the others, and their lines of splits.tsv and MANIFEST.tsv,
      *                     are left alone)
-     * @param musicClips   number of music clips
+     * @param musicClips   number of music clips (music/ and music-sf2/)
      * @param musicSeconds length of each music clip
+     * @param soundfont    the sound bank of music-sf2/
      * @param seed         seed of voices, music and splits
      */
-    public record Spec(Path out, Path tools, Set<Part> parts, int musicClips, double musicSeconds,
+    public record Spec(Path out, Path tools, Set<Part> parts, int musicClips, double musicSeconds, Path soundfont,
                        long seed) {
         public Spec {
             if (parts.isEmpty()) {
@@ -112,8 +119,8 @@ public final class ReferenceData {
     }
 
     /**
-     * Regenerates the parts of {@code spec}; {@code progress} receives one line per file. Missing programs
-     * or voices stop it with one line naming the Debian package before any file is written.
+     * Regenerates the parts of {@code spec}; {@code progress} receives one line per file. Missing programs,
+     * voices or sound font stop it with one line naming the Debian package before any file is written.
      */
     public static void generate(Spec spec, Consumer<String> progress) {
         requireTools(spec, System.getenv("PATH"));
@@ -121,8 +128,13 @@ public final class ReferenceData {
         for (Part part : spec.parts()) {
             Section s = switch (part) {
                 case SPEECH -> speechSection(spec, progress);
-                case MUSIC -> musicSection(spec, progress);
+                case MUSIC -> musicSection(spec, Part.MUSIC, null, progress);
                 case VOICES -> voicesSection(spec, progress);
+                case MUSIC_SF2 -> {
+                    Soundbank bank = MusicGenerator.loadSoundbank(spec.soundfont());
+                    progress.accept("sound bank " + spec.soundfont() + " (SHA-256 " + sha256(spec.soundfont()) + ")");
+                    yield musicSection(spec, Part.MUSIC_SF2, bank, progress);
+                }
             };
             sections.put(part.dir(), s);
         }
@@ -147,7 +159,7 @@ public final class ReferenceData {
     }
 
     /**
-     * Stops with one line naming the Debian package when a program or voice that {@code spec}
+     * Stops with one line naming the Debian package when a program, voice or sound font that {@code spec}
      * needs is missing ({@code path}: the {@code PATH} to search).
      */
     static void requireTools(Spec spec, String path) {
@@ -157,6 +169,9 @@ public final class ReferenceData {
         if (spec.parts().contains(Part.VOICES)) {
             VoiceCorpus.requireSynthesisers(path);
         }
+        if (spec.parts().contains(Part.MUSIC_SF2)) {
+            MusicGenerator.loadSoundbank(spec.soundfont());
+        }
     }
 
     private static Section speechSection(Spec spec, Consumer<String> progress) {
@@ -164,17 +179,32 @@ public final class ReferenceData {
         return new Section(split(speech, spec.seed()), speech);
     }
 
-    /** music/: the compositions of seeds {@code seed * 1000 + i}, split by a shuffle with seed + 1. */
-    private static Section musicSection(Spec spec, Consumer<String> progress) {
+    /**
+     * music/ ({@code bank} null: Gervill's default bank) or music-sf2/ ({@code bank}): the compositions of
+     * seeds {@code seed * 1000 + i}, and the split of the same shuffle (seed + 1), so a composition is in the
+     * same split in both sets.
+     */
+    private static Section musicSection(Spec spec, Part part, Soundbank bank, Consumer<String> progress) {
         List<String> music = new ArrayList<>();
         for (int i = 0; i < spec.musicClips(); i++) {
-            String name = String.format(Locale.ROOT, "music/%03d.wav", i);
-            float[] x = MusicGenerator.render(spec.seed() * 1000 + i, spec.musicSeconds(), MUSIC_RATE);
+            String name = String.format(Locale.ROOT, "%s/%03d.wav", part.dir(), i);
+            long seed = spec.seed() * 1000 + i;
+            float[] x = bank == null ? MusicGenerator.render(seed, spec.musicSeconds(), MUSIC_RATE)
+                    : MusicGenerator.render(seed, spec.musicSeconds(), MUSIC_RATE, bank);
             Wav.writePcm16(spec.out().resolve(name), Audio.mono(x, MUSIC_RATE));
             music.add(name);
             progress.accept(name);
         }
-        return new Section(split(music, spec.seed() + 1), music);
+        if (bank != null) {
+            removeStale(spec.out(), part.dir(), music);
+        }
+        List<String> lines = new ArrayList<>();
+        if (bank != null) {
+            lines.add("# " + part.dir() + "/: the split of music/ for the same composition (seeded shuffle, seed "
+                    + (spec.seed() + 1) + ")");
+        }
+        lines.addAll(split(music, spec.seed() + 1));
+        return new Section(lines, music);
     }
 
     /** voices/: {@link VoiceCorpus} with seed + 2 (its voice draw, parameters and split seed all follow). */

@@ -1,7 +1,10 @@
 package org.lockey.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +16,19 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 
-/** The committed reference data matches its manifest, its splits, and its generator. */
+/**
+ * The committed reference data matches its manifest, its splits, and its generator (music-sf2/ byte for
+ * byte; voices/ byte for byte in VoiceCorpusTest).
+ */
 class ReferenceDataTest {
     static final Path DIR = Path.of("reference-data");
+    /** SHA-256 of /usr/share/sounds/sf2/TimGM6mb.sf2 in Debian 12's timgm6mb-soundfont 1.3-5. */
+    static final String TIMGM6MB_SHA256 = "c5378b62028c920cb11e4803327983fee2f2cdff5dc89c708e39da417e51c854";
 
     private static List<String[]> rows(String file) throws Exception {
         return Files.readAllLines(DIR.resolve(file)).stream().filter(l -> !l.startsWith("#") && !l.isBlank())
@@ -28,8 +38,8 @@ class ReferenceDataTest {
     @Test
     void everyFileMatchesTheManifest() throws Exception {
         List<String[]> manifest = rows("MANIFEST.tsv");
-        // speech 40 + music 30 + voices 255 clips and voices/index.tsv
-        assertEquals(70 + 256, manifest.size());
+        // speech 40 + music 30 + voices 255 clips and voices/index.tsv + music-sf2 30
+        assertEquals(70 + 256 + 30, manifest.size());
         for (String[] r : manifest) {
             assertEquals(r[0], ReferenceData.sha256(DIR.resolve(r[1])), r[1]);
         }
@@ -103,15 +113,68 @@ class ReferenceDataTest {
             counts.merge(r[0].split("/")[0] + ":" + r[1], 1, Integer::sum);
         }
         // voices: 255 clips, 42 or 43 per voice; max(1, round(0.1 n)) = 4 of each voice in test and in valid
-        assertEquals(Map.of("speech:train", 32, "speech:valid", 4, "speech:test", 4, "music:train", 24,
-                "music:valid", 3, "music:test", 3, "voices:train", 255 - 48, "voices:valid", 24, "voices:test", 24),
-                counts);
+        assertEquals(Map.ofEntries(Map.entry("speech:train", 32), Map.entry("speech:valid", 4),
+                Map.entry("speech:test", 4), Map.entry("music:train", 24), Map.entry("music:valid", 3),
+                Map.entry("music:test", 3), Map.entry("voices:train", 255 - 48), Map.entry("voices:valid", 24),
+                Map.entry("voices:test", 24), Map.entry("music-sf2:train", 24), Map.entry("music-sf2:valid", 3),
+                Map.entry("music-sf2:test", 3)), counts);
     }
 
     @Test
     void ratesAreTheModelRates() {
         assertEquals(ReferenceData.SPEECH_RATE, Wav.read(DIR.resolve("speech/000.wav")).sampleRate());
         assertEquals(ReferenceData.MUSIC_RATE, Wav.read(DIR.resolve("music/000.wav")).sampleRate());
+        assertEquals(ReferenceData.SPEECH_RATE, Wav.read(DIR.resolve("voices/000.wav")).sampleRate());
+        assertEquals(ReferenceData.MUSIC_RATE, Wav.read(DIR.resolve("music-sf2/000.wav")).sampleRate());
+    }
+
+    /** A composition is in the same split in music/ and music-sf2/ (the two never cross train and test). */
+    @Test
+    void musicSf2HasTheSplitOfMusic() throws Exception {
+        Map<String, String> music = new HashMap<>();
+        Map<String, String> sf2 = new HashMap<>();
+        for (String[] r : rows("splits.tsv")) {
+            if (r[0].startsWith("music/")) {
+                music.put(r[0].substring("music/".length()), r[1]);
+            } else if (r[0].startsWith("music-sf2/")) {
+                sf2.put(r[0].substring("music-sf2/".length()), r[1]);
+            }
+        }
+        assertEquals(30, sf2.size());
+        assertEquals(music, sf2);
+    }
+
+    /**
+     * The committed music-sf2/ clips are rendered again in this JVM byte for byte: the SoundFont, loaded
+     * explicitly, makes the music reproducible (unlike music/). Skipped where the Debian package's file is
+     * absent or another version of it.
+     */
+    @Test
+    void musicSf2RegeneratesByteForByte(@TempDir Path tmp) throws Exception {
+        Path sf2 = MusicGenerator.DEFAULT_SOUNDFONT;
+        assumeTrue(Files.isRegularFile(sf2), sf2 + " is absent (Debian package " + MusicGenerator.SOUNDFONT_PACKAGE + ")");
+        assumeTrue(TIMGM6MB_SHA256.equals(ReferenceData.sha256(sf2)), sf2 + " is not the version the clips were made with");
+        Map<String, String> manifest = new HashMap<>();
+        for (String[] r : rows("MANIFEST.tsv")) {
+            manifest.put(r[1], r[0]);
+        }
+        javax.sound.midi.Soundbank bank = MusicGenerator.loadSoundbank(sf2);
+        for (int clip : new int[] {0, 7}) {
+            String name = String.format("music-sf2/%03d.wav", clip);
+            Path out = tmp.resolve(clip + ".wav");
+            // seed 1: compositions seed * 1000 + clip, 8 s each (reference-data/README.md)
+            Wav.writePcm16(out, Audio.mono(MusicGenerator.render(1000 + clip, 8.0, ReferenceData.MUSIC_RATE, bank),
+                    ReferenceData.MUSIC_RATE));
+            assertEquals(manifest.get(name), ReferenceData.sha256(out), name);
+        }
+    }
+
+    @Test
+    void aMissingSoundFontNamesItsPackage(@TempDir Path tmp) {
+        LockeyException e = assertThrows(LockeyException.class,
+                () -> MusicGenerator.loadSoundbank(tmp.resolve("absent.sf2")));
+        assertTrue(e.getMessage().contains("apt-get install " + MusicGenerator.SOUNDFONT_PACKAGE), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
     }
 
     /**
