@@ -27,7 +27,7 @@ import org.lockey.audio.Wav;
 import org.lockey.io.AtomicFiles;
 
 /**
- * The bundled reference data (issue 7, decisions.md "Data"; issue 19): redistributable speech at
+ * The bundled reference data (issue 7; issue 19): redistributable speech at
  * 22.05 kHz and music at 32 kHz, made on a plain machine and reproducible from this class.
  *
  * <ul>
