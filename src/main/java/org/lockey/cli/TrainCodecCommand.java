@@ -1,0 +1,272 @@
+package org.lockey.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.lockey.LockeyException;
+import org.lockey.data.AudioDataset;
+import org.lockey.io.Tensor;
+import org.lockey.model.encodec.CompressionConfig;
+import org.lockey.model.encodec.Encodec;
+import org.lockey.train.Adam;
+import org.lockey.train.Checkpoint;
+import org.lockey.train.CodecDecoderTrainer;
+import org.lockey.train.CodecTrainer;
+import org.lockey.train.LearnedCodebooks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * {@code ./lockey train codec}: trains encoder, quantiser and decoder of an EnCodec together ({@link CodecTrainer})
+ * and writes an EnCodec model directory usable by {@code ./lockey codec encode|decode --model RUN} and
+ * {@code ./lockey eval resynthesis --model RUN}.
+ *
+ * <p>The run directory holds {@code encodec.safetensors} + {@code encodec.json} (the codec of the last checkpoint;
+ * written at the start, then at every checkpoint), {@code checkpoint.safetensors} (encoder, decoder, codebooks
+ * with their moving averages, Adam moments, step, settings), {@code metrics.tsv} (one row per step) and
+ * {@code validation.tsv} (one row per validation). {@code --resume} takes everything from the checkpoint; only the
+ * length and the schedule ({@code --steps}, {@code --checkpoint-every}, {@code --validate-every}) may change.
+ */
+final class TrainCodecCommand implements Command {
+    private static final String META_ORIGIN = "origin";
+
+    @Override
+    public String name() {
+        return "train codec";
+    }
+
+    @Override
+    public String summary() {
+        return "train an Encodec's encoder, codebooks (EMA, k-means init, dead codes) and decoder together";
+    }
+
+    @Override
+    public String details() {
+        return "\nThe audiocraft compression recipe without its discriminator: straight-through quantiser,\n"
+                + "commitment loss on the encoder, codebooks learned by moving averages (k-means on the first\n"
+                + "batch, dead codes replaced by vectors of the batch), waveform L1 + multi-scale STFT loss on\n"
+                + "the decoder output. The run directory becomes an Encodec model (encodec.safetensors +\n"
+                + "encodec.json) for ./lockey codec encode|decode --model RUN and eval resynthesis; it also\n"
+                + "holds checkpoint.safetensors (for --resume), metrics.tsv (losses per step) and\n"
+                + "validation.tsv (valid SDR and mel distance of the round trip).\n"
+                + "Recipe, upstream defaults and measured step times: docs/encodec.md, Training the codec.";
+    }
+
+    private static Option.Builder opt(String name, String arg, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc);
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(opt("data", "DIR", "training audio; with a splits.tsv (here or in the parent) its 'train' "
+                        + "split trains and 'valid' validates, otherwise every file serves both").required().build())
+                .addOption(opt("out", "DIR", "run directory (model, checkpoint, metrics.tsv, validation.tsv)").required()
+                        .build())
+                .addOption(opt("preset", "NAME", "small (default) or musicgen32k: the architecture of a codec drawn "
+                        + "from scratch (seed --seed)").build())
+                .addOption(opt("init", "MODEL", "start from this Encodec model directory (encoder, decoder and "
+                        + "codebooks), e.g. reference-data/models/encodec").build())
+                .addOption(opt("steps", "N", "total steps (default 1500)").build())
+                .addOption(opt("batch-size", "N", "crops per step (default 4)").build())
+                .addOption(opt("crop-seconds", "S", "crop length, rounded to whole latent frames (default 1.0)").build())
+                .addOption(opt("checkpoint-every", "N", "steps between checkpoints (default 100)").build())
+                .addOption(opt("validate-every", "N", "steps between validations, 0 = only at the end (default 100)")
+                        .build())
+                .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3; betas 0.5, 0.9)").build())
+                .addOption(opt("commitment-weight", "W", "weight of the commitment loss (default 1, audiocraft's)")
+                        .build())
+                .addOption(opt("decay", "D", "EMA decay of the codebooks (default 0.99, audiocraft's)").build())
+                .addOption(opt("dead-code-threshold", "T", "replace codebook entries whose EMA cluster size is below T "
+                        + "(default: audiocraft's 2 scaled to the latent vectors per step, 2 x batch x frames / 3200, "
+                        + "0.125 at the defaults; 0 = never)").build())
+                .addOption(opt("kmeans-iters", "N", "k-means iterations of the codebook initialisation (default 50, "
+                        + "audiocraft's)").build())
+                .addOption(opt("validation-clips", "N", "clips of the valid split per validation, 0 = all (default 0)")
+                        .build())
+                .addOption(Option.builder().longOpt("resume").desc("continue the run directory's checkpoint").build())
+                .addOption(opt("seed", "S", "seed of the initial weights, data order, crops, k-means and dead codes "
+                        + "(default 1)").build());
+    }
+
+    /** Its --out, held by this process alone while it trains ({@link RunDirectoryLock}). */
+    @Override
+    public Optional<Path> runDirectory(CommandLine cl) {
+        return Optional.of(Path.of(cl.getOptionValue("out")));
+    }
+
+    @Override
+    public int run(CommandLine cl) {
+        Path data = Path.of(cl.getOptionValue("data"));
+        Path out = Path.of(cl.getOptionValue("out"));
+        boolean resume = cl.hasOption("resume");
+        if (cl.hasOption("init") && cl.hasOption("preset")) {
+            throw new LockeyException("give --init MODEL or --preset NAME, not both (a model fixes its own size)");
+        }
+        boolean runExists = Files.exists(Checkpoint.file(out)) || Files.exists(out.resolve(Encodec.CONFIG_FILE))
+                || Files.exists(out.resolve(Encodec.WEIGHTS_FILE));
+        Optional<Checkpoint> ck = Checkpoint.load(out, CodecTrainer.KIND);
+        if (!resume && runExists) {
+            throw new LockeyException(out + ": already holds a run; add --resume to continue it or choose another --out");
+        }
+        if (resume && ck.isEmpty()) {
+            throw new LockeyException(out + ": no " + Checkpoint.file(out).getFileName() + " to resume"
+                    + (runExists ? " (the run stopped before its first checkpoint; remove the directory to start again)"
+                            : "; start the run without --resume"));
+        }
+        CompressionConfig model;
+        CodecTrainer.Config cfg;
+        String origin;
+        Map<String, Tensor> initial = null;
+        if (resume) {
+            Checkpoint c = ck.orElseThrow();
+            origin = c.metadata().getOrDefault(META_ORIGIN, "");
+            if (cl.hasOption("init") || cl.hasOption("preset")) {
+                throw new LockeyException("--resume continues the run's own codec; drop --init/--preset");
+            }
+            model = modelConfig(out, c);
+            cfg = resumedConfig(cl, c, model);
+        } else {
+            long seed = Options2.longValue(cl, "seed", 1);
+            if (cl.hasOption("init")) {
+                Path dir = Path.of(cl.getOptionValue("init"));
+                Encodec init = Encodec.load(dir);
+                if (!init.hasEncoder()) {
+                    throw new LockeyException(dir + ": this Encodec model has no encoder (a decode-only import); "
+                            + "codec training needs one");
+                }
+                model = init.config();
+                initial = new LinkedHashMap<>(init.weights());
+                origin = "model:" + dir.toAbsolutePath().normalize();
+            } else {
+                CodecDecoderTrainer.Preset preset = CodecDecoderTrainer.Preset.parse(cl.getOptionValue("preset", "small"));
+                model = preset.config();
+                origin = "preset:" + preset.optionName() + ", seed " + seed;
+                initial = CodecTrainer.initialWeights(model, seed);
+            }
+            cfg = freshConfig(cl, model, seed);
+        }
+        AudioDataset train = AudioDataset.load(data, "train", model.sampleRate());
+        AudioDataset valid = AudioDataset.load(data, "valid", model.sampleRate());
+        CodecTrainer trainer = new CodecTrainer(cfg, model, train, valid);
+        if (resume) {
+            trainer.resume(ck.orElseThrow());
+        } else {
+            trainer.start(initial, origin);
+        }
+        long params = trainer.networkWeights().values().stream().mapToLong(Tensor::numel).sum();
+        int hop = model.seanet().hopLength();
+        double kbps = model.rvq().nQ() * (Math.log(model.rvq().bins()) / Math.log(2)) * model.frameRate() / 1000.0;
+        System.out.printf(Locale.ROOT, "%s: encoder + decoder of %,d parameters, RVQ %d x %d (%.2f kbps); %d training "
+                + "clips (%.1f s), %d validation clips; batch %d x %d frames (%.2f s); step %d of %d%n", out, params,
+                model.rvq().nQ(), model.rvq().bins(), kbps, train.size(), train.seconds(), valid.size(), cfg.batchSize(),
+                cfg.cropFrames(), cfg.cropFrames() * hop / (double) model.sampleRate(), trainer.step(), cfg.steps());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(META_ORIGIN, origin);
+        if (!resume) {
+            trainer.model().save(out, origin);
+        }
+        long t0 = System.nanoTime();
+        trainer.run(out, meta, v -> System.out.println(v.line()), () -> trainer.model().save(out, origin));
+        System.out.printf(Locale.ROOT, "%s: Encodec model (%s + %s) after %d steps, %.0f s; use it with ./lockey codec "
+                + "encode|decode --model %s%n", out, Encodec.WEIGHTS_FILE, Encodec.CONFIG_FILE, trainer.step(),
+                (System.nanoTime() - t0) / 1e9, out);
+        return OK;
+    }
+
+    private static CodecTrainer.Config freshConfig(CommandLine cl, CompressionConfig model, long seed) {
+        int batch = Options2.intValue(cl, "batch-size", 4);
+        double crop = Options2.doubleValue(cl, "crop-seconds", 1.0);
+        long steps = Options2.longValue(cl, "steps", 1500);
+        int every = Options2.intValue(cl, "checkpoint-every", 100);
+        int validate = Options2.intValue(cl, "validate-every", 100);
+        int clips = Options2.intValue(cl, "validation-clips", 0);
+        if (batch < 1 || !(crop > 0) || steps < 1 || every < 1 || validate < 0 || clips < 0) {
+            throw new LockeyException("--batch-size, --crop-seconds, --steps and --checkpoint-every must be positive, "
+                    + "--validate-every and --validation-clips >= 0");
+        }
+        double frames = crop * model.sampleRate() / model.seanet().hopLength();
+        CodecTrainer.Config d = CodecTrainer.Config.defaults(batch, (int) Math.max(1, Math.round(frames)), steps, every,
+                validate, seed);
+        double lr = Options2.doubleValue(cl, "lr", d.adam().lr());
+        double beta = Options2.doubleValue(cl, "commitment-weight", d.commitmentWeight());
+        LearnedCodebooks.Settings q = d.quantizer();
+        LearnedCodebooks.Settings quantizer = new LearnedCodebooks.Settings(Options2.doubleValue(cl, "decay", q.decay()),
+                q.epsilon(), Options2.doubleValue(cl, "dead-code-threshold", q.deadCodeThreshold()),
+                Options2.intValue(cl, "kmeans-iters", q.kmeansIterations()));
+        if (!(lr > 0) || !(beta >= 0)) {
+            throw new LockeyException("--lr must be positive and --commitment-weight >= 0");
+        }
+        Adam.Config adam = new Adam.Config(lr, d.adam().beta1(), d.adam().beta2(), d.adam().eps(), 0);
+        return new CodecTrainer.Config(d.batchSize(), d.cropFrames(), d.steps(), d.checkpointEvery(),
+                d.validateEvery(), d.seed(), adam, d.lambdaWav(), d.lambdaStft(), d.stftLoss(), beta, quantizer, clips);
+    }
+
+    private static CompressionConfig modelConfig(Path out, Checkpoint c) {
+        String json = c.metadata().get("model_config");
+        try {
+            return CompressionConfig.fromJson(new ObjectMapper().readTree(json == null ? "{}" : json));
+        } catch (IOException | LockeyException e) {
+            throw new LockeyException(Checkpoint.file(out) + ": unreadable model config (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * The checkpoint's settings with a new length and schedule where given; any other setting given must agree
+     * with the run, since a different batch, crop, seed, learning rate or quantiser setting would not continue it.
+     */
+    private static CodecTrainer.Config resumedConfig(CommandLine cl, Checkpoint c, CompressionConfig model) {
+        String json = c.metadata().get("config");
+        CodecTrainer.Config stored;
+        try {
+            stored = CodecTrainer.Config.fromJson(new ObjectMapper().readTree(json == null ? "{}" : json));
+        } catch (IOException e) {
+            throw new LockeyException(Checkpoint.file(Path.of(cl.getOptionValue("out"))) + ": unreadable settings");
+        }
+        List<String> differ = new ArrayList<>();
+        differs(cl, "batch-size", stored.batchSize(), differ);
+        differs(cl, "seed", stored.seed(), differ);
+        differs(cl, "lr", stored.adam().lr(), differ);
+        differs(cl, "commitment-weight", stored.commitmentWeight(), differ);
+        differs(cl, "decay", stored.quantizer().decay(), differ);
+        differs(cl, "dead-code-threshold", stored.quantizer().deadCodeThreshold(), differ);
+        differs(cl, "kmeans-iters", stored.quantizer().kmeansIterations(), differ);
+        differs(cl, "validation-clips", stored.validationClips(), differ);
+        if (cl.hasOption("crop-seconds")) {
+            double frames = Options2.doubleValue(cl, "crop-seconds", 0) * model.sampleRate() / model.seanet().hopLength();
+            if (Math.max(1, Math.round(frames)) != stored.cropFrames()) {
+                differ.add("--crop-seconds (run: " + stored.cropFrames() + " frames)");
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new LockeyException("--resume continues the run as it was started; these options differ: "
+                    + String.join(", ", differ));
+        }
+        long steps = Options2.longValue(cl, "steps", stored.steps());
+        int every = Options2.intValue(cl, "checkpoint-every", stored.checkpointEvery());
+        int validate = Options2.intValue(cl, "validate-every", stored.validateEvery());
+        if (steps < 1 || every < 1 || validate < 0) {
+            throw new LockeyException("--steps and --checkpoint-every must be positive, --validate-every >= 0");
+        }
+        if (steps < c.step()) {
+            throw new LockeyException("--steps " + steps + " is below the " + c.step() + " steps the run has done");
+        }
+        return stored.withSchedule(steps, every, validate);
+    }
+
+    private static void differs(CommandLine cl, String option, double run, List<String> differ) {
+        if (cl.hasOption(option) && Options2.doubleValue(cl, option, 0) != run) {
+            differ.add("--" + option + " (run: " + (run == Math.rint(run) ? String.valueOf((long) run) : run) + ")");
+        }
+    }
+}
