@@ -483,6 +483,9 @@ public final class VocoderTrainer {
      * Mean L1 between the loss log-mels of each validation clip (peak 0.95) and of G's output for
      * its input log-mel, over the frames both have (upstream {@code train.py}'s validation error).
      */
+    /** Mel frames per chunk when validation vocodes a clip (short, so that nearly every clip is chunked). */
+    static final int VALIDATION_CHUNK_FRAMES = 64;
+
     double validate(HifiGan model) {
         if (valid == null) {
             return Double.NaN;
@@ -499,7 +502,9 @@ public final class VocoderTrainer {
                 x[j] *= scales[i];
             }
             float[][] want = lossMel.apply(x);
-            float[][] got = lossMel.apply(model.vocode(inputMel.apply(x)));
+            // short chunks: every clip longer than one window runs in windows of one shape (HifiGan#vocodeChunked), so
+            // the native kernels built for it are reused instead of built and kept anew for every clip length
+            float[][] got = lossMel.apply(model.vocodeChunked(inputMel.apply(x), VALIDATION_CHUNK_FRAMES, model.contextFrames()));
             int frames = Math.min(want[0].length, got[0].length);
             for (int m = 0; m < want.length; m++) {
                 for (int t = 0; t < frames; t++) {

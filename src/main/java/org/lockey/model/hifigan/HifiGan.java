@@ -143,31 +143,55 @@ public final class HifiGan {
     }
 
     /**
-     * Vocodes {@code [B, 80, T]} chunk by chunk: frames {@code [s, s + chunkFrames)} are run with
-     * {@code contextFrames} extra frames on each side (fewer at the ends of the input), and the
-     * context's {@code contextFrames * H} samples are cut. Exact (up to float rounding) when
-     * {@code contextFrames >= contextFrames()}.
+     * Vocodes {@code [B, 80, T]} chunk by chunk: the frames {@code [s, s + chunkFrames)} of each chunk are run in a
+     * window of {@code chunkFrames + 2 contextFrames} frames that gives them at least {@code contextFrames} frames of
+     * context on each side, or reaches the end of the input ({@link #windows}), and only their samples are kept.
+     * Every window has that one length (inputs shorter than it are run whole), so a graph run sees one input shape
+     * whatever the input's length: the native convolution library builds its kernels for that shape once and reuses
+     * them, instead of building and caching a new set for every length (which held about 1 GB of resident memory per
+     * new length, docs/results.md "Memory"). Exact (up to float rounding) when {@code contextFrames >= contextFrames()}.
      */
     public INDArray vocodeChunked(INDArray mel, int chunkFrames, int contextFrames) {
         if (chunkFrames < 1 || contextFrames < 0) {
             throw new IllegalArgumentException("chunk " + chunkFrames + " frames, context " + contextFrames);
         }
         long t = mel.size(2);
-        if (t <= chunkFrames) {
+        if (t <= chunkFrames || t < chunkFrames + 2L * contextFrames) {
             return vocode(mel);
         }
         long h = config.samplesPerFrame();
         List<INDArray> pieces = new ArrayList<>();
-        for (long s = 0; s < t; s += chunkFrames) {
-            long e = Math.min(t, s + chunkFrames);
-            long a = Math.max(0, s - contextFrames);
-            long b = Math.min(t, e + contextFrames);
-            INDArray part = mel.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(a, b)).dup();
-            INDArray audio = vocode(part);                                                    // [B, 1, (b-a)*H]
-            pieces.add(audio.get(NDArrayIndex.all(), NDArrayIndex.all(),
-                    NDArrayIndex.interval((s - a) * h, (e - a) * h)).dup());                 // [B, 1, (e-s)*H]
+        for (Window w : windows(t, chunkFrames, contextFrames)) {
+            INDArray part = mel.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(w.start(), w.end())).dup();
+            INDArray audio = vocode(part);                                                  // [B, 1, (end-start)*H]
+            pieces.add(audio.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(
+                    (w.keepFrom() - w.start()) * h, (w.keepTo() - w.start()) * h)).dup());     // [B, 1, kept*H]
         }
         return Nd4j.concat(2, pieces.toArray(INDArray[]::new));
+    }
+
+    /** One graph run of {@link #vocodeChunked}: input frames {@code [start, end)}, of which {@code [keepFrom, keepTo)} are kept. */
+    record Window(long start, long end, long keepFrom, long keepTo) {
+    }
+
+    /**
+     * The windows of {@link #vocodeChunked} for {@code t >= chunk + 2 context} frames: the kept ranges are {@code [s,
+     * min(t, s + chunk))} for {@code s = 0, chunk, 2 chunk, ...}, and each window is {@code chunk + 2 context} frames
+     * long, starting at {@code s - context} moved into {@code [0, t - chunk - 2 context]}. A window moved right at
+     * the start of the input gives its kept frames more right context; one moved left at the end gives more left
+     * context and reaches the last frame, where the whole input ends too.
+     */
+    static List<Window> windows(long t, int chunk, int context) {
+        long length = chunk + 2L * context;
+        if (t < length) {
+            throw new IllegalArgumentException(t + " frames: shorter than one window of " + length);
+        }
+        List<Window> out = new ArrayList<>();
+        for (long s = 0; s < t; s += chunk) {
+            long start = Math.min(Math.max(0, s - context), t - length);
+            out.add(new Window(start, start + length, s, Math.min(t, s + chunk)));
+        }
+        return out;
     }
 
     /** The weights by upstream key, float32, in the graph's current state. */

@@ -103,6 +103,33 @@ class HifiGanTest {
         assertTrue(err > 1e-4, "context " + half + " should visibly fail, error " + err);
     }
 
+    /**
+     * The chunk windows, for every input length, chunk and context: one window length, inside the input; the kept
+     * frames tile the input in order; each kept frame has at least the context on each side or the input's own end.
+     */
+    @Test
+    void everyChunkWindowHasOneLengthAndEnoughContext() {
+        org.quicktheories.QuickTheory.qt().withFixedSeed(19).withExamples(2000)
+                .forAll(org.quicktheories.generators.SourceDSL.integers().between(1, 300),
+                        org.quicktheories.generators.SourceDSL.integers().between(0, 40),
+                        org.quicktheories.generators.SourceDSL.integers().between(0, 500))
+                .checkAssert((chunk, context, extra) -> {
+                    long length = chunk + 2L * context;
+                    long t = length + extra;
+                    long next = 0;
+                    for (HifiGan.Window w : HifiGan.windows(t, chunk, context)) {
+                        assertEquals(length, w.end() - w.start(), "one length");
+                        assertTrue(w.start() >= 0 && w.end() <= t, "inside the input");
+                        assertEquals(next, w.keepFrom(), "kept frames tile the input");
+                        assertTrue(w.keepTo() > w.keepFrom() && w.keepTo() - w.keepFrom() <= chunk);
+                        assertTrue(w.start() == 0 || w.keepFrom() - w.start() >= context, "left context");
+                        assertTrue(w.end() == t || w.end() - w.keepTo() >= context, "right context");
+                        next = w.keepTo();
+                    }
+                    assertEquals(t, next, "the whole input is kept");
+                });
+    }
+
     @Test
     void defaultVocodeChunksLongInputsExactly() {
         HifiGan g = audible(HifiGanConfig.v3().withUpsampleInitialChannel(16), 5);
