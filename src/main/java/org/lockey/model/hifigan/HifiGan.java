@@ -171,7 +171,7 @@ public final class HifiGan {
     }
 
     /** One graph run of {@link #vocodeChunked}: input frames {@code [start, end)}, of which {@code [keepFrom, keepTo)} are kept. */
-    record Window(long start, long end, long keepFrom, long keepTo) {
+    public record Window(long start, long end, long keepFrom, long keepTo) {
     }
 
     /**
@@ -181,7 +181,7 @@ public final class HifiGan {
      * the start of the input gives its kept frames more right context; one moved left at the end gives more left
      * context and reaches the last frame, where the whole input ends too.
      */
-    static List<Window> windows(long t, int chunk, int context) {
+    public static List<Window> windows(long t, int chunk, int context) {
         long length = chunk + 2L * context;
         if (t < length) {
             throw new IllegalArgumentException(t + " frames: shorter than one window of " + length);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -14,6 +15,7 @@ import org.lockey.io.SafeTensors;
 import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.lockey.model.hifigan.Generator;
+import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.nn.Inference;
 import org.lockey.nn.LayerNoise;
@@ -247,7 +249,7 @@ public final class KeyedHifiGan {
 
     /**
      * Generates a long mel in chunks with the generator's receptive field as context on each side
-     * (as {@code HifiGan#vocodeChunked}), so memory stays bounded: {@code [80][T]} -> samples.
+     * in windows of one length (as {@code HifiGan#vocodeChunked}), so memory stays bounded: {@code [80][T]} -> samples.
      */
     public float[] generateChunked(float[][] mel, Key k, int chunkFrames) {
         return chunked(mel, k, chunkFrames, 0, 0);
@@ -269,10 +271,13 @@ public final class KeyedHifiGan {
         int hop = generator.samplesPerFrame();
         int context = new Generator(generator).receptiveField().max();
         float[] out = new float[frames * hop];
-        for (int start = 0; start < frames; start += chunkFrames) {
-            int end = Math.min(frames, start + chunkFrames);
-            int from = Math.max(0, start - context);
-            int to = Math.min(frames, end + context);
+        // windows of one length (HifiGan#windows), so that the native kernels built for it are reused
+        List<HifiGan.Window> windows = frames < chunkFrames + 2L * context
+                ? List.of(new HifiGan.Window(0, frames, 0, frames))
+                : HifiGan.windows(frames, chunkFrames, context);
+        for (HifiGan.Window w : windows) {
+            int from = (int) w.start();
+            int to = (int) w.end();
             INDArray chunk = Nd4j.create(DataType.FLOAT, 1, mel.length, to - from);
             for (int m = 0; m < mel.length; m++) {
                 for (int t = from; t < to; t++) {
@@ -284,7 +289,8 @@ public final class KeyedHifiGan {
                 y = run(chunk, new Key[] {k}, from, std, chunkSeeds.nextLong()).get(outputs.audio().name());
             }
             float[] ys = y.reshape(-1).toFloatVector();
-            System.arraycopy(ys, (start - from) * hop, out, start * hop, (end - start) * hop);
+            System.arraycopy(ys, (int) (w.keepFrom() - from) * hop, out, (int) w.keepFrom() * hop,
+                    (int) (w.keepTo() - w.keepFrom()) * hop);
         }
         return out;
     }
