@@ -1,10 +1,8 @@
 package org.lockey.train;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -600,14 +598,14 @@ public final class CodecTrainer {
         }
         Path metricsFile = runDir.resolve(METRICS_FILE);
         Path validationFile = runDir.resolve(VALIDATION_FILE);
-        truncateLog(metricsFile, step);
-        truncateLog(validationFile, step);
+        StepLog.dropAfter(metricsFile, step);
+        StepLog.dropAfter(validationFile, step);
         List<Validation> history = new ArrayList<>();
         Progress progress = new Progress("train codec", step, cfg.steps());
         if (step == 0 && cfg.validateEvery() > 0) {
             Validation v = validate(0, Double.NaN);
             history.add(v);
-            append(validationFile, Validation.TSV_HEADER, v.tsv());
+            StepLog.append(validationFile, Validation.TSV_HEADER, v.tsv());
             log.accept(v);
         }
         double lossSum = 0;
@@ -633,7 +631,7 @@ public final class CodecTrainer {
                         : String.format(Locale.ROOT, "%.6g", f.get(k)));
             }
             row.append(String.format(Locale.ROOT, "\t%.3f", secs));
-            append(metricsFile, header.toString(), row.toString());
+            StepLog.append(metricsFile, header.toString(), row.toString());
             lossSum += f.get("loss");
             lossCount++;
             Map<String, Double> shown = new LinkedHashMap<>();
@@ -651,40 +649,10 @@ public final class CodecTrainer {
                 lossSum = 0;
                 lossCount = 0;
                 history.add(v);
-                append(validationFile, Validation.TSV_HEADER, v.tsv());
+                StepLog.append(validationFile, Validation.TSV_HEADER, v.tsv());
                 log.accept(v);
             }
         }
         return history;
-    }
-
-    private static void append(Path file, String header, String row) {
-        try {
-            if (!Files.exists(file)) {
-                Files.writeString(file, header + "\n", StandardCharsets.UTF_8);
-            }
-            Files.writeString(file, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new LockeyException(file + ": cannot write (" + e.getMessage() + ")");
-        }
-    }
-
-    /** Drops rows of steps after {@code step} (written by a run killed after its last checkpoint). */
-    private static void truncateLog(Path file, long step) {
-        if (!Files.exists(file)) {
-            return;
-        }
-        try {
-            List<String> keep = new ArrayList<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                String first = line.split("\t", 2)[0];
-                if (!first.matches("\\d+") || Long.parseLong(first) <= step) {
-                    keep.add(line);
-                }
-            }
-            Files.write(file, keep, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new LockeyException(file + ": cannot rewrite (" + e.getMessage() + ")");
-        }
     }
 }

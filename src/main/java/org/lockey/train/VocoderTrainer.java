@@ -2,10 +2,8 @@ package org.lockey.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -330,8 +328,8 @@ public final class VocoderTrainer {
 
     private Summary run(Path runDir, long steps, int checkpointEvery, PrintStream log) {
         long start = step;
-        truncateLog(runDir.resolve(METRICS_FILE), start);
-        truncateLog(runDir.resolve(VALIDATION_FILE), start);
+        StepLog.dropAfter(runDir.resolve(METRICS_FILE), start);
+        StepLog.dropAfter(runDir.resolve(VALIDATION_FILE), start);
         log.printf(Locale.ROOT, "train vocoder: %d clips (%.1f s) in %s, segment %d, batch %d, seed %d, %s;"
                 + " steps %d -> %d%n", train.size(), train.seconds(), train.root(), segment, batch, seed,
                 adversarialStart > 0 ? "mel loss alone for " + adversarialStart + " steps" : "adversarial from step 0",
@@ -470,7 +468,7 @@ public final class VocoderTrainer {
 
     private void logValidation(Path runDir, double error) {
         if (!Double.isNaN(error)) {
-            append(runDir.resolve(VALIDATION_FILE), "step\tvalid_mel_error", String.format(Locale.ROOT, "%d\t%.6f", step, error));
+            StepLog.append(runDir.resolve(VALIDATION_FILE), "step\tvalid_mel_error", String.format(Locale.ROOT, "%d\t%.6f", step, error));
         }
     }
 
@@ -528,37 +526,7 @@ public final class VocoderTrainer {
         }
         header.append("\tseconds");
         row.append(String.format(Locale.ROOT, "\t%.3f", secs));
-        append(runDir.resolve(METRICS_FILE), header.toString(), row.toString());
-    }
-
-    private static void append(Path file, String header, String row) {
-        try {
-            if (!Files.exists(file)) {
-                Files.writeString(file, header + "\n", StandardCharsets.UTF_8);
-            }
-            Files.writeString(file, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new LockeyException(file + ": cannot write (" + e.getMessage() + ")");
-        }
-    }
-
-    /** Drops rows of steps after {@code step} (written by a run killed after its last checkpoint). */
-    private static void truncateLog(Path file, long step) {
-        if (!Files.exists(file)) {
-            return;
-        }
-        try {
-            List<String> keep = new ArrayList<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                String first = line.split("\t", 2)[0];
-                if (!first.matches("\\d+") || Long.parseLong(first) <= step) {
-                    keep.add(line);
-                }
-            }
-            Files.write(file, keep, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new LockeyException(file + ": cannot rewrite (" + e.getMessage() + ")");
-        }
+        StepLog.append(runDir.resolve(METRICS_FILE), header.toString(), row.toString());
     }
 
     /** Updates done. */
