@@ -47,19 +47,73 @@ public final class MelSpectrogram {
         return copy;
     }
 
+    /**
+     * Frames computed together by {@link #apply} and {@link #linear}: the working arrays (the block's samples
+     * and its magnitude spectrogram) stay near 10 MB whatever the clip's length, where the whole STFT of a
+     * one-hour clip at 22.05 kHz would take 2.5 GB in double.
+     */
+    public static final int BLOCK_FRAMES = 2048;
+
     /** The mel spectrogram before the log, {@code mel_basis @ magnitude}: {@code [num_mels][frames]}. */
     public double[][] linear(float[] audio) {
+        int frames = frames(audio);
+        double[][] mel = new double[basis.length][frames];
+        for (int from = 0; from < frames; from += BLOCK_FRAMES) {
+            int to = Math.min(frames, from + BLOCK_FRAMES);
+            double[][] block = linearFrames(audio, from, to);
+            for (int m = 0; m < basis.length; m++) {
+                System.arraycopy(block[m], 0, mel[m], from, to - from);
+            }
+        }
+        return mel;
+    }
+
+    /** The log-mel spectrogram {@code log(max(mel, 1e-5))}: {@code [num_mels][frames]}. */
+    public float[][] apply(float[] audio) {
+        int frames = frames(audio);
+        float[][] out = new float[basis.length][frames];
+        for (int from = 0; from < frames; from += BLOCK_FRAMES) {
+            int to = Math.min(frames, from + BLOCK_FRAMES);
+            double[][] mel = linearFrames(audio, from, to);
+            for (int m = 0; m < mel.length; m++) {
+                for (int t = 0; t < to - from; t++) {
+                    out[m][from + t] = (float) Math.log(Math.max(mel[m][t], CLAMP_MIN));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The clip's frame count; too short a clip for the reflect padding is an error, as upstream's. */
+    private int frames(float[] audio) {
         int pad = config.pad();
-        double[] x = new double[audio.length];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = audio[i];
+        if (pad >= audio.length) {
+            throw new IllegalArgumentException("reflect padding (" + pad + ", " + pad
+                    + ") needs a signal longer than each side, got " + audio.length + " samples");
         }
-        if (pad > 0) {
-            x = Stft.reflectPad(x, pad, pad);
+        return config.frames(audio.length);
+    }
+
+    /**
+     * Mel frames {@code [from, to)} of the clip: the samples those frames read are gathered from the clip
+     * through both reflect paddings (the front-end's own, then the STFT's centre padding), so every frame sees
+     * exactly the samples it sees when the whole clip is padded at once, and the numbers are the same.
+     */
+    private double[][] linearFrames(float[] audio, int from, int to) {
+        StftConfig stftConfig = stft.config();
+        int hop = stftConfig.hop();
+        int pad = config.pad();
+        int centerPad = stftConfig.centerPad();
+        int paddedOnce = audio.length + 2 * pad;
+        double[] samples = new double[(to - from - 1) * hop + stftConfig.nFft()];
+        for (int i = 0; i < samples.length; i++) {
+            int j = from * hop + i;                                    // position in the twice-padded signal
+            int k = Stft.reflectIndex(j, paddedOnce, centerPad);       // ... in the once-padded signal
+            samples[i] = audio[Stft.reflectIndex(k, audio.length, pad)];
         }
-        double[][] mag = stft.forward(x).magnitude(MAGNITUDE_EPS);
+        double[][] mag = stft.framesOf(samples, to - from).magnitude(MAGNITUDE_EPS);
         int bins = mag.length;
-        int frames = mag[0].length;
+        int frames = to - from;
         double[][] mel = new double[basis.length][frames];
         for (int m = 0; m < basis.length; m++) {
             for (int k = 0; k < bins; k++) {
@@ -75,17 +129,5 @@ public final class MelSpectrogram {
             }
         }
         return mel;
-    }
-
-    /** The log-mel spectrogram {@code log(max(mel, 1e-5))}: {@code [num_mels][frames]}. */
-    public float[][] apply(float[] audio) {
-        double[][] mel = linear(audio);
-        float[][] out = new float[mel.length][mel[0].length];
-        for (int m = 0; m < mel.length; m++) {
-            for (int t = 0; t < mel[m].length; t++) {
-                out[m][t] = (float) Math.log(Math.max(mel[m][t], CLAMP_MIN));
-            }
-        }
-        return out;
     }
 }

@@ -55,11 +55,24 @@ public final class Stft {
 
     /** Forward STFT: {@code [nFft/2 + 1][frames]}. */
     public Spectrum forward(double[] x) {
-        int n = config.nFft();
-        int hop = config.hop();
         int frames = config.frames(x.length);
         int pad = config.centerPad();
-        double[] padded = pad > 0 ? reflectPad(x, pad, pad) : x;
+        return framesOf(pad > 0 ? reflectPad(x, pad, pad) : x, frames);
+    }
+
+    /**
+     * The first {@code frames} STFT frames of a signal that is already padded (no centre padding is added):
+     * frame {@code t} transforms {@code padded[t * hop, t * hop + nFft)}. {@link #forward(double[])} is this on
+     * its centre-padded input; callers that compute a long clip block by block pass each block's samples here
+     * and get the same numbers, frame for frame.
+     */
+    public Spectrum framesOf(double[] padded, int frames) {
+        int n = config.nFft();
+        int hop = config.hop();
+        if (frames < 0 || (frames > 0 && (long) (frames - 1) * hop + n > padded.length)) {
+            throw new IllegalArgumentException(frames + " frames need " + ((long) (frames - 1) * hop + n)
+                    + " samples, got " + padded.length);
+        }
         int bins = config.bins();
         double scale = config.normalized() ? 1.0 / Math.sqrt(n) : 1.0;
         double[][] re = new double[bins][frames];
@@ -188,5 +201,17 @@ public final class Stft {
             out[left + len + j] = x[len - 2 - j];
         }
         return out;
+    }
+
+    /**
+     * The index into a signal of {@code length} samples that position {@code j} of its reflect padding by
+     * {@code pad} on each side reads ({@link #reflectPad}'s rule, without building the padded copy).
+     */
+    public static int reflectIndex(int j, int length, int pad) {
+        int i = j - pad;
+        if (i < 0) {
+            return -i;
+        }
+        return i < length ? i : 2 * (length - 1) - i;
     }
 }

@@ -19,6 +19,7 @@ import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.eval.TrainingCurves;
 import org.lockey.io.AtomicFiles;
+import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
@@ -357,7 +358,8 @@ final class LockeyCommands {
                     .addOption(opt("mel", "FILE", "HiFi-GAN input: a log-mel as safetensors (tensor 'mel')"))
                     .addOption(opt("codes", "FILE", "Encodec input: codes as safetensors (tensor 'codes')"))
                     .addOption(required("out", "WAV", "output audio"))
-                    .addOption(opt("chunk", "FRAMES", "HiFi-GAN mel frames per chunk (default 256)"));
+                    .addOption(opt("chunk", "FRAMES", "HiFi-GAN mel frames per chunk (default "
+                            + HifiGan.DEFAULT_CHUNK_FRAMES + ")"));
         }
 
         @Override
@@ -393,7 +395,7 @@ final class LockeyCommands {
                                 .apply(readAudio(Path.of(cl.getOptionValue("in")), rate))
                         : HifiGanCommands.Vocode.readMel(Path.of(cl.getOptionValue("mel")),
                                 model.generatorConfig().numMels());
-                y = model.generateChunked(mel, key, Options2.intValue(cl, "chunk", 256));
+                y = model.generateChunked(mel, key, Options2.intValue(cl, "chunk", HifiGan.DEFAULT_CHUNK_FRAMES));
             }
             Path out = Path.of(cl.getOptionValue("out"));
             Wav.writePcm16(out, Audio.mono(y, rate));
@@ -414,7 +416,7 @@ final class LockeyCommands {
 
         static float[] readAudio(Path wav, int rate) {
             Audio a = Wav.read(wav);
-            float[] x = a.mono();
+            float[] x = a.monoShared();
             if (x.length == 0) {
                 throw new LockeyException(wav + ": the audio is empty");
             }
@@ -564,7 +566,7 @@ final class LockeyCommands {
         static Result trace(Path f, WatermarkDetector detector, WatermarkModel wm, KeyRegistry registry,
                 int maxDistance) {
             Audio a = Wav.read(f);
-            float[] x = a.mono();
+            float[] x = a.monoShared();
             if (a.sampleRate() != wm.sampleRate()) {
                 x = Resampler.resample(x, a.sampleRate(), wm.sampleRate());
             }

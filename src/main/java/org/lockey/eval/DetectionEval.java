@@ -19,6 +19,7 @@ import org.lockey.distortion.Distortion;
 import org.lockey.eval.DetectionCalibration.Negative;
 import org.lockey.eval.DetectionCalibration.Payload;
 import org.lockey.eval.DetectionCalibration.Positive;
+import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
@@ -180,7 +181,7 @@ public final class DetectionEval {
                 int rate = g.generatorConfig().mel().samplingRate();
                 MelSpectrogram mel = new MelSpectrogram(g.generatorConfig().melConfig());
                 m = new KeyedModel(name, rate, g.keyConfig().keyBits(),
-                        (clip, key) -> g.generateChunked(mel.apply(clip), key, 256),
+                        (clip, key) -> g.generateChunked(mel.apply(clip), key, HifiGan.DEFAULT_CHUNK_FRAMES),
                         CleanStream.of("speech", AudioDataset.load(speech, null, rate)), registry);
             } else if (kind.equals(KeyedEncodec.KIND)) {
                 KeyedEncodec g = KeyedEncodec.load(dir);

@@ -92,7 +92,7 @@ public abstract class KeyedSystem {
 
     static final class HifiGanSystem extends KeyedSystem {
         /** Mel frames per generation chunk (each with the receptive field as context). */
-        private static final int CHUNK_FRAMES = 256;
+        private static final int CHUNK_FRAMES = HifiGan.DEFAULT_CHUNK_FRAMES;
         private final KeyedHifiGan model;
         private KeyedHifiGan noisy;
         private final HifiGan base;

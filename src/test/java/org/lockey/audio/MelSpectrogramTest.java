@@ -106,4 +106,60 @@ class MelSpectrogramTest {
             assertArrayEquals(row, out[m], 1e-6f, "band " + m);
         }
     }
+
+    /**
+     * Long clips are computed in blocks of {@link MelSpectrogram#BLOCK_FRAMES} frames: every frame equals the
+     * frame of the one-shot computation (the clip reflect-padded whole, twice when the STFT is centred, then
+     * transformed at once), exactly, at block boundaries and at both edges. A small hop makes several blocks
+     * cheap; lengths land just below, on and just above a block boundary.
+     */
+    @Test
+    void blocksEqualTheWholeClipExactly() {
+        for (boolean center : new boolean[] {false, true}) {
+            MelConfig cfg = new MelConfig(8000, 64, 12, 8, 48, 0, 4000, center);
+            MelSpectrogram mel = new MelSpectrogram(cfg);
+            Stft stft = new Stft(cfg.stft());
+            int block = MelSpectrogram.BLOCK_FRAMES * cfg.hopSize();
+            for (int len : new int[] {block - 3, block, block + 5, 2 * block + cfg.hopSize() * 7 + 1, 3 * block}) {
+                float[] x = AudioTestUtil.noiseF(len, len, 0.3);
+                double[] wide = new double[len];
+                for (int i = 0; i < len; i++) {
+                    wide[i] = x[i];
+                }
+                double[] padded = Stft.reflectPad(wide, cfg.pad(), cfg.pad());
+                double[][] mag = stft.forward(padded).magnitude(MelSpectrogram.MAGNITUDE_EPS);
+                float[][] basis = mel.melBasis();
+                double[][] lin = mel.linear(x);
+                float[][] log = mel.apply(x);
+                assertEquals(mag[0].length, lin[0].length, "frames, center " + center + ", L " + len);
+                assertTrue(len <= block + cfg.hopSize() || lin[0].length > MelSpectrogram.BLOCK_FRAMES, "the clip spans blocks");
+                for (int m = 0; m < basis.length; m++) {
+                    double[] expect = new double[mag[0].length];
+                    for (int k = 0; k < mag.length; k++) {
+                        for (int t = 0; t < expect.length; t++) {
+                            expect[t] += basis[m][k] * mag[k][t];
+                        }
+                    }
+                    assertArrayEquals(expect, lin[m], 0.0, "band " + m + ", center " + center + ", L " + len);
+                    for (int t = 0; t < expect.length; t++) {
+                        assertEquals((float) Math.log(Math.max(expect[t], MelSpectrogram.CLAMP_MIN)), log[m][t], 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Position j of a reflect padding reads the index torch's reflect pad reads. */
+    @Test
+    void reflectIndexMatchesReflectPad() {
+        double[] x = {10, 11, 12, 13, 14, 15};
+        for (int pad = 0; pad < x.length; pad++) {
+            double[] padded = Stft.reflectPad(x, pad, pad);
+            for (int j = 0; j < padded.length; j++) {
+                assertEquals(padded[j], x[Stft.reflectIndex(j, x.length, pad)], "pad " + pad + ", j " + j);
+            }
+        }
+        assertEquals(2, Stft.reflectIndex(0, 6, 2));       // [x2, x1 | x0 ...]
+        assertEquals(3, Stft.reflectIndex(9, 6, 2));       // [... x5 | x4, x3]
+    }
 }

@@ -45,10 +45,13 @@ public final class HifiGan {
     /** The config file of a model directory. */
     public static final String CONFIG_FILE = "config.json";
     /**
-     * Frames per chunk in {@link #vocode(float[][])}: about 3 s of 22.05 kHz audio, which keeps V1's
-     * activations in the low hundreds of MB while the context overhead stays small.
+     * Frames per chunk in {@link #vocode(float[][])} and the keyed generator's chunked generation (0.74 s of
+     * 22.05 kHz audio). Smaller chunks cost more context overhead but keep the activations and the native
+     * kernels' scratch buffers in the processor's caches: generating one minute with the demo keyed model took
+     * 30.6 s at 855 MB resident with 64-frame chunks, against 48.1 s at 1.74 GB with 256 (37.4 s / 790 MB at 48,
+     * 44.4 s / 1.17 GB at 128; the same samples every time), docs/results.md, "Long clips".
      */
-    public static final int DEFAULT_CHUNK_FRAMES = 256;
+    public static final int DEFAULT_CHUNK_FRAMES = 64;
 
     private static final String MEL = "mel";
 

@@ -501,16 +501,27 @@ public final class SilentCipher {
      * @throws LockeyException for silent input, and for an {@link Networks#EMBEDDING_ONLY} model
      */
     public Decoding decode(float[] audio) {
+        return decode(audio, 0, audio.length, meanSquare(audio));
+    }
+
+    /**
+     * Decodes samples {@code [from, to)} of {@code audio} as a clip of their own, except that the level is
+     * normalised by {@code power} (the mean square of the whole clip they come from, for a long clip read in
+     * segments) instead of their own: {@code decode(audio)} is {@code decode(audio, 0, audio.length,
+     * mean(audio^2))}.
+     *
+     * @throws LockeyException for a power of 0 (silence), and for an {@link Networks#EMBEDDING_ONLY} model
+     */
+    public Decoding decode(float[] audio, int from, int to, double power) {
         requireMessageDecoder("decode");
         SDVariable decoderOut = logits.orElseThrow();
-        double power = meanSquare(audio);
         if (power == 0) {
             throw new LockeyException("silent audio (power 0) carries no watermark");
         }
         double gain = Math.sqrt(AVERAGE_ENERGY_VCTK / power);
-        double[] normalized = new double[audio.length];
-        for (int i = 0; i < audio.length; i++) {
-            normalized[i] = audio[i] * gain;
+        double[] normalized = new double[to - from];
+        for (int i = 0; i < normalized.length; i++) {
+            normalized[i] = audio[from + i] * gain;
         }
         double[][] mag = stft.forward(padRight(normalized)).magnitude(0);
         int bins = config.bins();
@@ -563,7 +574,7 @@ public final class SilentCipher {
     }
 
     /** mean(y^2), accumulated in double. */
-    static double meanSquare(float[] y) {
+    public static double meanSquare(float[] y) {
         if (y.length == 0) {
             throw new LockeyException("empty audio");
         }

@@ -9,18 +9,36 @@ package org.lockey.model.silentcipher;
  * confidence 0 instead of failing. {@link #reports} is the decision: a message was found (exactly one end token
  * among the per-position modes) <em>and</em> its confidence reaches the threshold ({@link
  * WatermarkModel#detectThreshold}, {@code docs/silentcipher.md}, "Detection threshold").
+ *
+ * <p>Clips longer than {@link #SEGMENT_SECONDS} are read in segments, so that memory does not grow with the clip
+ * (the message decoder's activations for one hour of audio would take tens of GB): windows of one length (the
+ * segment plus {@link #CONTEXT_FRAMES} frames on each side, moved inside the clip at its end), each decoded with the
+ * whole clip's level normalisation, each contributing the frame classes of its own segment at their place in the
+ * clip, and the period vote taken over all of them. This is not sample-exact against one decode of the whole clip:
+ * SilentCipher's BatchNorm uses the statistics of what it is given (upstream's inference), here one window's.
  */
 public final class WatermarkDetector {
     /** The problem of silent audio (every sample 0). */
     public static final String SILENT = "the audio is silent";
+    /** Clips up to this long are decoded whole; longer ones in segments of this length. */
+    public static final double SEGMENT_SECONDS = 30;
+    /** Frames of context on each side of a segment (the STFT window and the decoder's 3x3 convolutions need 5). */
+    public static final int CONTEXT_FRAMES = 16;
 
     private final SilentCipher silentCipher;
     private final PayloadCodec codec;
     private final SilentCipherConfig config;
+    private final double segmentSeconds;
 
     /** A detector for {@code model} (builds its inference graph once; the model must hold its message decoder). */
     public WatermarkDetector(WatermarkModel model) {
+        this(model, SEGMENT_SECONDS);
+    }
+
+    /** As {@link #WatermarkDetector(WatermarkModel)} with segments of {@code segmentSeconds} (tests use short ones). */
+    WatermarkDetector(WatermarkModel model, double segmentSeconds) {
         model.requireMessageDecoder("detect");
+        this.segmentSeconds = segmentSeconds;
         this.silentCipher = model.silentCipher();
         this.codec = model.codec();
         this.config = model.config();
@@ -44,7 +62,33 @@ public final class WatermarkDetector {
             return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0,
                     frames + " frames are fewer than one message period of " + config.messageLen());
         }
-        return codec.decode(silentCipher.decode(audio).frameClasses());
+        return codec.decode(frameClasses(audio));
+    }
+
+    /** The message decoder's class per frame: of one decode for a clip up to a segment, else segment by segment. */
+    int[] frameClasses(float[] audio) {
+        int hop = config.hopLength();
+        int segment = Math.max(1, (int) (segmentSeconds * config.sampleRate()) / hop) * hop;
+        int context = CONTEXT_FRAMES * hop;
+        int window = segment + 2 * context;
+        if (audio.length <= window) {
+            return silentCipher.decode(audio).frameClasses();
+        }
+        double power = SilentCipher.meanSquare(audio);
+        int frames = (audio.length + hop - 1) / hop;                     // every frame centred inside the clip
+        int[] classes = new int[frames];
+        for (int first = 0; first < frames; first += segment / hop) {
+            int last = Math.min(frames, first + segment / hop);         // this segment's frames [first, last)
+            int start = Math.min(Math.max(0, first * hop - context), (audio.length - window) / hop * hop);
+            int[] read = silentCipher.decode(audio, start, start + window, power).frameClasses();
+            int offset = start / hop;                                   // the window's frame 0 in the clip
+            if (last - offset > read.length) {
+                throw new IllegalStateException("segment frames [" + first + ", " + last + ") outside window at "
+                        + offset + " of " + read.length + " frames");
+            }
+            System.arraycopy(read, first - offset, classes, first, last - first);
+        }
+        return classes;
     }
 
     /** Whether a reading is reported as a watermark at {@code threshold}: found and confidence >= threshold. */
