@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -35,6 +36,7 @@ import org.lockey.train.FinetuneRun;
 import org.lockey.train.InvalidBound;
 import org.lockey.train.LockeyLoss;
 import org.lockey.train.LockeyTrainer;
+import org.lockey.train.Progress;
 
 /** {@code finetune}, {@code generate}, {@code trace}: LOCKEY itself. */
 final class LockeyCommands {
@@ -337,6 +339,12 @@ final class LockeyCommands {
 
     /** {@code ./lockey generate}. */
     static final class Generate implements Command {
+        /**
+         * Longest clip the keyed Encodec generates: unlike the base codec it runs its decoder on the whole clip (the
+         * key term and the clock sit after the LSTM, and the chunked form with the LSTM's state handed on is not built
+         * for the keyed decoder yet), measured at 2.86 GB resident for 10 s and 11.6 GB for 60 s.
+         */
+        static final int MAX_KEYED_ENCODEC_SECONDS = 60;
         @Override
         public String name() {
             return "generate";
@@ -379,9 +387,16 @@ final class LockeyCommands {
                 KeyedEncodec model = KeyedEncodec.load(dir);
                 Key key = readKey(cl, model.keyConfig().keyBits());
                 rate = model.sampleRate();
+                String input = cl.hasOption("codes") ? cl.getOptionValue("codes") : cl.getOptionValue("in");
                 long[][][] codes = cl.hasOption("codes")
-                        ? EncodecCommands.Decode.readCodes(Path.of(cl.getOptionValue("codes")))
-                        : model.encode(readAudio(Path.of(cl.getOptionValue("in")), rate));
+                        ? EncodecCommands.Decode.readCodes(Path.of(input))
+                        : model.encode(readAudio(Path.of(input), rate));
+                double seconds = codes[0][0].length * (double) model.codecConfig().seanet().hopLength() / rate;
+                if (seconds > MAX_KEYED_ENCODEC_SECONDS) {
+                    throw new LockeyException(String.format(Locale.ROOT, "%s: %.1f s is longer than the keyed Encodec"
+                            + " generates in one piece (%d s: its decoder runs on the whole clip, about 180 MB per"
+                            + " second of audio); cut the input into parts", input, seconds, MAX_KEYED_ENCODEC_SECONDS));
+                }
                 y = model.generate(codes, key);
             } else {
                 if (cl.hasOption("codes")) {
@@ -395,7 +410,14 @@ final class LockeyCommands {
                                 .apply(readAudio(Path.of(cl.getOptionValue("in")), rate))
                         : HifiGanCommands.Vocode.readMel(Path.of(cl.getOptionValue("mel")),
                                 model.generatorConfig().numMels());
-                y = model.generateChunked(mel, key, Options2.intValue(cl, "chunk", HifiGan.DEFAULT_CHUNK_FRAMES));
+                Progress[] bar = {null};                         // windows are counted inside: made at the first
+                y = model.generateChunked(mel, key, Options2.intValue(cl, "chunk", HifiGan.DEFAULT_CHUNK_FRAMES),
+                        (done, total) -> {
+                            if (bar[0] == null) {
+                                bar[0] = new Progress("generate", 0, total);
+                            }
+                            bar[0].update(done, Map.of());
+                        });
             }
             Path out = Path.of(cl.getOptionValue("out"));
             Wav.writePcm16(out, Audio.mono(y, rate));

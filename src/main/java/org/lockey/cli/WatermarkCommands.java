@@ -207,6 +207,13 @@ final class WatermarkCommands {
 
     /** {@code ./lockey watermark embed}. */
     static final class Embed implements Command {
+        /**
+         * Longest clip embedded: the encoder and carrier decoder run on the whole clip (BatchNorm takes the statistics
+         * of what it is given, so a clip embedded in parts is another clip), and their activations grow by about 330 MB
+         * per minute of 22.05 kHz audio (785 MB resident at 60 s, 1.44 GB at 180 s with the demo model), so four
+         * minutes stay within 2 GB.
+         */
+        static final int MAX_EMBED_SECONDS = 240;
         @Override
         public String name() {
             return "watermark embed";
@@ -248,6 +255,12 @@ final class WatermarkCommands {
             float[] x = toModelRate(mono, audio.sampleRate(), model, in);
             if (isSilent(x)) {
                 throw new LockeyException(in + ": the audio is silent; there is nothing to watermark");
+            }
+            if (x.length > MAX_EMBED_SECONDS * model.sampleRate()) {
+                throw new LockeyException(String.format(Locale.ROOT,
+                        "%s: %.1f s is longer than watermark embed takes (%d s: the embedding networks run on the whole"
+                                + " clip, about 330 MB per minute); cut the audio into parts", in,
+                        x.length / (double) model.sampleRate(), MAX_EMBED_SECONDS));
             }
             SilentCipher sc = model.silentCipher();
             boolean[] bits = PayloadCodec.bitsOf(payload, model.payloadBits());

@@ -2,6 +2,7 @@ package org.lockey.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -181,6 +182,14 @@ class WatermarkCommandsTest {
         MainTest.Run shortDetect = MainTest.run("watermark", "detect", "--model", model.toString(), "--in",
                 shortIn.toString());
         assertEquals(Command.USAGE, shortDetect.code());
+        // one second over the length that embedding takes (its memory grows with the clip): refused in one line
+        Path longIn = audio("long.wav", 8000, 1, WatermarkCommands.Embed.MAX_EMBED_SECONDS + 1, 5);
+        MainTest.Run longRun = MainTest.run("watermark", "embed", "--model", model.toString(), "--in", longIn.toString(),
+                "--payload", "1", "--out", out.toString());
+        assertEquals(Command.USAGE, longRun.code());
+        assertTrue(longRun.err().contains(longIn + ": 241.0 s is longer than watermark embed takes (240 s"),
+                longRun.err());
+        assertFalse(Files.exists(out), "nothing written");
         Path vocoder = Files.createDirectories(dir.resolve("vocoder"));
         Files.writeString(vocoder.resolve("config.json"), "{\"resblock\": \"1\", \"num_mels\": 80}");
         MainTest.Run wrong = MainTest.run("watermark", "detect", "--model", vocoder.toString(), "--in", in.toString());

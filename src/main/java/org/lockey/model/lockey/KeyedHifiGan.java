@@ -252,7 +252,20 @@ public final class KeyedHifiGan {
      * in windows of one length (as {@code HifiGan#vocodeChunked}), so memory stays bounded: {@code [80][T]} -> samples.
      */
     public float[] generateChunked(float[][] mel, Key k, int chunkFrames) {
-        return chunked(mel, k, chunkFrames, 0, 0);
+        return chunked(mel, k, chunkFrames, 0, 0, NO_PROGRESS);
+    }
+
+    /** Told after each window of a chunked generation: windows done, windows in all. */
+    @FunctionalInterface
+    public interface ChunkProgress {
+        void windowsDone(int done, int total);
+    }
+
+    private static final ChunkProgress NO_PROGRESS = (done, total) -> { };
+
+    /** As {@link #generateChunked(float[][], Key, int)}, telling {@code progress} after every window. */
+    public float[] generateChunked(float[][] mel, Key k, int chunkFrames, ChunkProgress progress) {
+        return chunked(mel, k, chunkFrames, 0, 0, progress);
     }
 
     /**
@@ -262,10 +275,10 @@ public final class KeyedHifiGan {
      */
     public float[] generateChunked(float[][] mel, Key k, int chunkFrames, double std, long seed) {
         requireNoise();
-        return chunked(mel, k, chunkFrames, std, seed);
+        return chunked(mel, k, chunkFrames, std, seed, NO_PROGRESS);
     }
 
-    private float[] chunked(float[][] mel, Key k, int chunkFrames, double std, long seed) {
+    private float[] chunked(float[][] mel, Key k, int chunkFrames, double std, long seed, ChunkProgress progress) {
         SplittableRandom chunkSeeds = new SplittableRandom(seed);
         int frames = mel[0].length;
         int hop = generator.samplesPerFrame();
@@ -275,6 +288,7 @@ public final class KeyedHifiGan {
         List<HifiGan.Window> windows = frames < chunkFrames + 2L * context
                 ? List.of(new HifiGan.Window(0, frames, 0, frames))
                 : HifiGan.windows(frames, chunkFrames, context);
+        int done = 0;
         for (HifiGan.Window w : windows) {
             int from = (int) w.start();
             int to = (int) w.end();
@@ -291,6 +305,7 @@ public final class KeyedHifiGan {
             float[] ys = y.reshape(-1).toFloatVector();
             System.arraycopy(ys, (int) (w.keepFrom() - from) * hop, out, (int) w.keepFrom() * hop,
                     (int) (w.keepTo() - w.keepFrom()) * hop);
+            progress.windowsDone(++done, windows.size());
         }
         return out;
     }
