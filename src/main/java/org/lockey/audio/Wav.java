@@ -291,19 +291,80 @@ public final class Wav {
      *         does not fit the 4 GiB limit of RIFF
      */
     public static void write(Path path, Audio audio, Encoding encoding) {
-        int channels = audio.channelCount();
+        byte[] header = header(path, audio.channelCount(), audio.sampleRate(), audio.frames(), encoding);
+        long dataSize = (long) audio.channelCount() * encoding.bytes() * audio.frames();
+        AtomicFiles.write(path, out -> {
+            out.write(header);
+            writeSamples(out, audio, encoding);
+            if ((dataSize & 1) == 1) {
+                out.write(0);
+            }
+        });
+    }
+
+    /** Receives the samples of a streamed write ({@link #writeStreamed}), in order, in pieces of any length. */
+    public interface SampleSink {
+        /** Writes {@code samples[from, to)}. */
+        void write(float[] samples, int from, int to) throws IOException;
+    }
+
+    /** Produces the samples of a streamed write into its sink. */
+    @FunctionalInterface
+    public interface SampleSource {
+        void writeTo(SampleSink sink) throws IOException;
+    }
+
+    /**
+     * Writes a one-channel clip of exactly {@code frames} samples that {@code source} produces piece by piece, so that
+     * a long output is never held whole: the same file as {@link #write(Path, Audio, Encoding)} of those samples,
+     * written atomically (nothing appears at {@code path} if the source fails or gives another number of samples).
+     */
+    public static void writeStreamed(Path path, int sampleRate, int frames, Encoding encoding, SampleSource source) {
+        byte[] header = header(path, 1, sampleRate, frames, encoding);
+        long dataSize = (long) encoding.bytes() * frames;
+        AtomicFiles.write(path, out -> {
+            out.write(header);
+            ByteBuffer b = ByteBuffer.allocate(BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            long[] written = {0};
+            source.writeTo((samples, from, to) -> {
+                if (written[0] + (to - from) > frames) {
+                    throw new IllegalStateException(path + ": the source gives more than the " + frames
+                            + " samples declared");
+                }
+                for (int i = from; i < to; i++) {
+                    if (b.remaining() < encoding.bytes()) {
+                        out.write(b.array(), 0, b.position());
+                        b.clear();
+                    }
+                    putSample(b, samples[i], encoding);
+                }
+                written[0] += to - from;
+            });
+            out.write(b.array(), 0, b.position());
+            if (written[0] != frames) {
+                throw new IllegalStateException(path + ": the source gave " + written[0] + " of the " + frames
+                        + " samples declared");
+            }
+            if ((dataSize & 1) == 1) {
+                out.write(0);
+            }
+        });
+    }
+
+    /** The RIFF header up to the data chunk's size field, checked against the format's limits. */
+    private static byte[] header(Path path, int channels, int sampleRate, int frames, Encoding encoding) {
         if (channels > 0xFFFF) {
             throw new LockeyException(path + ": " + channels + " channels do not fit a WAV file (max 65535)");
         }
         long frameBytes = (long) channels * encoding.bytes();
-        long dataSize = frameBytes * audio.frames();
+        long dataSize = frameBytes * frames;
         boolean extensible = channels > 2;
         boolean isFloat = encoding.formatTag == FORMAT_FLOAT;
         int fmtSize = extensible ? 40 : isFloat ? 18 : 16;
         int factSize = isFloat ? 12 : 0;
         long riffSize = 4 + (8 + fmtSize) + factSize + 8 + dataSize + (dataSize & 1);
         if (riffSize > 0xFFFFFFFFL - 8) {
-            throw new LockeyException(path + ": " + audio.frames() + " frames of " + channels
+            throw new LockeyException(path + ": " + frames + " frames of " + channels
                     + " channels exceed the 4 GiB limit of a WAV file");
         }
         if (frameBytes > 0xFFFF) {
@@ -315,8 +376,8 @@ public final class Wav {
         h.put(ascii("fmt ")).putInt(fmtSize);
         h.putShort((short) (extensible ? FORMAT_EXTENSIBLE : encoding.formatTag));
         h.putShort((short) channels);
-        h.putInt(audio.sampleRate());
-        h.putInt((int) (audio.sampleRate() * frameBytes));
+        h.putInt(sampleRate);
+        h.putInt((int) (sampleRate * frameBytes));
         h.putShort((short) frameBytes);
         h.putShort((short) encoding.bits);
         if (extensible) {
@@ -326,16 +387,10 @@ public final class Wav {
             h.putShort((short) 0);
         }
         if (isFloat) {
-            h.put(ascii("fact")).putInt(4).putInt(audio.frames());
+            h.put(ascii("fact")).putInt(4).putInt(frames);
         }
         h.put(ascii("data")).putInt((int) dataSize);
-        AtomicFiles.write(path, out -> {
-            out.write(h.array());
-            writeSamples(out, audio, encoding);
-            if ((dataSize & 1) == 1) {
-                out.write(0);
-            }
-        });
+        return h.array();
     }
 
     private static void writeSamples(OutputStream out, Audio audio, Encoding e) throws IOException {
@@ -349,22 +404,26 @@ public final class Wav {
             b.clear();
             for (int i = start; i < start + count; i++) {
                 for (int c = 0; c < channels; c++) {
-                    float x = audio.channels()[c][i];
-                    switch (e) {
-                        case PCM_U8 -> b.put((byte) (quantize(x, 8) + 128));
-                        case PCM_16 -> b.putShort((short) quantize(x, 16));
-                        case PCM_24 -> {
-                            int v = quantize(x, 24);
-                            b.put((byte) v).put((byte) (v >> 8)).put((byte) (v >> 16));
-                        }
-                        case PCM_32 -> b.putInt(quantize(x, 32));
-                        case FLOAT_32 -> b.putFloat(x);
-                        case FLOAT_64 -> b.putDouble(x);
-                        default -> throw new AssertionError(e);
-                    }
+                    putSample(b, audio.channels()[c][i], e);
                 }
             }
             out.write(b.array(), 0, b.position());
+        }
+    }
+
+    /** One sample in encoding {@code e}, little-endian. */
+    private static void putSample(ByteBuffer b, float x, Encoding e) {
+        switch (e) {
+            case PCM_U8 -> b.put((byte) (quantize(x, 8) + 128));
+            case PCM_16 -> b.putShort((short) quantize(x, 16));
+            case PCM_24 -> {
+                int v = quantize(x, 24);
+                b.put((byte) v).put((byte) (v >> 8)).put((byte) (v >> 16));
+            }
+            case PCM_32 -> b.putInt(quantize(x, 32));
+            case FLOAT_32 -> b.putFloat(x);
+            case FLOAT_64 -> b.putDouble(x);
+            default -> throw new AssertionError(e);
         }
     }
 

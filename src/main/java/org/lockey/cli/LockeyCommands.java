@@ -410,18 +410,34 @@ final class LockeyCommands {
                                 .apply(readAudio(Path.of(cl.getOptionValue("in")), rate))
                         : HifiGanCommands.Vocode.readMel(Path.of(cl.getOptionValue("mel")),
                                 model.generatorConfig().numMels());
+                int samples = mel[0].length * model.samplesPerFrame();
+                int chunk = Options2.intValue(cl, "chunk", HifiGan.DEFAULT_CHUNK_FRAMES);
                 Progress[] bar = {null};                         // windows are counted inside: made at the first
-                y = model.generateChunked(mel, key, Options2.intValue(cl, "chunk", HifiGan.DEFAULT_CHUNK_FRAMES),
+                Path out = Path.of(cl.getOptionValue("out"));
+                // streamed to the file window by window: an hour of output is never held whole
+                Wav.writeStreamed(out, rate, samples, Wav.Encoding.PCM_16, sink -> model.generateChunked(mel, key, chunk,
                         (done, total) -> {
                             if (bar[0] == null) {
                                 bar[0] = new Progress("generate", 0, total);
                             }
                             bar[0].update(done, Map.of());
-                        });
+                        },
+                        (piece, from, to) -> {
+                            try {
+                                sink.write(piece, from, to);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }));
+                return written(out, samples, rate);
             }
             Path out = Path.of(cl.getOptionValue("out"));
             Wav.writePcm16(out, Audio.mono(y, rate));
-            System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, y.length / (double) rate, rate);
+            return written(out, y.length, rate);
+        }
+
+        private static int written(Path out, int samples, int rate) {
+            System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, samples / (double) rate, rate);
             return OK;
         }
 

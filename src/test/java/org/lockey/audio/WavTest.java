@@ -358,4 +358,38 @@ class WavTest {
                     }
                 });
     }
+
+    /**
+     * A streamed write is byte for byte the file of the whole clip, whatever the pieces (including an odd data size,
+     * which needs the pad byte); a source that gives another number of samples than declared leaves no file.
+     */
+    @Test
+    void streamedWriteEqualsTheWholeWriteAndChecksItsLength() throws IOException {
+        Random rng = new Random(5);
+        for (Wav.Encoding e : new Wav.Encoding[] {Wav.Encoding.PCM_16, Wav.Encoding.PCM_U8, Wav.Encoding.FLOAT_32}) {
+            int n = 300_001;                                            // odd: PCM_U8's data needs the pad byte
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = (float) (1.2 * rng.nextGaussian() / 3);          // some samples beyond [-1, 1]: clipped alike
+            }
+            Path whole = dir.resolve("whole-" + e + ".wav");
+            Path streamed = dir.resolve("streamed-" + e + ".wav");
+            Wav.write(whole, Audio.mono(x, 16000), e);
+            Wav.writeStreamed(streamed, 16000, n, e, sink -> {
+                for (int from = 0, piece = 1; from < n; from += piece, piece = piece * 3 + 1) {
+                    sink.write(x, from, Math.min(n, from + piece));
+                }
+            });
+            assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(streamed), e.toString());
+        }
+        Path shortOne = dir.resolve("short.wav");
+        IllegalStateException fewer = assertThrows(IllegalStateException.class, () -> Wav.writeStreamed(shortOne,
+                16000, 10, Wav.Encoding.PCM_16, sink -> sink.write(new float[9], 0, 9)));
+        assertTrue(fewer.getMessage().contains("gave 9 of the 10 samples"), fewer.getMessage());
+        assertThrows(IllegalStateException.class, () -> Wav.writeStreamed(shortOne, 16000, 10, Wav.Encoding.PCM_16,
+                sink -> sink.write(new float[11], 0, 11)));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("short")), "no file, no temporary");
+        }
+    }
 }

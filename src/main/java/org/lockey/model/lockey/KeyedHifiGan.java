@@ -252,7 +252,7 @@ public final class KeyedHifiGan {
      * in windows of one length (as {@code HifiGan#vocodeChunked}), so memory stays bounded: {@code [80][T]} -> samples.
      */
     public float[] generateChunked(float[][] mel, Key k, int chunkFrames) {
-        return chunked(mel, k, chunkFrames, 0, 0, NO_PROGRESS);
+        return collected(mel, (progress, sink) -> chunked(mel, k, chunkFrames, 0, 0, progress, sink));
     }
 
     /** Told after each window of a chunked generation: windows done, windows in all. */
@@ -263,9 +263,24 @@ public final class KeyedHifiGan {
 
     private static final ChunkProgress NO_PROGRESS = (done, total) -> { };
 
-    /** As {@link #generateChunked(float[][], Key, int)}, telling {@code progress} after every window. */
-    public float[] generateChunked(float[][] mel, Key k, int chunkFrames, ChunkProgress progress) {
-        return chunked(mel, k, chunkFrames, 0, 0, progress);
+    /** Receives the samples of a chunked generation in order, window by window: {@code samples[from, to)}. */
+    @FunctionalInterface
+    public interface SampleSink {
+        void accept(float[] samples, int from, int to);
+    }
+
+    /**
+     * As {@link #generateChunked(float[][], Key, int)}, handing each window's kept samples to {@code sink} in order
+     * instead of returning them (an hour of output is never held whole) and telling {@code progress} after every
+     * window; {@code mel[0].length * samplesPerFrame} samples in all.
+     */
+    public void generateChunked(float[][] mel, Key k, int chunkFrames, ChunkProgress progress, SampleSink sink) {
+        chunked(mel, k, chunkFrames, 0, 0, progress, sink);
+    }
+
+    /** Output samples per mel frame (the product of the upsampling rates). */
+    public int samplesPerFrame() {
+        return generator.samplesPerFrame();
     }
 
     /**
@@ -275,15 +290,26 @@ public final class KeyedHifiGan {
      */
     public float[] generateChunked(float[][] mel, Key k, int chunkFrames, double std, long seed) {
         requireNoise();
-        return chunked(mel, k, chunkFrames, std, seed, NO_PROGRESS);
+        return collected(mel, (progress, sink) -> chunked(mel, k, chunkFrames, std, seed, progress, sink));
     }
 
-    private float[] chunked(float[][] mel, Key k, int chunkFrames, double std, long seed, ChunkProgress progress) {
+    /** A chunked generation's samples gathered into one array. */
+    private float[] collected(float[][] mel, java.util.function.BiConsumer<ChunkProgress, SampleSink> generation) {
+        float[] out = new float[mel[0].length * generator.samplesPerFrame()];
+        int[] at = {0};
+        generation.accept(NO_PROGRESS, (samples, from, to) -> {
+            System.arraycopy(samples, from, out, at[0], to - from);
+            at[0] += to - from;
+        });
+        return out;
+    }
+
+    private void chunked(float[][] mel, Key k, int chunkFrames, double std, long seed, ChunkProgress progress,
+            SampleSink sink) {
         SplittableRandom chunkSeeds = new SplittableRandom(seed);
         int frames = mel[0].length;
         int hop = generator.samplesPerFrame();
         int context = new Generator(generator).receptiveField().max();
-        float[] out = new float[frames * hop];
         // windows of one length (HifiGan#windows), so that the native kernels built for it are reused
         List<HifiGan.Window> windows = frames < chunkFrames + 2L * context
                 ? List.of(new HifiGan.Window(0, frames, 0, frames))
@@ -303,10 +329,9 @@ public final class KeyedHifiGan {
                 y = run(chunk, new Key[] {k}, from, std, chunkSeeds.nextLong()).get(outputs.audio().name());
             }
             float[] ys = y.reshape(-1).toFloatVector();
-            System.arraycopy(ys, (int) (w.keepFrom() - from) * hop, out, (int) w.keepFrom() * hop,
-                    (int) (w.keepTo() - w.keepFrom()) * hop);
+            int keepFrom = (int) (w.keepFrom() - from) * hop;
+            sink.accept(ys, keepFrom, keepFrom + (int) (w.keepTo() - w.keepFrom()) * hop);
             progress.windowsDone(++done, windows.size());
         }
-        return out;
     }
 }
