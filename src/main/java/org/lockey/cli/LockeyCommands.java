@@ -340,11 +340,11 @@ final class LockeyCommands {
     /** {@code ./lockey generate}. */
     static final class Generate implements Command {
         /**
-         * Longest clip the keyed Encodec generates: unlike the base codec it runs its decoder on the whole clip (the
-         * key term and the clock sit after the LSTM, and the chunked form with the LSTM's state handed on is not built
-         * for the keyed decoder yet), measured at 2.86 GB resident for 10 s and 11.6 GB for 60 s.
+         * Longest clip the keyed Encodec generates: it runs in windows (KeyedEncodec's windowed generation), but the
+         * input, its codes and the output are held whole (2.35 GB resident for five minutes of 32 kHz music with the
+         * demo model, most of it the native kernels of its graphs; one hour would add about 0.9 GB of arrays).
          */
-        static final int MAX_KEYED_ENCODEC_SECONDS = 60;
+        static final int MAX_KEYED_ENCODEC_SECONDS = 600;
         @Override
         public String name() {
             return "generate";
@@ -388,14 +388,15 @@ final class LockeyCommands {
                 Key key = readKey(cl, model.keyConfig().keyBits());
                 rate = model.sampleRate();
                 String input = cl.hasOption("codes") ? cl.getOptionValue("codes") : cl.getOptionValue("in");
-                long[][][] codes = cl.hasOption("codes")
-                        ? EncodecCommands.Decode.readCodes(Path.of(input))
-                        : model.encode(readAudio(Path.of(input), rate));
-                double seconds = codes[0][0].length * (double) model.codecConfig().seanet().hopLength() / rate;
-                if (seconds > MAX_KEYED_ENCODEC_SECONDS) {
-                    throw new LockeyException(String.format(Locale.ROOT, "%s: %.1f s is longer than the keyed Encodec"
-                            + " generates in one piece (%d s: its decoder runs on the whole clip, about 180 MB per"
-                            + " second of audio); cut the input into parts", input, seconds, MAX_KEYED_ENCODEC_SECONDS));
+                long[][][] codes;
+                if (cl.hasOption("codes")) {
+                    codes = EncodecCommands.Decode.readCodes(Path.of(input));
+                    requireKeyedEncodecLength(input, codes[0][0].length * (double) model.codecConfig().seanet()
+                            .hopLength() / rate);
+                } else {
+                    float[] audio = readAudio(Path.of(input), rate);
+                    requireKeyedEncodecLength(input, audio.length / (double) rate);
+                    codes = model.encode(audio);
                 }
                 y = model.generate(codes, key);
             } else {
@@ -439,6 +440,14 @@ final class LockeyCommands {
         private static int written(Path out, int samples, int rate) {
             System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, samples / (double) rate, rate);
             return OK;
+        }
+
+        private static void requireKeyedEncodecLength(String input, double seconds) {
+            if (seconds > MAX_KEYED_ENCODEC_SECONDS) {
+                throw new LockeyException(String.format(Locale.ROOT, "%s: %.1f s is longer than the keyed Encodec"
+                        + " generates at once (%d s: it holds the input, its codes and the output whole); cut the"
+                        + " input into parts", input, seconds, MAX_KEYED_ENCODEC_SECONDS));
+            }
         }
 
         static String kindOf(Path dir) {

@@ -176,12 +176,9 @@ public final class Codebooks {
      * @param book codebook [bins][D]
      */
     public static int[] nearest(float[][] r, float[][] book) {
-        int rows = r.length;
         int bins = book.length;
         int d = book[0].length;
-        INDArray rm = Nd4j.createFromArray(r).castTo(DataType.DOUBLE);           // [rows, D]
         INDArray em = Nd4j.createFromArray(book).castTo(DataType.DOUBLE);        // [bins, D]
-        INDArray dots = rm.mmul(em.transpose());                                  // [rows, bins]
         double[] norms = new double[bins];
         for (int j = 0; j < bins; j++) {
             double s = 0;
@@ -190,21 +187,30 @@ public final class Codebooks {
             }
             norms[j] = s;
         }
-        // One bulk copy of the row-major products: toDoubleMatrix() reads element by element and took
-        // ~0.4 s for 4096 x 256 here, ten times the product itself.
-        double[] dot = dots.dup('c').data().asDouble();
-        int[] best = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            double bestScore = Double.POSITIVE_INFINITY;
-            int row = i * bins;
-            for (int j = 0; j < bins; j++) {
-                double score = norms[j] - 2 * dot[row + j];
-                if (score < bestScore) {
-                    bestScore = score;
-                    best[i] = j;
+        int[] best = new int[r.length];
+        // rows in blocks: the products of an hour of latent frames with 1024 codes would take 1.5 GB at once
+        for (int from = 0; from < r.length; from += NEAREST_BLOCK_ROWS) {
+            int to = Math.min(r.length, from + NEAREST_BLOCK_ROWS);
+            INDArray rm = Nd4j.createFromArray(java.util.Arrays.copyOfRange(r, from, to)).castTo(DataType.DOUBLE);
+            INDArray dots = rm.mmul(em.transpose());                              // [rows, bins]
+            // One bulk copy of the row-major products: toDoubleMatrix() reads element by element and took
+            // ~0.4 s for 4096 x 256 here, ten times the product itself.
+            double[] dot = dots.dup('c').data().asDouble();
+            for (int i = from; i < to; i++) {
+                double bestScore = Double.POSITIVE_INFINITY;
+                int row = (i - from) * bins;
+                for (int j = 0; j < bins; j++) {
+                    double score = norms[j] - 2 * dot[row + j];
+                    if (score < bestScore) {
+                        bestScore = score;
+                        best[i] = j;
+                    }
                 }
             }
         }
         return best;
     }
+
+    /** Rows per block of {@link #nearest}. */
+    static final int NEAREST_BLOCK_ROWS = 4096;
 }

@@ -241,6 +241,23 @@ public final class Encodec {
         return out.read(0, out.samples())[0];
     }
 
+    /**
+     * The output of the decoder's first {@code layers} layers ({@code decoder.model.0} to {@code layers - 1}) for a
+     * latent {@code [D][T]}: {@code [C][T']}, run in chunks as {@link #decodeLatent} runs (the LSTM's state handed
+     * from chunk to chunk), so it equals one pass up to float summation order. A keyed decoder that injects its key
+     * after layer {@code layers - 1} continues from here in windows.
+     */
+    public float[][] decoderPrefix(float[][] latent, int layers) {
+        SeanetStack all = new SEANetDecoder(config.seanet()).stack();
+        if (layers < 1 || layers > all.layers().size()) {
+            throw new IllegalArgumentException("decoder prefix of " + layers + " layers outside 1.." + all.layers().size());
+        }
+        Chunked.Source out = Chunked.chain("decoder-prefix-" + layers, all.sub(0, layers),
+                new Chunked.ArraySource(latent, 1), StackGraph.strip(weights, "decoder."), sourceName, graphs,
+                chunkFrames);
+        return out.read(0, out.samples());
+    }
+
     private Chunked.Source decoderChain(Chunked.Source latent) {
         if (config.seanet().channels() != 1) {
             throw new LockeyException("decode to float[] is for mono models; this one has "

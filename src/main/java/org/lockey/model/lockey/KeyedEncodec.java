@@ -14,6 +14,8 @@ import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
+import org.lockey.model.encodec.SEANetDecoder;
+import org.lockey.model.encodec.SeanetStack;
 import org.lockey.nn.Inference;
 import org.lockey.nn.LayerNoise;
 import org.lockey.nn.Scope;
@@ -37,8 +39,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code config.json} ({@code {"kind": "lockey-encodec", "codec": {...}, "key": {...},
  * "injection_layer": 1}}); a trained run adds {@code watermark/}.
  *
- * <p>The SEANet graph is built for a static number of latent frames: one graph per length, cached
- * (a long input is one graph of its length; the LSTM needs the whole sequence).
+ * <p>The SEANet graph is built for a static number of latent frames: one graph per length, cached. An input longer
+ * than a window runs in bounded memory ({@link #windowed}): the decoder up to the key's injection point in chunks
+ * with the LSTM's state handed on, the rest in windows of one length.
  */
 public final class KeyedEncodec {
     /** The {@code kind} of a keyed Encodec. */
@@ -220,6 +223,10 @@ public final class KeyedEncodec {
             throw new LockeyException("a " + k.bits() + "-bit key for a model of " + key.keyBits() + "-bit keys");
         }
         long frames = latent[0].length;
+        if (!layerNoise && !key.filteredClock() && !key.spectralClock()
+                && frames > CHUNK_FRAMES + 2L * tailMarginFrames()) {
+            return windowed(latent, k);
+        }
         Graph g = graph(frames, "model");
         INDArray z = Nd4j.create(latent).reshape(1, latent.length, frames).castTo(DataType.FLOAT);
         INDArray bits = Nd4j.createFromArray(new long[][] {k.bitArray()});
@@ -235,6 +242,80 @@ public final class KeyedEncodec {
             LayerNoise.release(noiseFeed);
         }
         return y.reshape(-1).toFloatVector();
+    }
+
+    /**
+     * Latent frames per window of a long generation ({@link #windowed}); inputs up to one window and the decoder's
+     * margin on both sides run whole.
+     */
+    static final int CHUNK_FRAMES = Encodec.DEFAULT_CHUNK_FRAMES;
+
+    /** Frames of context the decoder after the injection point needs on each side of a window to be exact. */
+    private int tailMarginFrames() {
+        SeanetStack stack = new SEANetDecoder(codecConfig.seanet()).stack();
+        return stack.sub(layer + 1, stack.layers().size()).marginFrames(1);
+    }
+
+    /**
+     * A long generation in bounded memory, equal to the whole pass up to float summation order: the decoder up to the
+     * injection point (with the LSTM) in chunks by the base codec with its state handed on, then the key term and the
+     * rest of the decoder in windows of one length ({@code CHUNK_FRAMES} plus the margin on both sides, moved inside
+     * the clip at its ends), each fed the payload clock at its own offset, of which only the middle is kept. Not for
+     * the output-side clock forms and not with layer noise (those run whole).
+     */
+    private float[] windowed(float[][] latent, Key k) {
+        int frames = latent[0].length;
+        float[][] hidden = base.decoderPrefix(latent, layer + 1);            // [C][T_l]
+        int positionsPerFrame = hidden[0].length / frames;
+        int hop = codecConfig.seanet().hopLength();
+        int margin = tailMarginFrames();
+        int window = CHUNK_FRAMES + 2 * margin;
+        Graph g = tailGraph(window, hidden.length);
+        INDArray bits = Nd4j.createFromArray(new long[][] {k.bitArray()});
+        float[] out = new float[frames * hop];
+        for (int first = 0; first < frames; first += CHUNK_FRAMES) {
+            int last = Math.min(frames, first + CHUNK_FRAMES);               // the frames kept from this window
+            int start = Math.max(0, Math.min(first - margin, frames - window));
+            float[][] piece = new float[hidden.length][];
+            for (int c = 0; c < hidden.length; c++) {
+                piece[c] = java.util.Arrays.copyOfRange(hidden[c], start * positionsPerFrame,
+                        (start + window) * positionsPerFrame);
+            }
+            Map<String, INDArray> feed = new java.util.HashMap<>(g.generator().clockFeed((long) start * hop, window));
+            feed.put(TAIL_INPUT, Nd4j.create(piece).reshape(1, hidden.length, piece[0].length).castTo(DataType.FLOAT));
+            feed.put("key_bits", bits);
+            INDArray audio = Inference.output(g.sd(), feed, g.outputs().audio().name()).get(g.outputs().audio().name());
+            float[] y = audio.reshape(-1).toFloatVector();
+            System.arraycopy(y, (first - start) * hop, out, first * hop, (last - first) * hop);
+            // the window's native buffers now, not when the garbage collector gets to them
+            audio.close();
+            feed.forEach((name, array) -> {
+                if (array != bits) {
+                    array.close();
+                }
+            });
+        }
+        return out;
+    }
+
+    /** The placeholder of the tail graph: the activation at the injection point. */
+    private static final String TAIL_INPUT = "injected_activation";
+
+    private Graph tailGraph(int window, int channels) {
+        long cacheKey = -window;                                             // beside the whole graphs' lengths
+        if (!graphs.containsKey(cacheKey) && graphs.size() >= 4) {
+            graphs.clear();
+        }
+        return graphs.computeIfAbsent(cacheKey, t -> {
+            SameDiff sd = SameDiff.create();
+            Scope root = Scope.root(sd, weights, source, DataType.FLOAT, true, 0);
+            KeyedGenerator gen = KeyedGenerator.encodecDecoderTail(codecConfig.seanet(), key, layer, window);
+            long positions = gen.positionsPerFrame() * (long) window;
+            SDVariable hidden = sd.placeHolder(TAIL_INPUT, DataType.FLOAT, 1, channels, positions);
+            SDVariable bits = sd.placeHolder("key_bits", DataType.INT64, 1, key.keyBits());
+            KeyedGenerator.Outputs o = gen.build(root, hidden, bits);
+            return new Graph(sd, o, gen, null);
+        });
     }
 
     private Graph graph(long frames, String source) {

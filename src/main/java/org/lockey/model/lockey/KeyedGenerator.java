@@ -79,6 +79,11 @@ public final class KeyedGenerator {
         this.positionsPerFrame = positionsPerFrame;
     }
 
+    /** Time steps at the injection point per input frame. */
+    public int positionsPerFrame() {
+        return positionsPerFrame;
+    }
+
     /**
      * The payload clock's placeholders ({@link KeyClock}) for an input of {@code inputFrames} frames
      * whose first frame starts at output sample {@code startSample}; empty when the clock is off.
@@ -161,6 +166,23 @@ public final class KeyedGenerator {
             SDVariable h = hook.apply(head.build(model, latent, frames));                    // [B, C, T_l]
             return tail.build(model, h, head.outputLength(frames));                          // [B, 1, frames * hop]
         }, hop / positionsPerFrame, positionsPerFrame);
+    }
+
+    /**
+     * The part of {@link #encodecDecoder} after its injection point: the input is the activation of
+     * {@code decoder.model.layer} ({@code [B, C, frames]} at the injection's rate), the key term is added to it, and
+     * {@code decoder.model.layer+1} onwards make the audio. A long clip is generated as the decoder's prefix (with the
+     * LSTM, run in chunks by the base codec) and this part in windows.
+     */
+    public static KeyedGenerator encodecDecoderTail(org.lockey.model.encodec.SeanetConfig config, KeyConfig key,
+            int layer, long frames) {
+        KeyedGenerator whole = encodecDecoder(config, key, layer, frames);
+        org.lockey.model.encodec.SeanetStack stack = new org.lockey.model.encodec.SEANetDecoder(config).stack();
+        org.lockey.model.encodec.SeanetStack head = stack.sub(0, layer + 1);
+        org.lockey.model.encodec.SeanetStack tail = stack.sub(layer + 1, stack.layers().size());
+        long positions = head.outputLength(frames);
+        return new KeyedGenerator(key, (root, hidden, hook) -> tail.build(root.child("decoder").child("model"),
+                hook.apply(hidden), positions), whole.samplesPerPosition, whole.positionsPerFrame);
     }
 
     /**

@@ -189,4 +189,40 @@ class RvqTest {
         assertTrue(m.contains("q.vq.layers.1._codebook.embed is [8, 4]"), m);
         assertTrue(m.contains("missing q.vq.layers.2._codebook.embed"), m);
     }
+
+    /**
+     * The nearest code of every row, over more rows than one block of {@code Codebooks.nearest} (so block boundaries
+     * are crossed), equals a plain double-precision search of the squared distance.
+     */
+    @Test
+    void nearestCodeInBlocksEqualsAPlainSearch() {
+        SplittableRandom r = new SplittableRandom(8);
+        int rows = 2 * Codebooks.NEAREST_BLOCK_ROWS + 123;
+        float[][] x = new float[rows][6];
+        float[][] book = new float[40][6];
+        for (float[][] m : new float[][][] {x, book}) {
+            for (float[] row : m) {
+                for (int c = 0; c < row.length; c++) {
+                    row[c] = (float) r.nextGaussian();
+                }
+            }
+        }
+        int[] best = Codebooks.nearest(x, book);
+        for (int i = 0; i < rows; i++) {
+            int expect = 0;
+            double bestDistance = Double.POSITIVE_INFINITY;
+            for (int j = 0; j < book.length; j++) {
+                double d = 0;
+                for (int c = 0; c < 6; c++) {
+                    double e = (double) x[i][c] - book[j][c];
+                    d += e * e;
+                }
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    expect = j;
+                }
+            }
+            assertEquals(expect, best[i], "row " + i);
+        }
+    }
 }

@@ -148,4 +148,60 @@ class KeyedEncodecTest {
         assertEquals(convs, new java.util.TreeSet<>(noisy.perturbedLayers()));
         assertEquals(java.util.List.of(), plain.perturbedLayers());
     }
+
+    /**
+     * A clip longer than one window is generated as the decoder's prefix (LSTM chunked, its state handed on) and the
+     * keyed rest in windows fed the payload clock at their own offsets: the same audio as one pass over the whole
+     * clip. The clock tables are random, so a window fed the clock of another offset would differ.
+     */
+    @Test
+    void aLongClipInWindowsEqualsOnePass() {
+        int channels = (1 << SMALL.ratios().size()) * SMALL.nFilters();
+        int hop = SMALL.hopLength();
+        KeyConfig key = new KeyConfig(8, 4, 6, channels, 3 * hop);
+        CompressionConfig codec = new CompressionConfig(32_000, SMALL, new org.lockey.model.encodec.RvqConfig(3, 32, 16));
+        Map<String, Tensor> w = new LinkedHashMap<>(org.lockey.model.encodec.Encodec.random(codec, 3, true).weights());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        weights(key).forEach((k, t) -> {
+            if (k.startsWith(KeyClock.PREFIX + ".")) {
+                float[] v = new float[(int) t.numel()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (0.5 * r.nextGaussian());
+                }
+                w.put(k, Tensor.ofFloats(k, v, t.shape()));
+            } else if (!k.startsWith("decoder.")) {
+                w.put(k, t);
+            }
+        });
+        int frames = 2 * KeyedEncodec.CHUNK_FRAMES + 37;
+        float[][] latent = new float[SMALL.dimension()][frames];
+        for (float[] row : latent) {
+            for (int t = 0; t < row.length; t++) {
+                row[t] = (float) (r.nextDouble() - 0.5);
+            }
+        }
+        Key k = Key.parseHex("A5", 8);
+        float[] windowed = KeyedEncodec.of(codec, key, 1, w, "test").generateLatent(latent, k);
+
+        // one pass over the whole clip, built here from the generator itself
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.loaded(sd, w, "test");
+        KeyedGenerator gen = KeyedGenerator.encodecDecoder(SMALL, key, 1, frames);
+        KeyedGenerator.Outputs o = gen.build(root, sd.placeHolder("latent", DataType.FLOAT, 1, SMALL.dimension(), frames),
+                sd.placeHolder("key_bits", DataType.INT64, 1, key.keyBits()));
+        Map<String, INDArray> feed = new java.util.HashMap<>(gen.clockFeed(0, frames));
+        feed.put("latent", Nd4j.create(latent).reshape(1, SMALL.dimension(), frames).castTo(DataType.FLOAT));
+        feed.put("key_bits", Nd4j.createFromArray(new long[][] {k.bitArray()}));
+        float[] whole = sd.output(feed, o.audio().name()).get(o.audio().name()).reshape(-1).toFloatVector();
+
+        assertEquals(whole.length, windowed.length);
+        double peak = 0;
+        double diff = 0;
+        for (int i = 0; i < whole.length; i++) {
+            peak = Math.max(peak, Math.abs(whole[i]));
+            diff = Math.max(diff, Math.abs(whole[i] - windowed[i]));
+        }
+        assertTrue(peak > 1e-3, "audio of some level: " + peak);
+        assertTrue(diff <= 1e-5 * Math.max(1, peak), "max |windowed - whole| " + diff + " at peak " + peak);
+    }
 }
