@@ -1,10 +1,8 @@
 package org.lockey.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +36,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * ({@code --steps}, {@code --checkpoint-every}, {@code --validate-every}) may change.
  */
 final class TrainCodecDecoderCommand implements Command {
-    static final String VALIDATION_FILE = "validation.tsv";
+    static final String VALIDATION_FILE = CodecDecoderTrainer.VALIDATION_FILE;
     private static final String META_ORIGIN = "frozen_codec";
     private static final String META_KMEANS = "kmeans_iterations";
 
@@ -169,12 +167,8 @@ final class TrainCodecDecoderCommand implements Command {
                 + "clips; batch %d x %d frames (%.2f s); step %d of %d%n", out, params, train.size(), train.seconds(),
                 valid.size(), cfg.batchSize(), cfg.cropFrames(), cfg.cropFrames() * hop
                         / (double) frozen.config().sampleRate(), trainer.step(), cfg.steps());
-        Path tsv = out.resolve(VALIDATION_FILE);
         long t0 = System.nanoTime();
-        trainer.run(out, meta, v -> {
-            System.out.println(v.line());
-            appendRow(tsv, v.tsv());
-        }, () -> trainer.model().save(out, origin));
+        trainer.run(out, meta, v -> System.out.println(v.line()), () -> trainer.model().save(out, origin));
         System.out.printf(Locale.ROOT, "%s: Encodec model (%s + %s) after %d steps, %.0f s; decode with ./lockey codec "
                 + "decode --model %s%n", out, Encodec.WEIGHTS_FILE, Encodec.CONFIG_FILE, trainer.step(),
                 (System.nanoTime() - t0) / 1e9, out);
@@ -267,17 +261,6 @@ final class TrainCodecDecoderCommand implements Command {
         if (asked != null && !asked.equals(origin)) {
             throw new LockeyException("--resume: the run's frozen codec is " + origin + ", not " + asked
                     + " (drop --codec/--preset when resuming)");
-        }
-    }
-
-    private static void appendRow(Path tsv, String row) {
-        try {
-            if (!Files.exists(tsv)) {
-                Files.writeString(tsv, CodecDecoderTrainer.Validation.TSV_HEADER + "\n", StandardCharsets.UTF_8);
-            }
-            Files.writeString(tsv, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new LockeyException(tsv + ": cannot append a validation row (" + e.getMessage() + ")");
         }
     }
 }

@@ -69,6 +69,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class CodecDecoderTrainer {
     /** Checkpoint kind. */
     public static final String KIND = "codec-decoder";
+    /** One row per validation pass. */
+    public static final String VALIDATION_FILE = "validation.tsv";
     private static final int STREAM_CROP = 300;
     /** The decoder initialiser's seed is {@code seed + DECODER_SEED}. */
     static final long DECODER_SEED = 2;
@@ -453,9 +455,10 @@ public final class CodecDecoderTrainer {
     }
 
     /**
-     * Runs to {@code cfg.steps()}: validates first when starting at step 0, checkpoints into
+     * Runs to {@code cfg.steps()} in {@link RunLoop}: validates first when starting at step 0, checkpoints into
      * {@code runDir} (atomically) every {@code checkpointEvery} steps and at the end, validates every
-     * {@code validateEvery} steps and at the end.
+     * {@code validateEvery} steps and at the end, appending a row per validation to {@code runDir/validation.tsv}
+     * (rows of steps after the starting step, left by a run killed after its last checkpoint, are dropped first).
      *
      * @param metadata     extra checkpoint metadata (the frozen codec's origin)
      * @param log          receives each validation
@@ -463,35 +466,38 @@ public final class CodecDecoderTrainer {
      */
     public List<Validation> run(Path runDir, Map<String, String> metadata, Consumer<Validation> log,
             Runnable onCheckpoint) {
-        List<Validation> history = new ArrayList<>();
-        Progress progress = new Progress("codec-decoder", step, cfg.steps());
-        if (step == 0 && cfg.validateEvery() > 0) {
-            Validation v = validate(0, Double.NaN);
-            history.add(v);
-            log.accept(v);
-        }
-        double lossSum = 0;
-        int lossCount = 0;
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("config", cfg.toJson().toString());
-        while (step < cfg.steps()) {
-            Map<String, Double> f = trainStep();
-            lossSum += f.get("loss");
-            lossCount++;
-            progress.update(step, f);
-            boolean last = step == cfg.steps();
-            if (step % cfg.checkpointEvery() == 0 || last) {
+        Path validationFile = runDir.resolve(VALIDATION_FILE);
+        ValidationLog<Validation> validations = new ValidationLog<>(validationFile, Validation.TSV_HEADER,
+                Validation::tsv, log);
+        RunLoop.Solver solver = new RunLoop.Solver() {
+            @Override
+            public long stepsDone() {
+                return step;
+            }
+
+            @Override
+            public Map<String, Double> step() {
+                Map<String, Double> f = trainStep();
+                validations.addTrainLoss(f.get("loss"));
+                return f;
+            }
+
+            @Override
+            public void saveCheckpoint() {
                 Checkpoint.save(runDir, KIND, step, decoderWeights(), adam, meta);
                 onCheckpoint.run();
             }
-            if ((cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0) || last) {
-                Validation v = validate(progress.elapsedSeconds(), lossSum / lossCount);
-                lossSum = 0;
-                lossCount = 0;
-                history.add(v);
-                log.accept(v);
+
+            @Override
+            public void validate(double seconds) {
+                validations.add(CodecDecoderTrainer.this.validate(seconds, validations.meanTrainLoss()));
             }
-        }
-        return history;
+        };
+        RunLoop.Schedule schedule = new RunLoop.Schedule(cfg.steps(), cfg.checkpointEvery(), cfg.validateEvery(),
+                RunLoop.Baseline.VALIDATE_UNTRAINED);
+        new RunLoop("codec-decoder", runDir, schedule).withTableByStep(validationFile).run(solver);
+        return validations.history();
     }
 }

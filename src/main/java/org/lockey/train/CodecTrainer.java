@@ -1,7 +1,5 @@
 package org.lockey.train;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -579,8 +577,8 @@ public final class CodecTrainer {
     }
 
     /**
-     * Runs to {@code cfg.steps()}: validates first when starting at step 0, appends a row per step to
-     * {@code runDir/metrics.tsv} and per validation to {@code runDir/validation.tsv} (rows of steps after the
+     * Runs to {@code cfg.steps()} in {@link RunLoop}: validates first when starting at step 0, appends a row per step
+     * to {@code runDir/metrics.tsv} and per validation to {@code runDir/validation.tsv} (rows of steps after the
      * starting step, left by a run killed after its last checkpoint, are dropped first), checkpoints into
      * {@code runDir} (atomically) every {@code checkpointEvery} steps and at the end, validates every
      * {@code validateEvery} steps and at the end.
@@ -591,68 +589,70 @@ public final class CodecTrainer {
      */
     public List<Validation> run(Path runDir, Map<String, String> metadata, Consumer<Validation> log,
             Runnable onCheckpoint) {
-        try {
-            Files.createDirectories(runDir);
-        } catch (IOException e) {
-            throw new LockeyException(runDir + ": cannot create the run directory (" + e.getMessage() + ")");
-        }
-        Path metricsFile = runDir.resolve(METRICS_FILE);
-        Path validationFile = runDir.resolve(VALIDATION_FILE);
-        StepLog.dropAfter(metricsFile, step);
-        StepLog.dropAfter(validationFile, step);
-        List<Validation> history = new ArrayList<>();
-        Progress progress = new Progress("train codec", step, cfg.steps());
-        if (step == 0 && cfg.validateEvery() > 0) {
-            Validation v = validate(0, Double.NaN);
-            history.add(v);
-            StepLog.append(validationFile, Validation.TSV_HEADER, v.tsv());
-            log.accept(v);
-        }
-        double lossSum = 0;
-        int lossCount = 0;
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("config", cfg.toJson().toString());
         meta.put("model_config", model.toJson().toString());
+        Path validationFile = runDir.resolve(VALIDATION_FILE);
+        ValidationLog<Validation> validations = new ValidationLog<>(validationFile, Validation.TSV_HEADER,
+                Validation::tsv, log);
+        RunLoop.Solver solver = new RunLoop.Solver() {
+            @Override
+            public long stepsDone() {
+                return step;
+            }
+
+            @Override
+            public Map<String, Double> step() {
+                Map<String, Double> f = trainStep();
+                // ND4J frees native arrays when their Java handles are collected; a step allocates far more native
+                // memory than heap, so without a collection per step the process grows far beyond its working set.
+                System.gc();
+                validations.addTrainLoss(f.get("loss"));
+                return f;
+            }
+
+            @Override
+            public Map<String, Double> shown(Map<String, Double> f) {
+                Map<String, Double> shown = new LinkedHashMap<>();
+                shown.put("loss", f.get("loss"));
+                shown.put("commit", f.get("commit"));
+                shown.put("qerr", f.get("qerr"));
+                return shown;
+            }
+
+            @Override
+            public void saveCheckpoint() {
+                Checkpoint.save(runDir, KIND, step, allWeights(), adam, meta);
+                onCheckpoint.run();
+            }
+
+            @Override
+            public void validate(double seconds) {
+                validations.add(CodecTrainer.this.validate(seconds, validations.meanTrainLoss()));
+            }
+        };
         StringBuilder header = new StringBuilder("step");
         for (String f : FIGURES) {
             header.append('\t').append(f);
         }
         header.append("\tseconds");
-        while (step < cfg.steps()) {
-            long t0 = System.nanoTime();
-            Map<String, Double> f = trainStep();
-            // ND4J frees native arrays when their Java handles are collected; a step allocates far more native
-            // memory than heap, so without a collection per step the process grows far beyond its working set.
-            System.gc();
-            double secs = (System.nanoTime() - t0) / 1e9;
-            StringBuilder row = new StringBuilder().append(step);
-            for (String k : FIGURES) {
-                row.append('\t').append(k.equals("replaced") ? String.valueOf(f.get(k).longValue())
-                        : String.format(Locale.ROOT, "%.6g", f.get(k)));
-            }
-            row.append(String.format(Locale.ROOT, "\t%.3f", secs));
-            StepLog.append(metricsFile, header.toString(), row.toString());
-            lossSum += f.get("loss");
-            lossCount++;
-            Map<String, Double> shown = new LinkedHashMap<>();
-            shown.put("loss", f.get("loss"));
-            shown.put("commit", f.get("commit"));
-            shown.put("qerr", f.get("qerr"));
-            progress.update(step, shown);
-            boolean last = step == cfg.steps();
-            if (step % cfg.checkpointEvery() == 0 || last) {
-                Checkpoint.save(runDir, KIND, step, allWeights(), adam, meta);
-                onCheckpoint.run();
-            }
-            if ((cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0) || last) {
-                Validation v = validate(progress.elapsedSeconds(), lossSum / lossCount);
-                lossSum = 0;
-                lossCount = 0;
-                history.add(v);
-                StepLog.append(validationFile, Validation.TSV_HEADER, v.tsv());
-                log.accept(v);
-            }
+        RunLoop.Schedule schedule = new RunLoop.Schedule(cfg.steps(), cfg.checkpointEvery(), cfg.validateEvery(),
+                RunLoop.Baseline.VALIDATE_UNTRAINED);
+        new RunLoop("train codec", runDir, schedule)
+                .withMetrics(new RunLoop.MetricsTable(runDir.resolve(METRICS_FILE), header.toString(), CodecTrainer::row))
+                .withTableByStep(validationFile)
+                .run(solver);
+        return validations.history();
+    }
+
+    /** A step's row of {@value #METRICS_FILE}: its figures ({@code replaced} a count) and its seconds. */
+    private static String row(long step, Map<String, Double> f, double seconds) {
+        StringBuilder row = new StringBuilder().append(step);
+        for (String k : FIGURES) {
+            row.append('\t').append(k.equals("replaced") ? String.valueOf(f.get(k).longValue())
+                    : String.format(Locale.ROOT, "%.6g", f.get(k)));
         }
-        return history;
+        row.append(String.format(Locale.ROOT, "\t%.3f", seconds));
+        return row.toString();
     }
 }
