@@ -328,49 +328,24 @@ public final class VocoderTrainer {
 
     private Summary run(Path runDir, long steps, int checkpointEvery, PrintStream log) {
         long start = step;
-        StepLog.dropAfter(runDir.resolve(METRICS_FILE), start);
-        StepLog.dropAfter(runDir.resolve(VALIDATION_FILE), start);
         log.printf(Locale.ROOT, "train vocoder: %d clips (%.1f s) in %s, segment %d, batch %d, seed %d, %s;"
                 + " steps %d -> %d%n", train.size(), train.seconds(), train.root(), segment, batch, seed,
                 adversarialStart > 0 ? "mel loss alone for " + adversarialStart + " steps" : "adversarial from step 0",
                 start, steps);
-        if (start == 0) {
-            // Upstream validates at step 0 too: the untrained model's error is the baseline of the curve.
-            logValidation(runDir, validate(generatorModel()));
-        }
-        Progress progress = new Progress(log, "train vocoder", start, steps, System.console() != null);
-        Map<String, Double> last = Map.of();
-        List<Map<String, Double>> recent = new ArrayList<>();
-        long t0 = System.nanoTime();
-        while (step < steps) {
-            long s0 = System.nanoTime();
-            last = step();
-            // ND4J frees native arrays when their Java objects are collected; a step allocates several GB
-            // of short-lived arrays (weight gradients) while using little Java heap, so without a
-            // collection per step the process grows far beyond its working set (measured 7 GB vs 1.8 GB).
-            System.gc();
-            double secs = (System.nanoTime() - s0) / 1e9;
-            recent.add(last);
-            if (recent.size() > 100) {
-                recent.remove(0);
-            }
-            appendMetrics(runDir, last, secs);
-            Map<String, Double> fig = new LinkedHashMap<>();
-            if (last.containsKey(LOSS_DISC_ALL)) {
-                fig.put("D", last.get(LOSS_DISC_ALL));
-            }
-            fig.put("G", last.get(LOSS_GEN_ALL));
-            fig.put("mel", last.get(MEL_L1));
-            progress.update(step, fig);
-            if (step % checkpointEvery == 0 || step == steps) {
-                checkpoint(runDir);
-            }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        // Validation at every checkpoint, and (upstream validates at step 0 too) the untrained model's error as the
+        // baseline of the curve.
+        RunLoop.Schedule schedule = new RunLoop.Schedule(steps, checkpointEvery, checkpointEvery,
+                RunLoop.Baseline.VALIDATE_UNTRAINED);
+        VocoderSolver solver = new VocoderSolver(runDir);
+        RunLoop.Outcome o = new RunLoop("train vocoder", runDir, schedule)
+                .withMetrics(new RunLoop.MetricsTable(runDir.resolve(METRICS_FILE), metricsHeader(), this::metricsRow))
+                .withTableByStep(runDir.resolve(VALIDATION_FILE))
+                .withProgressOn(log)
+                .run(solver);
         // Each term's mean over the recent steps that have it (the mel-only phase has no D terms).
         Map<String, Double> mean = new LinkedHashMap<>();
         Map<String, Integer> count = new LinkedHashMap<>();
-        for (Map<String, Double> m : recent) {
+        for (Map<String, Double> m : solver.recent) {
             m.forEach((k, v) -> {
                 mean.merge(k, v, Double::sum);
                 count.merge(k, 1, Integer::sum);
@@ -378,7 +353,58 @@ public final class VocoderTrainer {
         }
         mean.replaceAll((k, v) -> v / count.get(k));
         double validErr = start == steps ? validate(generatorModel()) : lastValid;
-        return new Summary(start, step, seconds, last, mean, validErr, runDir.resolve(MODEL_DIR));
+        return new Summary(start, step, o.seconds(), o.lastFigures(), mean, validErr, runDir.resolve(MODEL_DIR));
+    }
+
+    /** This trainer as {@link RunLoop} drives it; keeps the losses of the last 100 steps for the summary. */
+    private final class VocoderSolver implements RunLoop.Solver {
+        private final Path runDir;
+        private final List<Map<String, Double>> recent = new ArrayList<>();
+
+        VocoderSolver(Path runDir) {
+            this.runDir = runDir;
+        }
+
+        @Override
+        public long stepsDone() {
+            return step;
+        }
+
+        @Override
+        public Map<String, Double> step() {
+            Map<String, Double> losses = VocoderTrainer.this.step();
+            // ND4J frees native arrays when their Java objects are collected; a step allocates several GB
+            // of short-lived arrays (weight gradients) while using little Java heap, so without a
+            // collection per step the process grows far beyond its working set (measured 7 GB vs 1.8 GB).
+            System.gc();
+            recent.add(losses);
+            if (recent.size() > 100) {
+                recent.remove(0);
+            }
+            return losses;
+        }
+
+        @Override
+        public Map<String, Double> shown(Map<String, Double> losses) {
+            Map<String, Double> fig = new LinkedHashMap<>();
+            if (losses.containsKey(LOSS_DISC_ALL)) {
+                fig.put("D", losses.get(LOSS_DISC_ALL));
+            }
+            fig.put("G", losses.get(LOSS_GEN_ALL));
+            fig.put("mel", losses.get(MEL_L1));
+            return fig;
+        }
+
+        @Override
+        public void saveCheckpoint() {
+            checkpoint(runDir);
+        }
+
+        @Override
+        public void validate(double seconds) {
+            lastValid = VocoderTrainer.this.validate(generatorModel());
+            logValidation(runDir, lastValid);
+        }
     }
 
     /** One training step (one D update and one G update, or one G update during the mel-only phase). */
@@ -460,10 +486,7 @@ public final class VocoderTrainer {
         opts.put("g", adamG);
         opts.put("d", adamD);
         Checkpoint.save(runDir, KIND, step, params, opts, meta);
-        HifiGan model = generatorModel();
-        model.save(runDir.resolve(MODEL_DIR));
-        lastValid = validate(model);
-        logValidation(runDir, lastValid);
+        generatorModel().save(runDir.resolve(MODEL_DIR));
     }
 
     private void logValidation(Path runDir, double error) {
@@ -514,19 +537,24 @@ public final class VocoderTrainer {
         return n == 0 ? Double.NaN : sum / n;
     }
 
-    private void appendMetrics(Path runDir, Map<String, Double> losses, double secs) {
+    /** The columns of {@value #METRICS_FILE}. */
+    private static String metricsHeader() {
         StringBuilder header = new StringBuilder("step\tepoch\tlr");
+        METRIC_COLUMNS.forEach(c -> header.append('\t').append(c));
+        return header.append("\tseconds").toString();
+    }
+
+    /** Step {@code s}'s row of {@value #METRICS_FILE}: epoch and learning rate of the update, losses, seconds. */
+    private String metricsRow(long s, Map<String, Double> losses, double secs) {
         StringBuilder row = new StringBuilder();
-        row.append(step).append('\t').append((step - 1) * batch / train.size()).append('\t')
-                .append(String.format(Locale.ROOT, "%.6e", learningRate(step - 1)));
+        row.append(s).append('\t').append((s - 1) * batch / train.size()).append('\t')
+                .append(String.format(Locale.ROOT, "%.6e", learningRate(s - 1)));
         for (String c : METRIC_COLUMNS) {
-            header.append('\t').append(c);
             Double v = losses.get(c);
             row.append('\t').append(v == null ? "" : String.format(Locale.ROOT, "%.6f", v));
         }
-        header.append("\tseconds");
         row.append(String.format(Locale.ROOT, "\t%.3f", secs));
-        StepLog.append(runDir.resolve(METRICS_FILE), header.toString(), row.toString());
+        return row.toString();
     }
 
     /** Updates done. */
