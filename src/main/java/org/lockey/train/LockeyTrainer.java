@@ -897,34 +897,39 @@ public final class LockeyTrainer {
                 Path copy = runDir.resolve(AFTER_WARMUP);
                 AtomicFiles.write(copy, out -> Files.copy(Checkpoint.file(runDir), out));
             }
-            if (cfg.validateEvery() > 0) {
-                Validation v = validate();                    // where the run starts (the base generator, if gated)
-                history.add(v);
-                log.accept(v.line());
-                onValidation.accept(v);
-                log.accept(keyPathLine());
-            }
         }
-        Progress progress = new Progress("finetune", step, cfg.steps());
-        while (step < cfg.steps()) {
-            Map<String, Double> f = trainStep();
-            progress.update(step, f);
-            boolean last = step == cfg.steps();
-            if (step % cfg.checkpointEvery() == 0 || last) {
+        RunLoop.Solver solver = new RunLoop.Solver() {
+            @Override
+            public long stepsDone() {
+                return step;
+            }
+
+            @Override
+            public Map<String, Double> step() {
+                return trainStep();
+            }
+
+            @Override
+            public void saveCheckpoint() {
                 Checkpoint.save(runDir, KIND, step, weights(), adam, checkpointMetadata());
                 onCheckpoint.run();
             }
-            if ((cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0) || last) {
-                Validation v = validate();
+
+            @Override
+            public void validate(double seconds) {
+                Validation v = LockeyTrainer.this.validate(); // at step 0: where the run starts (the base generator, if gated)
                 history.add(v);
                 log.accept(v.line());
                 onValidation.accept(v);
                 log.accept(keyPathLine());
-                if (balancer != null) {
+                if (balancer != null && step > 0) {       // the balancer has no averages before the first step
                     log.accept(balancerLine());
                 }
             }
-        }
+        };
+        RunLoop.Schedule schedule = new RunLoop.Schedule(cfg.steps(), cfg.checkpointEvery(), cfg.validateEvery(),
+                RunLoop.Baseline.VALIDATE_UNTRAINED);
+        new RunLoop("finetune", runDir, schedule).run(solver);
         return history;
     }
 
