@@ -320,12 +320,39 @@ public final class WatermarkTrainer {
         State state = ckpt.filter(c -> resume).map(this::restore).orElseGet(this::fresh);
         validations.clear();
         history.clear();
-        Progress progress = new Progress("train watermark", state.step, settings.steps());
         long startStep = state.step;
-        long lastLogNanos = System.nanoTime();
-        long lastLogStep = state.step;
-        while (state.step < settings.steps()) {
-            StepResult r = step(state);
+        RunLoop.Schedule schedule = new RunLoop.Schedule(settings.steps(), settings.checkpointEvery(),
+                settings.validateEvery(), RunLoop.Baseline.NONE);
+        new RunLoop("train watermark", runDir, schedule).run(new WatermarkSolver(runDir, state));
+        if (state.step == startStep) {
+            // nothing to do (steps already reached, or 0): still write the model, and validate it
+            save(runDir, state);
+            validate(state);
+        }
+        return model(state);
+    }
+
+    /** This trainer as {@link RunLoop} drives it: a step also records its {@link StepLog} and prints every logEvery. */
+    private final class WatermarkSolver implements RunLoop.Solver {
+        private final Path runDir;
+        private final State state;
+        private long lastLogNanos = System.nanoTime();
+        private long lastLogStep;
+
+        WatermarkSolver(Path runDir, State state) {
+            this.runDir = runDir;
+            this.state = state;
+            this.lastLogStep = state.step;
+        }
+
+        @Override
+        public long stepsDone() {
+            return state.step;
+        }
+
+        @Override
+        public Map<String, Double> step() {
+            StepResult r = WatermarkTrainer.this.step(state);
             state.step++;
             long s = state.step;
             history.add(new StepLog(s, r.loss, r.ce, r.bitAccuracy, r.frameAccuracy, r.distortion));
@@ -338,21 +365,18 @@ public final class WatermarkTrainer {
                         + "%.2f s/step%n", s, r.loss, r.ce, r.bitAccuracy, r.frameAccuracy, r.distortion,
                         settings.sdrAt(s - 1), secsPerStep);
             }
-            progress.update(s, Map.of("loss", r.loss, "bitacc", r.bitAccuracy));
-            if (s % settings.checkpointEvery() == 0 || s == settings.steps()) {
-                save(runDir, state);
-            }
-            if (settings.validateEvery() > 0 && s % settings.validateEvery() == 0 && s != settings.steps()) {
-                validate(state);
-            }
+            return Map.of("loss", r.loss, "bitacc", r.bitAccuracy);
         }
-        if (state.step == startStep) {
-            save(runDir, state); // nothing to do (steps already reached, or 0): still write the model
+
+        @Override
+        public void saveCheckpoint() {
+            save(runDir, state);
         }
-        if (valid != null) {
-            validate(state);
+
+        @Override
+        public void validate(double seconds) {
+            WatermarkTrainer.this.validate(state);
         }
-        return model(state);
     }
 
     private State fresh() {
