@@ -1,7 +1,8 @@
 package org.lockey.cli;
 
+import static org.lockey.cli.CodecRunOptions.opt;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
@@ -62,28 +62,15 @@ final class TrainCodecCommand implements Command {
                 + "Recipe, upstream defaults and measured step times: docs/encodec.md, Training the codec.";
     }
 
-    private static Option.Builder opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc);
-    }
-
     @Override
     public Options options() {
-        return new Options()
-                .addOption(opt("data", "DIR", "training audio; with a splits.tsv (here or in the parent) its 'train' "
-                        + "split trains and 'valid' validates, otherwise every file serves both").required().build())
+        return CodecRunOptions.withRunOptions(new Options())
                 .addOption(opt("out", "DIR", "run directory (model, checkpoint, metrics.tsv, validation.tsv)").required()
                         .build())
                 .addOption(opt("preset", "NAME", "small (default) or musicgen32k: the architecture of a codec drawn "
                         + "from scratch (seed --seed)").build())
                 .addOption(opt("init", "MODEL", "start from this Encodec model directory (encoder, decoder and "
                         + "codebooks), e.g. reference-data/models/encodec").build())
-                .addOption(opt("steps", "N", "total steps (default 1500)").build())
-                .addOption(opt("batch-size", "N", "crops per step (default 4)").build())
-                .addOption(opt("crop-seconds", "S", "crop length, rounded to whole latent frames (default 1.0)").build())
-                .addOption(opt("checkpoint-every", "N", "steps between checkpoints (default 100)").build())
-                .addOption(opt("validate-every", "N", "steps between validations, 0 = only at the end (default 100)")
-                        .build())
-                .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3; betas 0.5, 0.9)").build())
                 .addOption(opt("commitment-weight", "W", "weight of the commitment loss (default 1, audiocraft's)")
                         .build())
                 .addOption(opt("decay", "D", "EMA decay of the codebooks (default 0.99, audiocraft's)").build())
@@ -94,7 +81,6 @@ final class TrainCodecCommand implements Command {
                         + "audiocraft's)").build())
                 .addOption(opt("validation-clips", "N", "clips of the valid split per validation, 0 = all (default 0)")
                         .build())
-                .addOption(Option.builder().longOpt("resume").desc("continue the run directory's checkpoint").build())
                 .addOption(opt("seed", "S", "seed of the initial weights, data order, crops, k-means and dead codes "
                         + "(default 1)").build());
     }
@@ -113,17 +99,7 @@ final class TrainCodecCommand implements Command {
         if (cl.hasOption("init") && cl.hasOption("preset")) {
             throw new LockeyException("give --init MODEL or --preset NAME, not both (a model fixes its own size)");
         }
-        boolean runExists = Files.exists(Checkpoint.file(out)) || Files.exists(out.resolve(Encodec.CONFIG_FILE))
-                || Files.exists(out.resolve(Encodec.WEIGHTS_FILE));
-        Optional<Checkpoint> ck = Checkpoint.load(out, CodecTrainer.KIND);
-        if (!resume && runExists) {
-            throw new LockeyException(out + ": already holds a run; add --resume to continue it or choose another --out");
-        }
-        if (resume && ck.isEmpty()) {
-            throw new LockeyException(out + ": no " + Checkpoint.file(out).getFileName() + " to resume"
-                    + (runExists ? " (the run stopped before its first checkpoint; remove the directory to start again)"
-                            : "; start the run without --resume"));
-        }
+        Optional<Checkpoint> ck = CodecRunOptions.checkpointToResume(cl, CodecTrainer.KIND, "a run");
         CompressionConfig model;
         CodecTrainer.Config cfg;
         String origin;
@@ -195,8 +171,7 @@ final class TrainCodecCommand implements Command {
             throw new LockeyException("--batch-size, --crop-seconds, --steps and --checkpoint-every must be positive, "
                     + "--validate-every and --validation-clips >= 0");
         }
-        double frames = crop * model.sampleRate() / model.seanet().hopLength();
-        CodecTrainer.Config d = CodecTrainer.Config.defaults(batch, (int) Math.max(1, Math.round(frames)), steps, every,
+        CodecTrainer.Config d = CodecTrainer.Config.defaults(batch, CodecRunOptions.cropFrames(model, crop), steps, every,
                 validate, seed);
         double lr = Options2.doubleValue(cl, "lr", d.adam().lr());
         double beta = Options2.doubleValue(cl, "commitment-weight", d.commitmentWeight());
@@ -226,13 +201,7 @@ final class TrainCodecCommand implements Command {
      * with the run, since a different batch, crop, seed, learning rate or quantiser setting would not continue it.
      */
     private static CodecTrainer.Config resumedConfig(CommandLine cl, Checkpoint c, CompressionConfig model) {
-        String json = c.metadata().get("config");
-        CodecTrainer.Config stored;
-        try {
-            stored = CodecTrainer.Config.fromJson(new ObjectMapper().readTree(json == null ? "{}" : json));
-        } catch (IOException e) {
-            throw new LockeyException(Checkpoint.file(Path.of(cl.getOptionValue("out"))) + ": unreadable settings");
-        }
+        CodecTrainer.Config stored = CodecTrainer.Config.fromJson(CodecRunOptions.storedSettings(cl, c));
         List<String> differ = new ArrayList<>();
         differs(cl, "batch-size", stored.batchSize(), differ);
         differs(cl, "seed", stored.seed(), differ);
@@ -243,8 +212,7 @@ final class TrainCodecCommand implements Command {
         differs(cl, "kmeans-iters", stored.quantizer().kmeansIterations(), differ);
         differs(cl, "validation-clips", stored.validationClips(), differ);
         if (cl.hasOption("crop-seconds")) {
-            double frames = Options2.doubleValue(cl, "crop-seconds", 0) * model.sampleRate() / model.seanet().hopLength();
-            if (Math.max(1, Math.round(frames)) != stored.cropFrames()) {
+            if (CodecRunOptions.cropFrames(model, Options2.doubleValue(cl, "crop-seconds", 0)) != stored.cropFrames()) {
                 differ.add("--crop-seconds (run: " + stored.cropFrames() + " frames)");
             }
         }
@@ -252,16 +220,9 @@ final class TrainCodecCommand implements Command {
             throw new LockeyException("--resume continues the run as it was started; these options differ: "
                     + String.join(", ", differ));
         }
-        long steps = Options2.longValue(cl, "steps", stored.steps());
-        int every = Options2.intValue(cl, "checkpoint-every", stored.checkpointEvery());
-        int validate = Options2.intValue(cl, "validate-every", stored.validateEvery());
-        if (steps < 1 || every < 1 || validate < 0) {
-            throw new LockeyException("--steps and --checkpoint-every must be positive, --validate-every >= 0");
-        }
-        if (steps < c.step()) {
-            throw new LockeyException("--steps " + steps + " is below the " + c.step() + " steps the run has done");
-        }
-        return stored.withSchedule(steps, every, validate);
+        CodecRunOptions.Schedule s = CodecRunOptions.resumedSchedule(cl, c, new CodecRunOptions.Schedule(stored.steps(),
+                stored.checkpointEvery(), stored.validateEvery()));
+        return stored.withSchedule(s.steps(), s.checkpointEvery(), s.validateEvery());
     }
 
     private static void differs(CommandLine cl, String option, double run, List<String> differ) {

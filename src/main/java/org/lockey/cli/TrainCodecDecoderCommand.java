@@ -1,7 +1,7 @@
 package org.lockey.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import static org.lockey.cli.CodecRunOptions.opt;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
@@ -20,8 +19,6 @@ import org.lockey.model.encodec.KMeansCodebooks;
 import org.lockey.train.Adam;
 import org.lockey.train.Checkpoint;
 import org.lockey.train.CodecDecoderTrainer;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * {@code ./lockey train codec-decoder}: fits an EnCodec decoder to the codes of a frozen encoder and
@@ -59,29 +56,15 @@ final class TrainCodecDecoderCommand implements Command {
                 + "Recipe, loss and measured step times: docs/encodec.md, section Training a decoder.";
     }
 
-    private static Option.Builder opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc);
-    }
-
     @Override
     public Options options() {
-        return new Options()
-                .addOption(opt("data", "DIR", "training audio; with a splits.tsv (here or in the parent) its 'train' "
-                        + "split trains and 'valid' validates, otherwise every file serves both").required().build())
+        return CodecRunOptions.withRunOptions(new Options())
                 .addOption(opt("out", "DIR", "run directory (model, checkpoint, validation.tsv)").required().build())
                 .addOption(opt("codec", "MODEL", "Encodec model directory whose encoder and quantiser stay frozen "
                         + "(default: a seeded codec of --preset with k-means codebooks)").build())
                 .addOption(opt("preset", "NAME", "small (default) or musicgen32k: the seeded codec's size").build())
-                .addOption(opt("steps", "N", "total steps (default 1500)").build())
-                .addOption(opt("batch-size", "N", "crops per step (default 4)").build())
-                .addOption(opt("crop-seconds", "S", "crop length, rounded to whole latent frames (default 1.0)").build())
-                .addOption(opt("checkpoint-every", "N", "steps between checkpoints (default 100)").build())
-                .addOption(opt("validate-every", "N", "steps between validations, 0 = only at the end (default 100)")
-                        .build())
-                .addOption(opt("lr", "LR", "Adam learning rate (default 1e-3; betas 0.5, 0.9)").build())
                 .addOption(opt("kmeans-iters", "N", "k-means iterations per codebook of the seeded codec (default 50, "
                         + "audiocraft's kmeans_iters)").build())
-                .addOption(Option.builder().longOpt("resume").desc("continue the run directory's checkpoint").build())
                 .addOption(opt("seed", "S", "seed of the seeded codec, the decoder and every crop (default 1)").build());
     }
 
@@ -99,18 +82,7 @@ final class TrainCodecDecoderCommand implements Command {
         if (cl.hasOption("codec") && cl.hasOption("preset")) {
             throw new LockeyException("give --codec MODEL or --preset NAME, not both (a model fixes its own size)");
         }
-        boolean runExists = Files.exists(Checkpoint.file(out)) || Files.exists(out.resolve(Encodec.CONFIG_FILE))
-                || Files.exists(out.resolve(Encodec.WEIGHTS_FILE));
-        Optional<Checkpoint> ck = Checkpoint.load(out, CodecDecoderTrainer.KIND);
-        if (!resume && runExists) {
-            throw new LockeyException(out + ": already holds a codec-decoder run; add --resume to continue it or "
-                    + "choose another --out");
-        }
-        if (resume && ck.isEmpty()) {
-            throw new LockeyException(out + ": no " + Checkpoint.file(out).getFileName() + " to resume"
-                    + (runExists ? " (the run stopped before its first checkpoint; remove the directory to start again)"
-                            : "; start the run without --resume"));
-        }
+        Optional<Checkpoint> ck = CodecRunOptions.checkpointToResume(cl, CodecDecoderTrainer.KIND, "a codec-decoder run");
         String origin;
         Encodec frozen;
         CodecDecoderTrainer.Config cfg;
@@ -186,17 +158,11 @@ final class TrainCodecDecoderCommand implements Command {
             throw new LockeyException("--batch-size, --crop-seconds, --steps, --checkpoint-every and --lr must be "
                     + "positive, --validate-every >= 0");
         }
-        CodecDecoderTrainer.Config d = CodecDecoderTrainer.Config.defaults(batch, cropFrames(frozen, crop), steps, every,
-                validate, seed);
+        CodecDecoderTrainer.Config d = CodecDecoderTrainer.Config.defaults(batch,
+                CodecRunOptions.cropFrames(frozen.config(), crop), steps, every, validate, seed);
         Adam.Config adam = new Adam.Config(lr, d.adam().beta1(), d.adam().beta2(), d.adam().eps(), 0);
         return new CodecDecoderTrainer.Config(d.batchSize(), d.cropFrames(), d.steps(), d.checkpointEvery(),
                 d.validateEvery(), d.seed(), adam, d.lambdaWav(), d.lambdaStft(), d.stftLoss(), d.validationClips());
-    }
-
-    /** Whole latent frames nearest to {@code seconds}, at least one. */
-    static int cropFrames(Encodec codec, double seconds) {
-        double frames = seconds * codec.config().sampleRate() / codec.config().seanet().hopLength();
-        return (int) Math.max(1, Math.round(frames));
     }
 
     /**
@@ -204,13 +170,7 @@ final class TrainCodecDecoderCommand implements Command {
      * must agree with the run, since a different batch, crop, seed or learning rate would not continue it.
      */
     private static CodecDecoderTrainer.Config resumedConfig(CommandLine cl, Checkpoint c) {
-        String json = c.metadata().get("config");
-        CodecDecoderTrainer.Config stored;
-        try {
-            stored = CodecDecoderTrainer.Config.fromJson(new ObjectMapper().readTree(json == null ? "{}" : json));
-        } catch (IOException e) {
-            throw new LockeyException(Checkpoint.file(Path.of(cl.getOptionValue("out"))) + ": unreadable settings");
-        }
+        CodecDecoderTrainer.Config stored = CodecDecoderTrainer.Config.fromJson(CodecRunOptions.storedSettings(cl, c));
         List<String> differ = new ArrayList<>();
         if (cl.hasOption("batch-size") && Options2.intValue(cl, "batch-size", 0) != stored.batchSize()) {
             differ.add("--batch-size (run: " + stored.batchSize() + ")");
@@ -223,7 +183,8 @@ final class TrainCodecDecoderCommand implements Command {
         }
         if (cl.hasOption("crop-seconds")) {
             Encodec run = Encodec.load(Path.of(cl.getOptionValue("out")));
-            if (cropFrames(run, Options2.doubleValue(cl, "crop-seconds", 0)) != stored.cropFrames()) {
+            if (CodecRunOptions.cropFrames(run.config(), Options2.doubleValue(cl, "crop-seconds", 0))
+                    != stored.cropFrames()) {
                 differ.add("--crop-seconds (run: " + stored.cropFrames() + " frames)");
             }
         }
@@ -234,16 +195,9 @@ final class TrainCodecDecoderCommand implements Command {
             throw new LockeyException("--resume continues the run as it was started; these options differ or do not "
                     + "apply: " + String.join(", ", differ));
         }
-        long steps = Options2.longValue(cl, "steps", stored.steps());
-        int every = Options2.intValue(cl, "checkpoint-every", stored.checkpointEvery());
-        int validate = Options2.intValue(cl, "validate-every", stored.validateEvery());
-        if (steps < 1 || every < 1 || validate < 0) {
-            throw new LockeyException("--steps and --checkpoint-every must be positive, --validate-every >= 0");
-        }
-        if (steps < c.step()) {
-            throw new LockeyException("--steps " + steps + " is below the " + c.step() + " steps the run has done");
-        }
-        return stored.withSchedule(steps, every, validate);
+        CodecRunOptions.Schedule s = CodecRunOptions.resumedSchedule(cl, c, new CodecRunOptions.Schedule(stored.steps(),
+                stored.checkpointEvery(), stored.validateEvery()));
+        return stored.withSchedule(s.steps(), s.checkpointEvery(), s.validateEvery());
     }
 
     private static String originOfModel(Path model) {
