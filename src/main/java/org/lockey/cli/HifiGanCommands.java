@@ -109,19 +109,27 @@ final class HifiGanCommands {
                 throw new LockeyException("--chunk must be at least 1");
             }
             long t0 = System.nanoTime();
-            float[] audio = model.vocodeChunked(mel, chunk, model.contextFrames());
-            double secs = (System.nanoTime() - t0) / 1e9;
             Path out = Path.of(cl.getOptionValue("out"));
-            Wav.writePcm16(out, Audio.mono(audio, rate));
+            int samples = mel[0].length * model.config().samplesPerFrame();
+            // streamed to the file window by window: an hour of output is never held whole
+            Wav.writeStreamed(out, rate, samples, Wav.Encoding.PCM_16, sink -> model.vocodeChunked(mel, chunk,
+                    model.contextFrames(), piece -> {
+                        try {
+                            sink.write(piece, 0, piece.length);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }));
+            double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "%s: %.2f s of audio at %d Hz from %d mel frames (%.2f s, RTF %.2f)%n", out,
-                    audio.length / (double) rate, rate, mel[0].length, secs, secs / (audio.length / (double) rate));
+                    samples / (double) rate, rate, mel[0].length, secs, secs / (samples / (double) rate));
             return OK;
         }
 
         static float[][] melOf(Path wav, HifiGan model, boolean noResample) {
             Audio a = Wav.read(wav);
             int rate = model.config().mel().samplingRate();
-            float[] x = a.mono();
+            float[] x = a.monoShared();
             if (x.length == 0) {
                 throw new LockeyException(wav + ": the audio is empty");
             }

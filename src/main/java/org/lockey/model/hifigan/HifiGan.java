@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -143,6 +144,36 @@ public final class HifiGan {
     /** {@link #vocodeChunked(INDArray, int, int)} for one mel {@code [80][T]}. */
     public float[] vocodeChunked(float[][] mel, int chunkFrames, int contextFrames) {
         return vocodeChunked(toArray(new float[][][] {mel}), chunkFrames, contextFrames).reshape(-1).toFloatVector();
+    }
+
+    /**
+     * {@link #vocodeChunked(float[][], int, int)} handing each window's kept samples to {@code sink} in order instead
+     * of returning them, so that a long output is never held whole ({@code T * samplesPerFrame} samples in all; the
+     * same windows, so the same samples).
+     */
+    public void vocodeChunked(float[][] mel, int chunkFrames, int contextFrames, Consumer<float[]> sink) {
+        if (chunkFrames < 1 || contextFrames < 0) {
+            throw new IllegalArgumentException("chunk " + chunkFrames + " frames, context " + contextFrames);
+        }
+        int t = mel[0].length;
+        if (t <= chunkFrames || t < chunkFrames + 2L * contextFrames) {
+            sink.accept(vocode(toArray(new float[][][] {mel})).reshape(-1).toFloatVector());
+            return;
+        }
+        long h = config.samplesPerFrame();
+        for (Window w : windows(t, chunkFrames, contextFrames)) {
+            float[][] part = new float[mel.length][];
+            for (int m = 0; m < mel.length; m++) {
+                part[m] = java.util.Arrays.copyOfRange(mel[m], (int) w.start(), (int) w.end());
+            }
+            INDArray input = toArray(new float[][][] {part});
+            INDArray audio = vocode(input);                                                 // [1, 1, (end-start)*H]
+            float[] y = audio.reshape(-1).toFloatVector();
+            sink.accept(java.util.Arrays.copyOfRange(y, (int) ((w.keepFrom() - w.start()) * h),
+                    (int) ((w.keepTo() - w.start()) * h)));
+            input.close();
+            audio.close();
+        }
     }
 
     /**
