@@ -24,6 +24,14 @@ public interface Command {
     /** One line for the command tour. */
     String summary();
 
+    /**
+     * Earlier spellings of this command, still accepted for a while ({@link Main} notes the new one on stderr), e.g.
+     * {@code "finetune"} for {@code "train lockey"}.
+     */
+    default java.util.List<String> formerNames() {
+        return java.util.List.of();
+    }
+
     /** Positional arguments for the usage line, e.g. {@code "FILE|DIR..."} (empty when none). */
     default String arguments() {
         return "";

@@ -44,11 +44,11 @@ final class DemoRecipe {
             return args.stream().map(a -> a.replace(RUNS, runs.toString()).replace(MODELS, models.toString())).toList();
         }
 
-        /** The run directory ({@code --out}) of a training step ({@code train ...}, {@code finetune}), or null. */
+        /** The run directory ({@code --out}) of a training step ({@code train ...}, {@code train lockey}), or null. */
         Path runDir(Path runs, Path models) {
             List<String> r = resolved(runs, models);
             int i = r.indexOf("--out");
-            boolean training = r.get(0).equals("train") || r.get(0).equals("finetune");
+            boolean training = r.get(0).equals("train");
             return !training || i < 0 ? null : Path.of(r.get(i + 1));
         }
     }
@@ -119,7 +119,7 @@ final class DemoRecipe {
 
     /** The fine-tune of one branch up to {@code steps}, with the loss weights of one phase (both branches alike). */
     private static List<String> finetune(Branch b, String steps, String wm, String p, String s, String v, boolean resume) {
-        List<String> a = new ArrayList<>(List.of("finetune", "--base", MODELS + "/" + b.base(), "--watermark",
+        List<String> a = new ArrayList<>(List.of("train", "lockey", "--base", MODELS + "/" + b.base(), "--watermark",
                 MODELS + "/" + b.watermark(), "--registry", MODELS + "/" + b.registry(), "--data",
                 b.data(), "--out", RUNS + "/" + b.run(), "--batch-size", "2", "--crop-frames", b.cropFrames(),
                 "--key-dim", "16", "--key-hidden", "64", "--lr", "5e-4", "--payload-clock", "--design", "paper"));

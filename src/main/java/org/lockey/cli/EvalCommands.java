@@ -297,7 +297,7 @@ final class EvalCommands {
         /** {@code --model}, {@code --base}, {@code --registry} (described as given), {@code --data}, {@code --split}. */
         static Options options(String registryDescription) {
             return new Options()
-                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/)"))
+                    .addOption(required("model", "DIR", "keyed model (a train lockey run or its model/)"))
                     .addOption(required("base", "DIR", "the base generator it was fine-tuned from (the teacher)"))
                     .addOption(required("registry", "FILE", registryDescription))
                     .addOption(required("data", "DIR", "audio (split-aware)"))
@@ -440,7 +440,7 @@ final class EvalCommands {
 
     /** {@code ./lockey eval key-capacity}: can the key path alone learn a valid set (no generator)? */
     static final class KeyCapacityCommand implements Command {
-        /** The warm-up recipe of {@code finetune}'s default design, which this command measures by default. */
+        /** The warm-up recipe of {@code train lockey}'s default design, which this command measures by default. */
         static final LockeyTrainer.Warmup WARMUP = LockeyTrainer.Design.DEFAULT.warmup();
 
         @Override
@@ -498,11 +498,16 @@ final class EvalCommands {
         }
     }
 
-    /** {@code ./lockey eval keysize}: paper Fig. 4, SDR_valid and SDR_invalid against the key size. */
+    /** {@code ./lockey eval key-size}: paper Fig. 4, SDR_valid and SDR_invalid against the key size. */
     static final class KeySizeCommand implements Command {
         @Override
         public String name() {
-            return "eval keysize";
+            return "eval key-size";
+        }
+
+        @Override
+        public java.util.List<String> formerNames() {
+            return java.util.List.of("eval keysize");
         }
 
         @Override
@@ -603,7 +608,7 @@ final class EvalCommands {
                     .addOption(opt("data", "DIR", "speech, every split used (default reference-data/speech)"))
                     .addOption(opt("music", "DIR", "music, every split used (default reference-data/music)"))
                     .addOption(Option.builder().longOpt("keyed").hasArgs().argName("MODEL_DIR")
-                            .desc("keyed models whose invalid-key outputs are negatives (a finetune run or its model/)")
+                            .desc("keyed models whose invalid-key outputs are negatives (a train lockey run or its model/)")
                             .build())
                     .addOption(Option.builder().longOpt("registry").hasArgs().argName("FILE")
                             .desc("key registries of the --keyed models, in the same order (default: invalid keys "

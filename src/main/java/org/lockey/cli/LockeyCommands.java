@@ -38,7 +38,7 @@ import org.lockey.train.LockeyLoss;
 import org.lockey.train.LockeyTrainer;
 import org.lockey.train.Progress;
 
-/** {@code finetune}, {@code generate}, {@code trace}: LOCKEY itself. */
+/** {@code train lockey}, {@code generate}, {@code trace}: LOCKEY itself. */
 final class LockeyCommands {
     /** Environment variable that may hold the key for {@code generate}. */
     static final String KEY_ENV = "LOCKEY_KEY";
@@ -60,11 +60,16 @@ final class LockeyCommands {
         return Files.exists(p.resolve(KeyedHifiGan.MODEL_FILE)) ? p : p.resolve("model");
     }
 
-    /** {@code ./lockey finetune}. */
+    /** {@code ./lockey train lockey}. */
     static final class Finetune implements Command {
         @Override
         public String name() {
-            return "finetune";
+            return "train lockey";
+        }
+
+        @Override
+        public java.util.List<String> formerNames() {
+            return java.util.List.of("finetune");
         }
 
         @Override
@@ -358,7 +363,7 @@ final class LockeyCommands {
         @Override
         public Options options() {
             return new Options()
-                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/ directory)"))
+                    .addOption(required("model", "DIR", "keyed model (a train lockey run or its model/ directory)"))
                     .addOption(opt("key", "HEX", "the key (visible in the process list: prefer --key-file or "
                             + KEY_ENV + ")"))
                     .addOption(opt("key-file", "FILE", "a file holding the key"))
@@ -503,7 +508,7 @@ final class LockeyCommands {
         @Override
         public Options options() {
             return new Options()
-                    .addOption(required("model", "DIR", "keyed model (a finetune run or its model/ directory)"))
+                    .addOption(required("model", "DIR", "keyed model (a train lockey run or its model/ directory)"))
                     .addOption(required("registry", "FILE", "key registry"))
                     .addOption(required("in", "WAV|DIR", "a suspicious clip, or a directory of .wav files"))
                     .addOption(opt("csv", "FILE", "write the directory's results as CSV"))

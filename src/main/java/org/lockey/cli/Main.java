@@ -69,6 +69,11 @@ public final class Main {
         }
         Command cmd = match.command();
         List<String> rest = match.rest();
+        String typed = match.typed();                  // errors name the command as the user typed it
+        if (match.byFormerName()) {
+            System.err.println("note: '" + match.typed() + "' is now '" + cmd.name() + "'; the old name still works"
+                    + " for a while");
+        }
         Options options = cmd.options();
         if (rest.contains("-h") || rest.contains("--help")) {
             printHelp(cmd, options);
@@ -78,21 +83,21 @@ public final class Main {
             CommandLine cl = new DefaultParser().parse(options, rest.toArray(new String[0]));
             return runAsOnlyWriter(cmd, cl);
         } catch (ParseException e) {
-            System.err.println("lockey " + cmd.name() + ": " + e.getMessage() + " (see ./lockey " + cmd.name()
+            System.err.println("lockey " + typed + ": " + e.getMessage() + " (see ./lockey " + cmd.name()
                     + " --help)");
             return Command.USAGE;
         } catch (LockeyException e) {
-            System.err.println("lockey " + cmd.name() + ": " + e.getMessage());
+            System.err.println("lockey " + typed + ": " + e.getMessage());
             if (verbose) {
                 e.printStackTrace();
             }
             return Command.USAGE;
         } catch (OutOfMemoryError e) {
-            System.err.println("lockey " + cmd.name() + ": out of memory (raise LOCKEY_JAVA_OPTS=-Xmx..., or use "
+            System.err.println("lockey " + typed + ": out of memory (raise LOCKEY_JAVA_OPTS=-Xmx..., or use "
                     + "smaller chunks)");
             return INTERNAL;
         } catch (Exception e) {
-            System.err.println("lockey " + cmd.name() + ": internal error: " + e
+            System.err.println("lockey " + typed + ": internal error: " + e
                     + (verbose ? "" : " (run with -v for the stack trace)"));
             if (verbose) {
                 e.printStackTrace();
@@ -141,10 +146,13 @@ public final class Main {
         System.out.println();
         System.out.println("usage: ./lockey [-v] COMMAND [options] [args]     (./lockey COMMAND --help for details)");
         System.out.println();
-        for (Command c : Commands.all()) {
-            System.out.printf("  %-24s %s%n", c.name(), c.summary());
+        for (Commands.Section section : Commands.sections()) {
+            System.out.println(section.title() + ":");
+            for (Command c : section.commands()) {
+                System.out.printf("  %-24s %s%n", c.name(), c.summary());
+            }
+            System.out.println();
         }
-        System.out.println();
         System.out.println("  -v, --verbose            log more (ND4J info, stack traces of errors)");
     }
 

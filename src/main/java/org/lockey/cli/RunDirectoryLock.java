@@ -11,7 +11,7 @@ import org.lockey.io.ExclusiveLock;
 
 /**
  * One writer per run directory. A training command ({@code train vocoder|watermark|codec-decoder},
- * {@code finetune}) names its run directory ({@link Command#runDirectory}) and {@link Main} holds
+ * {@code train lockey}) names its run directory ({@link Command#runDirectory}) and {@link Main} holds
  * that directory's lock, {@code RUN/.lock}, while the command runs. Two processes writing one run
  * would interleave checkpoints, metrics and model files of two different runs (and a {@code --resume}
  * of a run that is still going would fork it), so the second one stops before any work, naming the

@@ -428,7 +428,7 @@ final class WatermarkCommands {
         }
     }
 
-    /** {@code ./lockey watermark eval}. */
+    /** {@code ./lockey eval watermark}. */
     static final class Eval implements Command {
         /** File stem of the {@code --out} table. */
         static final String TABLE_STEM = "watermark-eval";
@@ -439,7 +439,12 @@ final class WatermarkCommands {
 
         @Override
         public String name() {
-            return "watermark eval";
+            return "eval watermark";
+        }
+
+        @Override
+        public java.util.List<String> formerNames() {
+            return java.util.List.of("watermark eval");
         }
 
         @Override
@@ -493,7 +498,7 @@ final class WatermarkCommands {
             double maxSeconds = Options2.doubleValue(cl, "max-seconds", 10);
             String bn = model.bnMode().name().toLowerCase(Locale.ROOT);
             Map<String, Double> acc = WatermarkEval.bitAccuracy(model, data, ds, seed, maxSeconds,
-                    progressLine("watermark eval"));
+                    progressLine("eval watermark"));
             ResultTable table = new ResultTable(String.format(Locale.ROOT, "watermark eval: bit accuracy per distortion "
                     + "(%s split '%s', %d clips, %.1f s, BatchNorm %s)", cl.getOptionValue("data"), split, data.size(),
                     data.seconds(), bn), List.of(DISTORTION_COLUMN, ACCURACY_COLUMN), 1);

@@ -161,7 +161,7 @@ public final class DetectionEval {
         }
 
         /**
-         * Loads a keyed model directory (a finetune run or its {@code model/}) as {@code generate} does: a keyed
+         * Loads a keyed model directory (a train lockey run or its {@code model/}) as {@code generate} does: a keyed
          * HiFi-GAN regenerates {@code speech}, a keyed Encodec {@code music}, each loaded at the model's rate.
          */
         public static KeyedModel load(Path model, Optional<KeyRegistry> registry, Path speech, Path music) {

@@ -46,7 +46,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * seeded invalid keys. The watermark model is the given one carrying K-bit payloads
  * ({@link WatermarkModel#withPayloadBits}).
  *
- * <p>Each size trains into {@code OUT/runs/k<K>/} (a {@code finetune} run directory, plus the size's
+ * <p>Each size trains into {@code OUT/runs/k<K>/} (a {@code train lockey} run directory, plus the size's
  * {@code registry.json} and, once measured, {@value #RESULT_FILE}). A size whose result exists is not run
  * again; a size whose run finished training is only measured; a size whose run holds a checkpoint resumes it.
  * The tables are rewritten after every size, so a killed run loses at most the size it was on.

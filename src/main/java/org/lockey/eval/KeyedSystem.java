@@ -68,7 +68,7 @@ public abstract class KeyedSystem {
     }
 
     /**
-     * Loads a keyed model directory (a finetune run or its {@code model/}), its watermark model
+     * Loads a keyed model directory (a train lockey run or its {@code model/}), its watermark model
      * ({@code watermark/} inside it) and the base generator {@code baseDir}.
      */
     public static KeyedSystem load(Path model, Path baseDir) {

@@ -16,7 +16,7 @@ import org.lockey.model.silentcipher.WatermarkModel;
 
 /**
  * Evaluation of a watermark model on a set of clips (LOCKEY Table I's watermark columns; the
- * validation of {@link org.lockey.train.WatermarkTrainer}; {@code ./lockey watermark eval}).
+ * validation of {@link org.lockey.train.WatermarkTrainer}; {@code ./lockey eval watermark}).
  *
  * <p>Every clip, cut to {@code maxSeconds}, gets a payload drawn from (seed, clip index) and is
  * embedded at the model's message_sdr; each distortion is applied with a generator drawn from

@@ -4,6 +4,6 @@
  * {@link org.lockey.metric.Sdr} (signal-to-distortion ratio) of a watermarked signal (LOCKEY
  * Sec. V-A, Tables I-II), {@link org.lockey.metric.OutputLevel}, and
  * {@link org.lockey.metric.WatermarkEval} (bit accuracy per distortion and detection over a set of
- * clips: training's validation and {@code ./lockey watermark eval}).
+ * clips: training's validation and {@code ./lockey eval watermark}).
  */
 package org.lockey.metric;

@@ -21,8 +21,8 @@ import org.lockey.model.lockey.KeyedHifiGan;
 import org.lockey.model.silentcipher.WatermarkModel;
 
 /**
- * One LOCKEY fine-tuning run in a run directory, as {@code ./lockey finetune} makes it and
- * {@code ./lockey eval keysize} repeats it once per key size: the base generator and its
+ * One LOCKEY fine-tuning run in a run directory, as {@code ./lockey train lockey} makes it and
+ * {@code ./lockey eval key-size} repeats it once per key size: the base generator and its
  * {@link FinetuneBranch}, the training and validation splits, the {@link LockeyTrainer}, and the files of
  * the run directory.
  *

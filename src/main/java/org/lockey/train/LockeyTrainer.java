@@ -154,7 +154,7 @@ public final class LockeyTrainer {
                 new Warmup(WARMUP_BATCH, 0.5, 1e-3, 0), new InvalidBound.Absolute(), LockeyLoss.WaveformMse.ABSOLUTE,
                 KeyTraining.PAPER, LossBalance.SUM, KeyConfig.ClockForm.ADDITIVE);
         /**
-         * Ours, the default of {@code ./lockey finetune}: flat pooling, gated injection, warm-up batches of 1024
+         * Ours, the default of {@code ./lockey train lockey}: flat pooling, gated injection, warm-up batches of 1024
          * keys a fifth valid at 3e-3, the relative bound, a shaped key vector trained 3x faster than the generator on
          * paired batches with the invalid-key push on the key path alone, gradient-balanced terms.
          */
@@ -466,12 +466,12 @@ public final class LockeyTrainer {
         return step;
     }
 
-    /** Held-out clips per validation pass of {@code ./lockey finetune}. */
+    /** Held-out clips per validation pass of {@code ./lockey train lockey}. */
     public static final int VALIDATION_CLIPS = 2;
     /** The run directory's copy of its step-0 checkpoint, written right after the key warm-up. */
     public static final String AFTER_WARMUP = "after-warmup.safetensors";
 
-    /** Valid (and as many invalid) keys per validation pass of {@code ./lockey finetune}. */
+    /** Valid (and as many invalid) keys per validation pass of {@code ./lockey train lockey}. */
     public static final int VALIDATION_KEYS = 3;
 
     /** Keys per step of the key warm-up (half valid on average). */

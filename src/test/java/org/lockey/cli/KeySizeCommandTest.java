@@ -35,7 +35,7 @@ class KeySizeCommandTest {
     static MainTest.Run first;
 
     static String[] args(Path outDir, String sizes, String... extra) {
-        List<String> a = new java.util.ArrayList<>(List.of("eval", "keysize", "--base", base.toString(), "--watermark",
+        List<String> a = new java.util.ArrayList<>(List.of("eval", "key-size", "--base", base.toString(), "--watermark",
                 wm.toString(), "--data", "reference-data/speech", "--sizes", sizes, "--valid", "4", "--steps", "2",
                 "--key-warmup", "2", "--clips", "1", "--keys", "1", "--out", outDir.toString()));
         a.addAll(List.of(extra));
@@ -158,9 +158,9 @@ class KeySizeCommandTest {
         DemoRecipe.Step phase1 = DemoRecipe.HIFIGAN.stream().filter(s -> s.title().startsWith("keyed HiFi-GAN, phase 1"))
                 .findFirst().orElseThrow();
         List<String> a = phase1.resolved(Path.of("runs"), Path.of("reference-data/models"));
-        assertEquals("finetune", a.get(0));
+        assertEquals(List.of("train", "lockey"), a.subList(0, 2));
         CommandLine cl = new DefaultParser().parse(new LockeyCommands.Finetune().options(),
-                a.subList(1, a.size()).toArray(new String[0]));
+                a.subList(2, a.size()).toArray(new String[0]));
         WatermarkModel shipped = WatermarkModel.load(Path.of("reference-data/models/watermark-22k"));
         ObjectNode want = LockeyCommands.Finetune.config(cl, shipped).toJson();
         ObjectNode got = KeySize.recipe(Long.parseLong(cl.getOptionValue("steps")),

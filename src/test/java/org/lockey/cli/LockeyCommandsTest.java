@@ -54,7 +54,7 @@ class LockeyCommandsTest {
         assertEquals(0, issued.code(), issued.err());
         aliceKey = issued.out().strip();
         run = dir.resolve("run");
-        MainTest.Run r = MainTest.run("finetune", "--base", base.toString(), "--watermark", wm.toString(), "--registry",
+        MainTest.Run r = MainTest.run("train", "lockey", "--base", base.toString(), "--watermark", wm.toString(), "--registry",
                 registry.toString(), "--data", "reference-data/speech", "--out", run.toString(), "--steps", "2",
                 "--batch-size", "1", "--crop-frames", "48", "--checkpoint-every", "1", "--key-dim", "4",
                 "--key-hidden", "8");
@@ -76,7 +76,7 @@ class LockeyCommandsTest {
             byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(run.resolve(png)), 4);
             assertEquals("\u0089PNG", new String(head, java.nio.charset.StandardCharsets.ISO_8859_1), png);
         }
-        MainTest.Run again = MainTest.run("finetune", "--base", base.toString(), "--watermark", wm.toString(),
+        MainTest.Run again = MainTest.run("train", "lockey", "--base", base.toString(), "--watermark", wm.toString(),
                 "--registry", registry.toString(), "--data", "reference-data/speech", "--out", run.toString());
         assertEquals(Command.USAGE, again.code());
         assertTrue(again.err().contains("--resume"), again.err());

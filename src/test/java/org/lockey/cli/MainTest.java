@@ -56,6 +56,43 @@ class MainTest {
         }
     }
 
+    /**
+     * One scheme: a command of several words is AREA ACTION; the renamed commands still answer to their former names,
+     * with a note naming the new one, and their errors name the command as typed; every command is in one section of
+     * the tour.
+     */
+    @Test
+    void oneSchemeFormerNamesStillWorkAndTheTourHasSections() {
+        java.util.Map<String, String> renamed = java.util.Map.of("finetune", "train lockey", "eval keysize",
+                "eval key-size", "watermark eval", "eval watermark");
+        renamed.forEach((former, now) -> {
+            Run r = run((former + " --help").split(" "));
+            assertEquals(0, r.code(), former);
+            assertTrue(r.out().contains("./lockey " + now + " [options]"), former + ": " + r.out());
+            assertTrue(r.err().contains("note: '" + former + "' is now '" + now + "'"), former + ": " + r.err());
+        });
+        Run typo = run("finetune", "--no-such-option");
+        assertEquals(Command.USAGE, typo.code());
+        assertTrue(typo.err().contains("lockey finetune: Unrecognized option"), typo.err());
+        java.util.Set<String> areas = new java.util.HashSet<>();
+        int listed = 0;
+        for (Commands.Section section : Commands.sections()) {
+            listed += section.commands().size();
+        }
+        assertEquals(Commands.all().size(), listed, "every command in exactly one section");
+        for (Command c : Commands.all()) {
+            String[] words = c.name().split(" ");
+            assertTrue(words.length <= 2, "AREA ACTION at most: " + c.name());
+            areas.add(words[0]);
+            assertTrue(Commands.match(java.util.List.of(words)).command() == c, "matched by its name: " + c.name());
+        }
+        for (String verbAsArea : new String[] {"finetune", "watermark eval"}) {
+            assertTrue(Commands.all().stream().noneMatch(c -> c.name().equals(verbAsArea)), verbAsArea + " renamed");
+        }
+        Run tour = run("--help");
+        assertTrue(tour.out().contains("Train:\n  train vocoder"), tour.out());
+    }
+
     @Test
     void unknownCommandIsAUsageError() {
         Run r = run("frobnicate");

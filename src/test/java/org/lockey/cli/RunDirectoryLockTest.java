@@ -75,8 +75,8 @@ class RunDirectoryLockTest {
                 List.of("train", "vocoder", "--data", none, "--out", out),
                 List.of("train", "watermark", "--rate", "22050", "--data", none, "--out", out),
                 List.of("train", "codec-decoder", "--data", none, "--out", out),
-                List.of("finetune", "--base", none, "--watermark", none, "--registry", none, "--data", none, "--out", out),
-                List.of("finetune", "--base", none, "--watermark", none, "--registry", none, "--data", none, "--out", out,
+                List.of("train", "lockey", "--base", none, "--watermark", none, "--registry", none, "--data", none, "--out", out),
+                List.of("train", "lockey", "--base", none, "--watermark", none, "--registry", none, "--data", none, "--out", out,
                         "--resume"));
     }
 
@@ -100,11 +100,11 @@ class RunDirectoryLockTest {
         }
         // The same from a process of its own: its exit code and its whole stderr.
         Path stderr = dir.resolve("second-stderr.txt");
-        List<String> finetune = trainingCommands(run).get(3);
-        Process second = start(stderr, Main.class.getName(), finetune.toArray(new String[0]));
+        List<String> trainLockey = trainingCommands(run).get(3);
+        Process second = start(stderr, Main.class.getName(), trainLockey.toArray(new String[0]));
         assertTrue(second.waitFor(120, TimeUnit.SECONDS), "the second process did not stop");
         assertEquals(Command.USAGE, second.exitValue(), read(stderr));
-        assertEquals(inUseLine("finetune", run, pid), read(stderr).strip(), "one line, no stack trace");
+        assertEquals(inUseLine("train lockey", run, pid), read(stderr).strip(), "one line, no stack trace");
         assertTrue(holder.isAlive(), "the holder is left alone");
         try (var files = Files.list(run)) {
             assertEquals(List.of(".lock"), files.map(f -> f.getFileName().toString()).toList(),
@@ -129,7 +129,7 @@ class RunDirectoryLockTest {
         long pid = holder.pid();
         List<String> resume = trainingCommands(run).get(4);
         MainTest.Run refused = MainTest.run(resume.toArray(new String[0]));
-        assertEquals(inUseLine("finetune", run, pid), refused.err().strip());
+        assertEquals(inUseLine("train lockey", run, pid), refused.err().strip());
         assertEquals(Long.toString(pid), Files.readString(run.resolve(".lock")).strip(), "the lock file names its holder");
 
         holder.destroyForcibly();                                    // SIGKILL: no chance to release anything
@@ -138,7 +138,7 @@ class RunDirectoryLockTest {
         // The operating system released the lock with the process: the command now gets past it to its own checks.
         MainTest.Run resumed = MainTest.run(resume.toArray(new String[0]));
         assertEquals(Command.USAGE, resumed.code(), resumed.err());
-        assertEquals("lockey finetune: " + run + ": --resume, but there is no checkpoint to continue from",
+        assertEquals("lockey train lockey: " + run + ": --resume, but there is no checkpoint to continue from",
                 resumed.err().strip());
         try (ExclusiveLock taken = RunDirectoryLock.hold(run)) {
             // Read after release: the holder must not open the lock file a second time (closing that would drop its lock).

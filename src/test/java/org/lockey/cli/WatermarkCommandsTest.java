@@ -267,10 +267,10 @@ class WatermarkCommandsTest {
     void evalWritesItsTableWithOutAndShowsProgress() throws Exception {
         Path out = dir.resolve("eval-out");
         List<String> names = List.of("orig", "gaus", "quant");
-        MainTest.Run r = MainTest.run("watermark", "eval", "--model", model.toString(), "--data",
+        MainTest.Run r = MainTest.run("eval", "watermark", "--model", model.toString(), "--data",
                 dir.resolve("data").toString(), "--distortions", String.join(",", names), "--out", out.toString());
         assertEquals(Command.OK, r.code(), r.err());
-        assertTrue(r.err().contains("watermark eval ["), "a progress line on stderr: " + r.err());
+        assertTrue(r.err().contains("eval watermark ["), "a progress line on stderr: " + r.err());
         // 4 clips x 3 distortions = 12 decodings, the last line reports all of them
         assertTrue(r.err().contains("12/12"), r.err());
         List<String> csv = Files.readAllLines(out.resolve("watermark-eval.csv"));
@@ -290,7 +290,7 @@ class WatermarkCommandsTest {
         assertEquals(names.size(), json.get("rows").size());
         assertEquals("distortion", json.get("columns").get(0).asText());
         assertTrue(Files.readString(out.resolve("watermark-eval.md")).contains("| distortion | bit_accuracy |"));
-        MainTest.Run help = MainTest.run("watermark", "eval", "--help");
+        MainTest.Run help = MainTest.run("eval", "watermark", "--help");
         assertTrue(help.out().contains("--out") && help.out().contains("watermark-eval.md"), help.out());
     }
 
@@ -330,7 +330,7 @@ class WatermarkCommandsTest {
         Path weights = embedOnly.resolve(WatermarkModel.MODEL_FILE);
         assertNoMessageDecoder(MainTest.run("watermark", "detect", "--model", embedOnly.toString(), "--in",
                 byEmbedOnly.toString()), weights);
-        assertNoMessageDecoder(MainTest.run("watermark", "eval", "--model", embedOnly.toString(), "--data",
+        assertNoMessageDecoder(MainTest.run("eval", "watermark", "--model", embedOnly.toString(), "--data",
                 dir.resolve("data").toString(), "--distortions", "orig"), weights);
         assertNoMessageDecoder(MainTest.run("eval", "table1", "--watermark", embedOnly.toString(), "--data",
                 dir.resolve("data").toString(), "--distortions", "orig"), weights);
