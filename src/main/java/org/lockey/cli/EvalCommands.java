@@ -1,5 +1,8 @@
 package org.lockey.cli;
 
+import static org.lockey.cli.Options2.opt;
+import static org.lockey.cli.Options2.required;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,15 +54,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class EvalCommands {
     private EvalCommands() {
-    }
-
-    static Option opt(String name, String arg, String desc) {
-        Option.Builder b = Option.builder().longOpt(name).desc(desc);
-        return arg == null ? b.build() : b.hasArg().argName(arg).build();
-    }
-
-    static Option required(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).required().desc(desc).build();
     }
 
     /** {@code --distortions} (default Table I) with the codecs of {@code --codec-backend}. */

@@ -1,5 +1,8 @@
 package org.lockey.cli;
 
+import static org.lockey.cli.Options2.opt;
+import static org.lockey.cli.Options2.required;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,15 +47,6 @@ final class LockeyCommands {
     static final String KEY_ENV = "LOCKEY_KEY";
 
     private LockeyCommands() {
-    }
-
-    static Option opt(String name, String arg, String desc) {
-        Option.Builder b = Option.builder().longOpt(name).desc(desc);
-        return arg == null ? b.build() : b.hasArg().argName(arg).build();
-    }
-
-    static Option required(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).required().desc(desc).build();
     }
 
     /** The model directory of a run ({@code run/model}) or the directory itself when it is one. */

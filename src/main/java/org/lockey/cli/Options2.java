@@ -1,11 +1,23 @@
 package org.lockey.cli;
 
 import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
 import org.lockey.LockeyException;
 
 /** Typed option values with one-line errors naming the option. */
 final class Options2 {
     private Options2() {
+    }
+
+    /** An optional {@code --name} taking a value named {@code arg} (no value when {@code arg} is null). */
+    static Option opt(String name, String arg, String desc) {
+        Option.Builder b = Option.builder().longOpt(name).desc(desc);
+        return arg == null ? b.build() : b.hasArg().argName(arg).build();
+    }
+
+    /** A required {@code --name ARG}. */
+    static Option required(String name, String arg, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).required().desc(desc).build();
     }
 
     static int intValue(CommandLine cl, String opt, int fallback) {
