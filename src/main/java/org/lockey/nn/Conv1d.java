@@ -26,10 +26,10 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
  * The choice is read when the graph is built. docs/benchmarks.md has the before/after.
  *
  * @param bias        whether there is a bias
- * @param weightNorm  whether the weight is stored as weight_g / weight_v
+ * @param weightParam how the weight is stored: {@code weight}, or {@code weight_g} / {@code weight_v}
  */
 public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation,
-        boolean bias, boolean weightNorm) {
+        Bias bias, WeightParam weightParam) {
 
     /** The system property choosing how dilated convs run: {@code polyphase} (default) or {@code direct}. */
     public static final String DILATION_PROPERTY = "lockey.conv1d.dilation";
@@ -39,31 +39,35 @@ public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride
             throw new IllegalArgumentException("invalid Conv1d " + inChannels + "->" + outChannels + " k" + kernelSize
                     + " s" + stride + " p" + padding + " d" + dilation);
         }
+        if (bias == null || weightParam == null) {
+            throw new IllegalArgumentException("Conv1d: bias and weightParam must be given");
+        }
     }
 
     /** Stride 1, no padding, dilation 1, with bias, no weight norm. */
     public static Conv1d of(int in, int out, int kernelSize) {
-        return new Conv1d(in, out, kernelSize, 1, 0, 1, true, false);
+        return new Conv1d(in, out, kernelSize, 1, 0, 1, Bias.ON, WeightParam.PLAIN);
     }
 
     public Conv1d withPadding(int p) {
-        return new Conv1d(inChannels, outChannels, kernelSize, stride, p, dilation, bias, weightNorm);
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, p, dilation, bias, weightParam);
     }
 
     public Conv1d withStride(int s) {
-        return new Conv1d(inChannels, outChannels, kernelSize, s, padding, dilation, bias, weightNorm);
+        return new Conv1d(inChannels, outChannels, kernelSize, s, padding, dilation, bias, weightParam);
     }
 
     public Conv1d withDilation(int d) {
-        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, d, bias, weightNorm);
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, d, bias, weightParam);
     }
 
     public Conv1d withWeightNorm() {
-        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, bias, true);
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, bias,
+                WeightParam.WEIGHT_NORM);
     }
 
     public Conv1d withoutBias() {
-        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, false, weightNorm);
+        return new Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, Bias.OFF, weightParam);
     }
 
     /** Output length for an input of length {@code t}. */
@@ -76,8 +80,9 @@ public record Conv1d(int inChannels, int outChannels, int kernelSize, int stride
         long fanIn = (long) inChannels * kernelSize;
         Init init = Init.torchDefault(fanIn);
         long[] shape = {outChannels, inChannels, kernelSize};
-        SDVariable w = weightNorm ? WeightNorm.weight(scope, init, shape) : scope.param("weight", init, shape);
-        SDVariable b = bias ? scope.param("bias", init, outChannels) : null;
+        SDVariable w = weightParam.weightNormed() ? WeightNorm.weight(scope, init, shape)
+                : scope.param("weight", init, shape);
+        SDVariable b = bias.on() ? scope.param("bias", init, outChannels) : null;
         Conv1DConfig cfg = Conv1DConfig.builder()
                 .k(kernelSize).s(stride).p(padding).d(dilation)
                 .dataFormat(Conv1DConfig.NCW).paddingMode(PaddingMode.VALID)

@@ -17,15 +17,18 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
  * @param stride      stride s
  * @param padding     samples removed from each end of the full output, p
  * @param bias        whether there is a bias
- * @param weightNorm  whether the weight is stored as weight_g / weight_v
+ * @param weightParam how the weight is stored: {@code weight}, or {@code weight_g} / {@code weight_v}
  */
 public record ConvTranspose1d(int inChannels, int outChannels, int kernelSize, int stride, int padding,
-        boolean bias, boolean weightNorm) {
+        Bias bias, WeightParam weightParam) {
 
     public ConvTranspose1d {
         if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("invalid ConvTranspose1d " + inChannels + "->" + outChannels
                     + " k" + kernelSize + " s" + stride + " p" + padding);
+        }
+        if (bias == null || weightParam == null) {
+            throw new IllegalArgumentException("ConvTranspose1d: bias and weightParam must be given");
         }
     }
 
@@ -40,8 +43,9 @@ public record ConvTranspose1d(int inChannels, int outChannels, int kernelSize, i
         long fanIn = (long) outChannels * kernelSize;
         Init init = Init.torchDefault(fanIn);
         long[] shape = {inChannels, outChannels, kernelSize};
-        SDVariable w = weightNorm ? WeightNorm.weight(scope, init, shape) : scope.param("weight", init, shape);
-        SDVariable b = bias ? scope.param("bias", init, outChannels) : null;
+        SDVariable w = weightParam.weightNormed() ? WeightNorm.weight(scope, init, shape)
+                : scope.param("weight", init, shape);
+        SDVariable b = bias.on() ? scope.param("bias", init, outChannels) : null;
         DeConv2DConfig cfg = DeConv2DConfig.builder()
                 .kH(1).kW(kernelSize).sH(1).sW(stride).pH(0).pW(padding).dH(1).dW(1)
                 .isSameMode(false).dataFormat("NCHW")

@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.lockey.nn.Bias;
 import org.lockey.nn.Conv1d;
 import org.lockey.nn.OpTimer;
 import org.lockey.nn.Scope;
+import org.lockey.nn.WeightParam;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -90,7 +92,7 @@ class ProfileTest {
             sd = SameDiff.create();
             Scope root = Scope.fresh(sd, 1);
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 3, 16);
-            SDVariable y = new Conv1d(3, 4, 3, 1, 1, 1, true, false).build(root.child("c"), x);
+            SDVariable y = new Conv1d(3, 4, 3, 1, 1, 1, Bias.ON, WeightParam.PLAIN).build(root.child("c"), x);
             sd.nn().leakyRelu(y, 0.1).sum().rename("loss");
             sd.setLossVariables("loss");
         } finally {

@@ -115,15 +115,15 @@ class ConvBlocksTest {
                 integers().between(1, 4), integers().between(1, 7), integers().between(0, 4), integers().between(1, 5))
                 .checkAssert((s, k, p, d) -> {
                     int cin = 3, cout = 2, t = 40;
-                    boolean wn = (s + k + p + d) % 2 == 0;
-                    Conv1d conv = new Conv1d(cin, cout, k, s, p, d, true, wn);
+                    WeightParam weight = (s + k + p + d) % 2 == 0 ? WeightParam.WEIGHT_NORM : WeightParam.PLAIN;
+                    Conv1d conv = new Conv1d(cin, cout, k, s, p, d, Bias.ON, weight);
                     SameDiff sd = SameDiff.create();
                     Scope scope = Scope.root(sd, null, "test", DataType.DOUBLE, false, 7L * s + k);
                     SDVariable x = sd.placeHolder("x", DataType.DOUBLE, 1, cin, t);
                     SDVariable y = conv.build(scope.child("conv"), x);
                     INDArray xv = Nd4j.rand(DataType.DOUBLE, 1, cin, t).subi(0.5);
                     INDArray out = y.eval(Map.of("x", xv));
-                    double[][][] w = wn
+                    double[][][] w = weight.weightNormed()
                             ? effectiveWeightNorm(sd.getVariable("conv.weight_g").getArr().data().asDouble(),
                                     to3(sd.getVariable("conv.weight_v").getArr()))
                             : to3(sd.getVariable("conv.weight").getArr());
@@ -143,15 +143,15 @@ class ConvBlocksTest {
                     int k = s * kMul + (s % 2);
                     int p = Math.min(pRaw, (k - 1) / 2);
                     int cin = 3, cout = 2, t = 9;
-                    boolean wn = (s + kMul) % 2 == 0;
-                    ConvTranspose1d up = new ConvTranspose1d(cin, cout, k, s, p, true, wn);
+                    WeightParam weight = (s + kMul) % 2 == 0 ? WeightParam.WEIGHT_NORM : WeightParam.PLAIN;
+                    ConvTranspose1d up = new ConvTranspose1d(cin, cout, k, s, p, Bias.ON, weight);
                     SameDiff sd = SameDiff.create();
                     Scope scope = Scope.root(sd, null, "test", DataType.DOUBLE, false, 3L * s + k);
                     SDVariable x = sd.placeHolder("x", DataType.DOUBLE, 1, cin, t);
                     SDVariable y = up.build(scope.child("ups").child(0), x);
                     INDArray xv = Nd4j.rand(DataType.DOUBLE, 1, cin, t).subi(0.5);
                     INDArray out = y.eval(Map.of("x", xv));
-                    double[][][] w = wn
+                    double[][][] w = weight.weightNormed()
                             ? effectiveWeightNorm(sd.getVariable("ups.0.weight_g").getArr().data().asDouble(),
                                     to3(sd.getVariable("ups.0.weight_v").getArr()))
                             : to3(sd.getVariable("ups.0.weight").getArr());
@@ -167,9 +167,9 @@ class ConvBlocksTest {
     void weightNormShapesFollowDimZero() {
         SameDiff sd = SameDiff.create();
         Scope scope = Scope.fresh(sd, 1);
-        new ConvTranspose1d(6, 4, 8, 4, 2, true, true).build(scope.child("up"),
+        new ConvTranspose1d(6, 4, 8, 4, 2, Bias.ON, WeightParam.WEIGHT_NORM).build(scope.child("up"),
                 sd.placeHolder("x", DataType.FLOAT, 1, 6, 5));
-        new Conv1d(6, 4, 3, 1, 1, 1, true, true).build(scope.child("conv"),
+        new Conv1d(6, 4, 3, 1, 1, 1, Bias.ON, WeightParam.WEIGHT_NORM).build(scope.child("conv"),
                 sd.placeHolder("y", DataType.FLOAT, 1, 6, 5));
         Map<String, long[]> created = scope.build().created();
         assertArrayEquals(new long[] {6, 1, 1}, created.get("up.weight_g"));
@@ -187,9 +187,9 @@ class ConvBlocksTest {
         // through an op that also reads a trainable variable, and the (polyphase) dilated conv starts
         // with a pad of its input (docs/architecture.md, traps).
         SDVariable x = sd.var("x", Nd4j.rand(DataType.DOUBLE, 1, 3, 12).subi(0.5));
-        SDVariable h = new Conv1d(3, 4, 3, 1, 2, 2, true, true).build(scope.child("c"), x);
+        SDVariable h = new Conv1d(3, 4, 3, 1, 2, 2, Bias.ON, WeightParam.WEIGHT_NORM).build(scope.child("c"), x);
         h = sd.nn().leakyRelu(h, 0.1);
-        h = new ConvTranspose1d(4, 2, 4, 2, 1, true, true).build(scope.child("u"), h);
+        h = new ConvTranspose1d(4, 2, 4, 2, 1, Bias.ON, WeightParam.WEIGHT_NORM).build(scope.child("u"), h);
         SDVariable w = sd.constant("w", Nd4j.rand(DataType.DOUBLE, 1, 2, 24));
         sd.math().tanh(h).mul(w).sum().rename("loss");
         Map<String, INDArray> ph = Map.of();

@@ -46,9 +46,9 @@ class FoldTest {
             SameDiff sd = SameDiff.create();
             Scope root = Scope.root(sd, null, "test", DataType.FLOAT, frozen, 9);
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4, -1);
-            SDVariable h = new Conv1d(4, 6, 3, 1, 2, 2, true, true).build(root.child("a"), x);          // dilated
-            h = new ConvTranspose1d(6, 3, 4, 2, 1, true, true).build(root.child("up"), h);
-            h = new Conv1d(3, 2, 5, 1, 2, 1, true, false).build(root.child("b"), h);
+            SDVariable h = new Conv1d(4, 6, 3, 1, 2, 2, Bias.ON, WeightParam.WEIGHT_NORM).build(root.child("a"), x);          // dilated
+            h = new ConvTranspose1d(6, 3, 4, 2, 1, Bias.ON, WeightParam.WEIGHT_NORM).build(root.child("up"), h);
+            h = new Conv1d(3, 2, 5, 1, 2, 1, Bias.ON, WeightParam.PLAIN).build(root.child("b"), h);
             Ops ops = new Ops();
             sd.addListeners(ops);
             Nd4j.getRandom().setSeed(4);

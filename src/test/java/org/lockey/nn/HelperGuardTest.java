@@ -61,7 +61,7 @@ class HelperGuardTest {
             SameDiff sd = SameDiff.create();
             Scope root = Scope.fresh(sd, 1);
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
-            SDVariable z = new Conv1d(4, 4, 3, 1, 2, 2, true, false).build(root.child("dilated"), x);
+            SDVariable z = new Conv1d(4, 4, 3, 1, 2, 2, Bias.ON, WeightParam.PLAIN).build(root.child("dilated"), x);
             Recorder rec = new Recorder();
             sd.addListeners(rec);
             sd.output(Map.of("x", Nd4j.rand(DataType.FLOAT, 1, 4, 20)), z.name());
@@ -84,7 +84,7 @@ class HelperGuardTest {
                 SameDiff sd = SameDiff.create();
                 Scope root = Scope.fresh(sd, 1);
                 SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
-                SDVariable y = new Conv1d(4, 4, 3, 1, 1, 1, true, false).build(root.child("c"), x);
+                SDVariable y = new Conv1d(4, 4, 3, 1, 1, 1, Bias.ON, WeightParam.PLAIN).build(root.child("c"), x);
                 sd.setLossVariables(y.mul(y).sum());
                 System.clearProperty(HelperGuard.TRAINING_PROPERTY);              // read at build time only
                 Recorder rec = new Recorder();
@@ -125,8 +125,8 @@ class HelperGuardTest {
         SameDiff sd = SameDiff.create();
         Scope root = Scope.fresh(sd, 1);                                      // attaches the guard
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, 1, 4, 20);
-        SDVariable y = new Conv1d(4, 4, 3, 1, 1, 1, true, false).build(root.child("plain"), x);
-        SDVariable z = new Conv1d(4, 4, 3, 1, 2, 2, true, false).build(root.child("dilated"), y);
+        SDVariable y = new Conv1d(4, 4, 3, 1, 1, 1, Bias.ON, WeightParam.PLAIN).build(root.child("plain"), x);
+        SDVariable z = new Conv1d(4, 4, 3, 1, 2, 2, Bias.ON, WeightParam.PLAIN).build(root.child("dilated"), y);
         SDVariable loss = z.mul(z).sum();
         sd.setLossVariables(loss);
         Recorder rec = new Recorder();

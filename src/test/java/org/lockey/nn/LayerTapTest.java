@@ -24,8 +24,8 @@ class LayerTapTest {
         LayerNoise noise = new LayerNoise(key -> key.equals("a"));
         root.build().tapLayers(noise);
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4, -1);
-        SDVariable a = new Conv1d(4, 6, 3, 1, 1, 1, true, false).build(root.child("a"), x);       // [B, 6, T]
-        SDVariable b = new ConvTranspose1d(6, 3, 4, 2, 1, true, false).build(root.child("b"), a); // [B, 3, 2T]
+        SDVariable a = new Conv1d(4, 6, 3, 1, 1, 1, Bias.ON, WeightParam.PLAIN).build(root.child("a"), x);       // [B, 6, T]
+        SDVariable b = new ConvTranspose1d(6, 3, 4, 2, 1, Bias.ON, WeightParam.PLAIN).build(root.child("b"), a); // [B, 3, 2T]
         assertEquals(List.of("a"), noise.points().stream().map(LayerNoise.Point::layer).toList());
 
         INDArray in = Nd4j.rand(DataType.FLOAT, 2, 4, 3000);
@@ -49,8 +49,8 @@ class LayerTapTest {
         SameDiff plain = SameDiff.create();
         Scope p = Scope.fresh(plain, 3);
         SDVariable px = plain.placeHolder("x", DataType.FLOAT, -1, 4, -1);
-        SDVariable pb = new ConvTranspose1d(6, 3, 4, 2, 1, true, false).build(p.child("b"),
-                new Conv1d(4, 6, 3, 1, 1, 1, true, false).build(p.child("a"), px));
+        SDVariable pb = new ConvTranspose1d(6, 3, 4, 2, 1, Bias.ON, WeightParam.PLAIN).build(p.child("b"),
+                new Conv1d(4, 6, 3, 1, 1, 1, Bias.ON, WeightParam.PLAIN).build(p.child("a"), px));
         assertEquals(plain.output(Map.of("x", in), pb.name()).get(pb.name()), bClean);
         assertTrue(noise.feed(sd, Map.of("x", in), 0, 9).values().stream().allMatch(z -> z.length() == 1));
     }

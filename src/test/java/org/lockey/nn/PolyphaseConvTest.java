@@ -139,8 +139,8 @@ class PolyphaseConvTest {
                 SameDiff sd = SameDiff.create();
                 Scope root = Scope.root(sd, null, "test", DataType.DOUBLE, false, 3);
                 SDVariable x = sd.placeHolder("x", DataType.DOUBLE, 1, 2, 30);
-                SDVariable y = new Conv1d(2, 2, 3, 1, 3, 3, true, true).build(root.child("a"), x);
-                SDVariable z = new Conv1d(2, 2, 3, 2, 2, 2, true, false).build(root.child("b"), y);  // stride 2
+                SDVariable y = new Conv1d(2, 2, 3, 1, 3, 3, Bias.ON, WeightParam.WEIGHT_NORM).build(root.child("a"), x);
+                SDVariable z = new Conv1d(2, 2, 3, 2, 2, 2, Bias.ON, WeightParam.PLAIN).build(root.child("b"), y);  // stride 2
                 assertEquals(mode.equals("polyphase") ? List.of("d1", "d2") : List.of("d3", "d2"), convDilations(sd),
                         mode);
                 assertArrayEquals(new long[] {1, 2, 15}, z.eval(Map.of("x", Nd4j.rand(DataType.DOUBLE, 1, 2, 30))).shape());
@@ -150,7 +150,7 @@ class PolyphaseConvTest {
             Scope root = Scope.root(sd, null, "test", DataType.DOUBLE, false, 3);
             SDVariable x = sd.placeHolder("x", DataType.DOUBLE, 1, 2, 30);
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> new Conv1d(2, 2, 3, 1, 3, 3, true, false).build(root.child("a"), x));
+                    () -> new Conv1d(2, 2, 3, 1, 3, 3, Bias.ON, WeightParam.PLAIN).build(root.child("a"), x));
             assertTrue(e.getMessage().contains("sideways"), e.getMessage());
         } finally {
             if (old == null) {

@@ -1,8 +1,10 @@
 package org.lockey.model.encodec;
 
+import org.lockey.nn.Bias;
 import org.lockey.nn.Conv1d;
 import org.lockey.nn.Pad;
 import org.lockey.nn.Scope;
+import org.lockey.nn.WeightParam;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -85,7 +87,7 @@ public record SConv1d(int inChannels, int outChannels, int kernelSize, int strid
 
     /** The underlying unpadded convolution. */
     public Conv1d conv() {
-        Conv1d c = new Conv1d(inChannels, outChannels, kernelSize, stride, 0, dilation, true, false);
+        Conv1d c = new Conv1d(inChannels, outChannels, kernelSize, stride, 0, dilation, Bias.ON, WeightParam.PLAIN);
         return norm == Norm.WEIGHT_NORM ? c.withWeightNorm() : c;
     }
 

@@ -1,7 +1,9 @@
 package org.lockey.model.encodec;
 
+import org.lockey.nn.Bias;
 import org.lockey.nn.ConvTranspose1d;
 import org.lockey.nn.Scope;
+import org.lockey.nn.WeightParam;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -51,7 +53,8 @@ public record SConvTranspose1d(int inChannels, int outChannels, int kernelSize, 
 
     /** The underlying untrimmed transposed convolution. */
     public ConvTranspose1d convTranspose() {
-        return new ConvTranspose1d(inChannels, outChannels, kernelSize, stride, 0, true, norm == Norm.WEIGHT_NORM);
+        return new ConvTranspose1d(inChannels, outChannels, kernelSize, stride, 0, Bias.ON,
+                norm == Norm.WEIGHT_NORM ? WeightParam.WEIGHT_NORM : WeightParam.PLAIN);
     }
 
     @Override

@@ -4,9 +4,11 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import org.lockey.LockeyException;
+import org.lockey.nn.Bias;
 import org.lockey.nn.Conv1d;
 import org.lockey.nn.ConvTranspose1d;
 import org.lockey.nn.Scope;
+import org.lockey.nn.WeightParam;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -90,7 +92,7 @@ public record Generator(HifiGanConfig config) {
             int cout = c0 >> (i + 1);
             x = sd.nn().leakyRelu(x, LRELU_SLOPE);
             // padding (k-u)/2 trims the transposed conv's (T-1)u + k samples to exactly T*u.
-            x = new ConvTranspose1d(cin, cout, k, u, (k - u) / 2, true, true)
+            x = new ConvTranspose1d(cin, cout, k, u, (k - u) / 2, Bias.ON, WeightParam.WEIGHT_NORM)
                     .build(scope.child("ups").child(i), x);                                   // [B, C0/2^(i+1), T*u_0..u_i]
             if (i == injectionStage) {
                 x = afterUpsample.apply(x);
@@ -132,7 +134,7 @@ public record Generator(HifiGanConfig config) {
     }
 
     private static Conv1d conv(int in, int out) {
-        return new Conv1d(in, out, PRE_POST_KERNEL, 1, (PRE_POST_KERNEL - 1) / 2, 1, true, true);
+        return new Conv1d(in, out, PRE_POST_KERNEL, 1, (PRE_POST_KERNEL - 1) / 2, 1, Bias.ON, WeightParam.WEIGHT_NORM);
     }
 
     /**

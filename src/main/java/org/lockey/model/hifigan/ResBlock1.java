@@ -2,8 +2,10 @@ package org.lockey.model.hifigan;
 
 import java.util.List;
 
+import org.lockey.nn.Bias;
 import org.lockey.nn.Conv1d;
 import org.lockey.nn.Scope;
+import org.lockey.nn.WeightParam;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -43,8 +45,10 @@ public record ResBlock1(int channels, int kernelSize, List<Integer> dilations) i
         for (int m = 0; m < dilations.size(); m++) {
             int d = dilations.get(m);
             // upstream get_padding(k, d) = (k*d - d)/2: "same" length for odd k.
-            Conv1d c1 = new Conv1d(channels, channels, kernelSize, 1, d * (kernelSize - 1) / 2, d, true, true);
-            Conv1d c2 = new Conv1d(channels, channels, kernelSize, 1, (kernelSize - 1) / 2, 1, true, true);
+            Conv1d c1 = new Conv1d(channels, channels, kernelSize, 1, d * (kernelSize - 1) / 2, d,
+                    Bias.ON, WeightParam.WEIGHT_NORM);
+            Conv1d c2 = new Conv1d(channels, channels, kernelSize, 1, (kernelSize - 1) / 2, 1,
+                    Bias.ON, WeightParam.WEIGHT_NORM);
             SDVariable xt = sd.nn().leakyRelu(x, Generator.LRELU_SLOPE);          // [B, C, T]
             xt = c1.build(scope.child("convs1").child(m), xt);                    // [B, C, T]
             xt = sd.nn().leakyRelu(xt, Generator.LRELU_SLOPE);

@@ -2,8 +2,10 @@ package org.lockey.model.hifigan;
 
 import java.util.List;
 
+import org.lockey.nn.Bias;
 import org.lockey.nn.Conv1d;
 import org.lockey.nn.Scope;
+import org.lockey.nn.WeightParam;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -39,7 +41,8 @@ public record ResBlock2(int channels, int kernelSize, List<Integer> dilations) i
         var sd = scope.sd();
         for (int m = 0; m < dilations.size(); m++) {
             int d = dilations.get(m);
-            Conv1d c = new Conv1d(channels, channels, kernelSize, 1, d * (kernelSize - 1) / 2, d, true, true);
+            Conv1d c = new Conv1d(channels, channels, kernelSize, 1, d * (kernelSize - 1) / 2, d,
+                    Bias.ON, WeightParam.WEIGHT_NORM);
             SDVariable xt = sd.nn().leakyRelu(x, Generator.LRELU_SLOPE);          // [B, C, T]
             xt = c.build(scope.child("convs").child(m), xt);                      // [B, C, T]
             x = xt.add(x);                                                        // residual
