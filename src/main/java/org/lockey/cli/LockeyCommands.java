@@ -220,7 +220,9 @@ final class LockeyCommands {
                 }
                 ft.startFromKeyPath(Path.of(cl.getOptionValue("key-path-from")), System.err::println);
             } else {
-                ft.startOrResume(out, resume, cl.hasOption("reset-optimizer"), System.err::println);
+                FinetuneRun.Start start = !resume ? FinetuneRun.Start.FRESH
+                        : cl.hasOption("reset-optimizer") ? FinetuneRun.Start.RESUME_NEW_PHASE : FinetuneRun.Start.RESUME;
+                ft.startOrResume(out, start, System.err::println);
             }
             if (cl.hasOption("clock-warmup")) {
                 trainer.warmUpClock(new ClockWarmup.Recipe(Options2.intValue(cl, "clock-warmup", 0),

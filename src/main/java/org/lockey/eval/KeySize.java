@@ -346,7 +346,8 @@ public final class KeySize {
             boolean resume = ck.isPresent();
             FinetuneRun ft = FinetuneRun.open(s.base(), s.watermark(), wm, registry, s.data(), crop,
                     FinetuneRun.HIFIGAN_INJECTION, cfg);
-            ft.startOrResume(dir, resume, false, line -> log.accept("k" + k + ": " + line));
+            ft.startOrResume(dir, resume ? FinetuneRun.Start.RESUME : FinetuneRun.Start.FRESH,
+                    line -> log.accept("k" + k + ": " + line));
             log.accept(String.format(Locale.ROOT, "k%d: %s at step %d of %d", k, resume ? "resuming" : "fine-tuning",
                     ft.trainer().step(), s.steps()));
             ft.run(dir, line -> log.accept("k" + k + " validation " + line));

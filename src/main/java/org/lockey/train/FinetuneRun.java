@@ -125,15 +125,25 @@ public final class FinetuneRun {
         return train;
     }
 
+    /** How {@link #startOrResume} begins a run. */
+    public enum Start {
+        /** Start afresh (key warm-up first when configured); an existing checkpoint is not read. */
+        FRESH,
+        /** Resume the checkpoint in the output directory, optimiser state included. */
+        RESUME,
+        /** Resume the checkpoint's weights and step with a fresh optimiser (a new phase). */
+        RESUME_NEW_PHASE
+    }
+
     /**
      * Starts afresh (key warm-up first when configured) or resumes {@code out}'s checkpoint, optionally with
-     * a fresh optimiser (a new phase).
+     * a fresh optimiser (a new phase), as {@code start} says.
      */
-    public void startOrResume(Path out, boolean resume, boolean resetOptimizer, Consumer<String> log) {
-        if (resume) {
+    public void startOrResume(Path out, Start start, Consumer<String> log) {
+        if (start != Start.FRESH) {
             trainer.resume(Checkpoint.load(out, LockeyTrainer.KIND).orElseThrow(
                     () -> new LockeyException(out + ": no checkpoint to resume")));
-            if (resetOptimizer) {
+            if (start == Start.RESUME_NEW_PHASE) {
                 trainer.resetOptimizer();
                 log.accept("optimiser state reset (a new phase)");
             }
