@@ -28,12 +28,6 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class CarrierDecoder {
     /** Scope name and checkpoint prefix. */
     public static final String PREFIX = "dec_c";
-    /** How often C and Me are repeated along the channels (upstream server.py {@code repeat(1, 32, 1, 1)}). */
-    public static final int COPIES = 32;
-    /** Input channels: E(C), 32 copies of C and 32 of Me (upstream server.py {@code dec_c_conv_dim = 32*3}). */
-    public static final int IN_DIM = CarrierEncoder.OUT_DIM + 2 * COPIES;
-    /** Hidden channels; upstream model.py fixes 96. */
-    public static final int HIDDEN = 96;
 
     private final SilentCipherConfig config;
     private final BatchNorm2d.Mode bnMode;
@@ -46,7 +40,7 @@ public final class CarrierDecoder {
     /**
      * Upstream's dec_c input: cat(E(C) [B, w, F, T], C [B, 1, F, T] x w, Me [B, 1, F, T] x w)
      * along the channels -> [B, 3w, F, T]; {@code copies} = w, the carrier width (upstream
-     * {@value #COPIES}).
+     * {@value SilentCipherConfig#UPSTREAM_CARRIER_WIDTH}: server.py's {@code repeat(1, 32, 1, 1)}).
      */
     public static SDVariable merge(Scope scope, SDVariable encodedCarrier, SDVariable carrier, SDVariable me,
             int copies) {
@@ -62,7 +56,7 @@ public final class CarrierDecoder {
     public SDVariable decode(Scope scope, SDVariable merged, SDVariable messageScale) {
         Scope main = scope.child("main");
         int n = config.decCNLayers();
-        int hidden = 3 * config.carrierWidth(); // upstream: IN_DIM = HIDDEN = 96
+        int hidden = 3 * config.carrierWidth(); // input = hidden channels; upstream dec_c_conv_dim = 32*3 = 96
         SDVariable h = merged;
         for (int i = 0; i < n - 1; i++) {
             h = GatedConv2d.of(hidden, hidden, 3, 1, bnMode).build(main.child(i), h); // [B, 3w, F, T]

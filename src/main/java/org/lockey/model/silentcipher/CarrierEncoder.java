@@ -17,9 +17,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * message embedding layer used before the carrier decoder.
  *
  * <ul>
- * <li>{@link #encode}: {@code main.0} gated block 1 -> 32 (3x3, pad 1), {@code main.1 .. main.(n-2)}
- * 32 -> 32, {@code main.(n-1)} 32 -> {@link #OUT_DIM}: carrier magnitude [B, 1, F, T] -> E(C)
- * [B, 32, F, T].</li>
+ * <li>{@link #encode}: {@code main.0} gated block 1 -> w (3x3, pad 1), {@code main.1 .. main.(n-1)}
+ * w -> w: carrier magnitude [B, 1, F, T] -> E(C) [B, w, F, T], w the config's carrier width
+ * (upstream {@value SilentCipherConfig#UPSTREAM_CARRIER_WIDTH}: server.py's {@code encoder_out_dim}
+ * and model.py's hidden width).</li>
  * <li>{@link #transformMessage}: {@code linear} (message_dim -> message_band_size) applied to every
  * frame's one-hot, then zeros up to F bins: M [B, 1, message_dim, T] -> Me [B, 1, F, T].</li>
  * </ul>
@@ -29,10 +30,6 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class CarrierEncoder {
     /** Scope name and checkpoint prefix. */
     public static final String PREFIX = "enc_c";
-    /** Output channels; upstream server.py fixes {@code encoder_out_dim = 32}. */
-    public static final int OUT_DIM = 32;
-    /** Hidden channels; upstream model.py fixes 32. */
-    public static final int HIDDEN = 32;
 
     private final SilentCipherConfig config;
     private final BatchNorm2d.Mode bnMode;
@@ -46,7 +43,7 @@ public final class CarrierEncoder {
     public SDVariable encode(Scope scope, SDVariable carrier) {
         Scope main = scope.child("main");
         int n = config.encNLayers();
-        int w = config.carrierWidth(); // upstream: HIDDEN = OUT_DIM = 32
+        int w = config.carrierWidth(); // hidden = output channels; upstream 32
         SDVariable h = GatedConv2d.of(1, w, 3, 1, bnMode).build(main.child(0), carrier);
         for (int i = 1; i < n - 1; i++) {
             h = GatedConv2d.of(w, w, 3, 1, bnMode).build(main.child(i), h); // [B, w, F, T]
