@@ -93,6 +93,34 @@ class MainTest {
         assertTrue(tour.out().contains("Train:\n  train vocoder"), tour.out());
     }
 
+    /**
+     * Every command class of the cli package is registered (a command written but left out of {@link Commands} would
+     * otherwise pass every test that walks the registry): the classes that implement Command, read from the sources,
+     * against the registry's classes.
+     */
+    @Test
+    void everyCommandClassIsRegistered() throws Exception {
+        java.util.regex.Pattern decl = java.util.regex.Pattern.compile(
+                "(?:static\\s+)?final\\s+class\\s+(\\w+)\\s+implements\\s+Command\\b");
+        java.util.Set<String> written = new java.util.TreeSet<>();
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(
+                java.nio.file.Path.of("src/main/java/org/lockey/cli"))) {
+            for (java.nio.file.Path f : files.toList()) {
+                String file = f.getFileName().toString().replace(".java", "");
+                java.util.regex.Matcher m = decl.matcher(java.nio.file.Files.readString(f));
+                while (m.find()) {
+                    written.add(m.group(1).equals(file) ? file : file + "$" + m.group(1));   // nested: Outer$Inner
+                }
+            }
+        }
+        java.util.Set<String> registered = new java.util.TreeSet<>();
+        for (Command c : Commands.all()) {
+            registered.add(c.getClass().getName().substring("org.lockey.cli.".length()));
+        }
+        assertTrue(written.size() >= 30, "command classes found in the sources: " + written);
+        assertEquals(written, registered);
+    }
+
     @Test
     void unknownCommandIsAUsageError() {
         Run r = run("frobnicate");
