@@ -125,8 +125,10 @@ public final class Cases {
                     KeyRegistry registry = KeyRegistry.create("bench", 16, 16, 4);
                     LockeyLoss.Lambdas lambdas = LockeyLoss.Lambdas.ones();
                     double lr = 1e-4;
-                    LockeyTrainer.Config tc = new LockeyTrainer.Config(batch, 1000, 1000, 0, 5, lr, Curriculum.paper(),
-                            lambdas, wm.config().messageSdr(), 16, 64, 1, 1, false);
+                    LockeyTrainer.Config tc = new LockeyTrainer.Config(new LockeyTrainer.Run(batch, 1000, 1000, 0, 5, lr),
+                            Curriculum.paper(), lambdas, wm.config().messageSdr(),
+                            new LockeyTrainer.KeyPath(16, 64, LockeyTrainer.PayloadClock.OFF, 0),
+                            new LockeyTrainer.ValidationSet(1, 1), LockeyTrainer.Design.PAPER);
                     LockeyTrainer trainer = new LockeyTrainer(tc, new HifiGanBranch(HifiGan.random(config, 0), FRAMES_1S, 0),
                             wm, registry, data, data);
                     trainer.start();

@@ -252,17 +252,19 @@ final class LockeyCommands {
          */
         static LockeyTrainer.Config config(CommandLine cl, WatermarkModel wm) {
             return new LockeyTrainer.Config(
-                    Options2.intValue(cl, "batch-size", 2), Options2.longValue(cl, "steps", 2000),
-                    Options2.intValue(cl, "checkpoint-every", 100), Options2.intValue(cl, "validate-every", 500),
-                    Options2.longValue(cl, "seed", 1), Options2.doubleValue(cl, "lr", 1e-4),
+                    new LockeyTrainer.Run(Options2.intValue(cl, "batch-size", 2), Options2.longValue(cl, "steps", 2000),
+                            Options2.intValue(cl, "checkpoint-every", 100), Options2.intValue(cl, "validate-every", 500),
+                            Options2.longValue(cl, "seed", 1), Options2.doubleValue(cl, "lr", 1e-4)),
                     new Curriculum(Options2.doubleValue(cl, "tau0", 0.005), Options2.intValue(cl, "tau-period", 5000),
                             Double.POSITIVE_INFINITY),
                     new LockeyLoss.Lambdas(Options2.doubleValue(cl, "lambda-wm", 1), Options2.doubleValue(cl, "lambda-p", 1),
                             Options2.doubleValue(cl, "lambda-s", 1), Options2.doubleValue(cl, "lambda-v", 1)),
                     Options2.doubleValue(cl, "sdr", wm.config().messageSdr()),
-                    Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
-                    LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS,
-                    cl.hasOption("payload-clock"), Options2.intValue(cl, "key-warmup", 0), design(cl));
+                    new LockeyTrainer.KeyPath(Options2.intValue(cl, "key-dim", 64), Options2.intValue(cl, "key-hidden", 256),
+                            cl.hasOption("payload-clock") ? LockeyTrainer.PayloadClock.ON : LockeyTrainer.PayloadClock.OFF,
+                            Options2.intValue(cl, "key-warmup", 0)),
+                    new LockeyTrainer.ValidationSet(LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS),
+                    design(cl));
         }
 
         /** The key path's design and the invalid-key bound of the options (defaults: {@link LockeyTrainer.Design#DEFAULT}). */

@@ -161,9 +161,11 @@ public final class KeySize {
      * end (the figures come from the test split).
      */
     public static LockeyTrainer.Config recipe(long steps, int keyWarmup, double sdrDb) {
-        return new LockeyTrainer.Config(2, steps, CHECKPOINT_EVERY, 0, TRAINING_SEED, 5e-4,
-                new Curriculum(0.005, 200, Double.POSITIVE_INFINITY), new LockeyLoss.Lambdas(0.3, 10, 0.01, 0.1),
-                sdrDb, 16, 64, LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS, true, keyWarmup);
+        return new LockeyTrainer.Config(new LockeyTrainer.Run(2, steps, CHECKPOINT_EVERY, 0, TRAINING_SEED, 5e-4),
+                new Curriculum(0.005, 200, Double.POSITIVE_INFINITY), new LockeyLoss.Lambdas(0.3, 10, 0.01, 0.1), sdrDb,
+                new LockeyTrainer.KeyPath(16, 64, LockeyTrainer.PayloadClock.ON, keyWarmup),
+                new LockeyTrainer.ValidationSet(LockeyTrainer.VALIDATION_CLIPS, LockeyTrainer.VALIDATION_KEYS),
+                LockeyTrainer.Design.PAPER);
     }
 
     /**

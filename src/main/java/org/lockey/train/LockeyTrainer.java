@@ -61,7 +61,7 @@ public final class LockeyTrainer {
     private static final int STREAM_KEY = 10_000;
 
     /**
-     * Hyper-parameters.
+     * The optimisation run.
      *
      * @param batchSize       examples per step
      * @param steps           total optimiser steps
@@ -69,46 +69,126 @@ public final class LockeyTrainer {
      * @param validateEvery   steps between validation passes (0 = only at the end)
      * @param seed            seed of data order, crops, keys and the key modules' initialisation
      * @param lr              Adam learning rate (paper 1e-4)
-     * @param curriculum      the invalid-key bound schedule
-     * @param lambdas         the loss weights of Eq. 4
-     * @param sdrDb           the watermark SDR of the teacher's embedding
-     * @param keyDim          d, the key embedding size
-     * @param keyHidden       h, the key encoder's hidden channels
-     * @param validationClips held-out clips per validation pass
-     * @param validationKeys  valid and invalid keys per validation pass (each)
-     * @param payloadClock    add the payload clock ({@link KeyClock}, ours) to the paper's broadcast key vector
-     * @param keyWarmup       steps of {@link KeyWarmup} (the key path alone on the verification CE, batch
-     *                        {@link #WARMUP_BATCH}) before fine-tuning starts; 0 = none (the paper)
-     * @param design          the key path's form, its warm-up and the invalid-key bound ({@link Design#PAPER}
-     *                        unless given)
      */
-    public record Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
-            Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
-            int validationClips, int validationKeys, boolean payloadClock, int keyWarmup, Design design) {
-        /** The paper's key path and bound. */
-        public Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
-                Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
-                int validationClips, int validationKeys, boolean payloadClock, int keyWarmup) {
-            this(batchSize, steps, checkpointEvery, validateEvery, seed, lr, curriculum, lambdas, sdrDb, keyDim, keyHidden,
-                    validationClips, validationKeys, payloadClock, keyWarmup, Design.PAPER);
-        }
+    public record Run(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr) {
+    }
 
+    /** Whether the payload clock ({@link KeyClock}, ours) is added to the paper's broadcast key vector. */
+    public enum PayloadClock {
+        /** The paper's key vector alone. */
+        OFF,
+        /** The key vector and the clock track of the key's symbols. */
+        ON
+    }
+
+    /**
+     * The key path's size and its warm-up.
+     *
+     * @param keyDim    d, the key embedding size
+     * @param keyHidden h, the key encoder's hidden channels
+     * @param clock     whether the payload clock is on
+     * @param keyWarmup steps of {@link KeyWarmup} (the key path alone on the verification CE, batch
+     *                  {@link #WARMUP_BATCH}) before fine-tuning starts; 0 = none (the paper)
+     */
+    public record KeyPath(int keyDim, int keyHidden, PayloadClock clock, int keyWarmup) {
+        public KeyPath {
+            Objects.requireNonNull(clock, "clock");
+        }
+    }
+
+    /**
+     * What a validation pass looks at.
+     *
+     * @param clips held-out clips per pass
+     * @param keys  valid and invalid keys per pass (each)
+     */
+    public record ValidationSet(int clips, int keys) {
+    }
+
+    /**
+     * Hyper-parameters.
+     *
+     * @param run        batch, length, cadence, seed and learning rate
+     * @param curriculum the invalid-key bound schedule
+     * @param lambdas    the loss weights of Eq. 4
+     * @param sdrDb      the watermark SDR of the teacher's embedding
+     * @param keyPath    the key path's size, the payload clock and the key warm-up
+     * @param validation what each validation pass looks at
+     * @param design     the key path's form, its warm-up and the invalid-key bound ({@link Design#PAPER} for the
+     *                   paper's)
+     */
+    public record Config(Run run, Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, KeyPath keyPath,
+            ValidationSet validation, Design design) {
         /** This config with another design. */
         public Config with(Design d) {
-            return new Config(batchSize, steps, checkpointEvery, validateEvery, seed, lr, curriculum, lambdas, sdrDb,
-                    keyDim, keyHidden, validationClips, validationKeys, payloadClock, keyWarmup, d);
+            return new Config(run, curriculum, lambdas, sdrDb, keyPath, validation, d);
         }
 
-        /** The paper's schedule: no key warm-up. */
-        public Config(int batchSize, long steps, int checkpointEvery, int validateEvery, long seed, double lr,
-                Curriculum curriculum, LockeyLoss.Lambdas lambdas, double sdrDb, int keyDim, int keyHidden,
-                int validationClips, int validationKeys, boolean payloadClock) {
-            this(batchSize, steps, checkpointEvery, validateEvery, seed, lr, curriculum, lambdas, sdrDb, keyDim, keyHidden,
-                    validationClips, validationKeys, payloadClock, 0);
+        public int batchSize() {
+            return run.batchSize();
+        }
+
+        public long steps() {
+            return run.steps();
+        }
+
+        public int checkpointEvery() {
+            return run.checkpointEvery();
+        }
+
+        public int validateEvery() {
+            return run.validateEvery();
+        }
+
+        public long seed() {
+            return run.seed();
+        }
+
+        public double lr() {
+            return run.lr();
+        }
+
+        public int keyDim() {
+            return keyPath.keyDim();
+        }
+
+        public int keyHidden() {
+            return keyPath.keyHidden();
+        }
+
+        /** Whether the payload clock is on. */
+        public boolean payloadClock() {
+            return keyPath.clock() == PayloadClock.ON;
+        }
+
+        public int keyWarmup() {
+            return keyPath.keyWarmup();
+        }
+
+        public int validationClips() {
+            return validation.clips();
+        }
+
+        public int validationKeys() {
+            return validation.keys();
         }
 
         public Config {
+            Objects.requireNonNull(run, "run");
+            Objects.requireNonNull(curriculum, "curriculum");
+            Objects.requireNonNull(lambdas, "lambdas");
+            Objects.requireNonNull(keyPath, "keyPath");
+            Objects.requireNonNull(validation, "validation");
             Objects.requireNonNull(design, "design");
+            int batchSize = run.batchSize();
+            long steps = run.steps();
+            int checkpointEvery = run.checkpointEvery();
+            int validateEvery = run.validateEvery();
+            int keyDim = keyPath.keyDim();
+            int keyHidden = keyPath.keyHidden();
+            int keyWarmup = keyPath.keyWarmup();
+            int validationClips = validation.clips();
+            int validationKeys = validation.keys();
             if (keyWarmup < 0) {
                 throw new LockeyException("invalid fine-tuning settings: key warm-up steps must be 0 or more");
             }
@@ -121,12 +201,12 @@ public final class LockeyTrainer {
         /** The settings as JSON (checkpoint metadata and the run's config.json). */
         public ObjectNode toJson() {
             ObjectNode o = new ObjectMapper().createObjectNode();
-            o.put("batch_size", batchSize).put("steps", steps)
-                    .put("checkpoint_every", checkpointEvery).put("validate_every", validateEvery).put("seed", seed)
-                    .put("lr", lr).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
+            o.put("batch_size", batchSize()).put("steps", steps())
+                    .put("checkpoint_every", checkpointEvery()).put("validate_every", validateEvery()).put("seed", seed())
+                    .put("lr", lr()).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
                     .put("lambda_wm", lambdas.wm()).put("lambda_p", lambdas.p()).put("lambda_s", lambdas.s())
-                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim).put("key_hidden", keyHidden)
-                    .put("payload_clock", payloadClock).put("key_warmup", keyWarmup);
+                    .put("lambda_v", lambdas.v()).put("sdr_db", sdrDb).put("key_dim", keyDim()).put("key_hidden", keyHidden())
+                    .put("payload_clock", payloadClock()).put("key_warmup", keyWarmup());
             design.putInto(o);
             return o;
         }

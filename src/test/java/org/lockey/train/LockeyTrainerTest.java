@@ -52,19 +52,21 @@ class LockeyTrainerTest {
     }
 
     static LockeyTrainer.Config config(long steps) {
-        return config(steps, false);
+        return config(steps, LockeyTrainer.PayloadClock.OFF);
     }
 
-    static LockeyTrainer.Config config(long steps, boolean clock) {
-        return new LockeyTrainer.Config(2, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                LockeyLoss.Lambdas.ones(), 30, 8, 16, 1, 2, clock);
+    static LockeyTrainer.Config config(long steps, LockeyTrainer.PayloadClock clock) {
+        return new LockeyTrainer.Config(new LockeyTrainer.Run(2, steps, 2, 0, 5, 1e-3), new Curriculum(0.005, 2, 1.0),
+                LockeyLoss.Lambdas.ones(), 30, new LockeyTrainer.KeyPath(8, 16, clock, 0),
+                new LockeyTrainer.ValidationSet(1, 2),
+                LockeyTrainer.Design.PAPER);
     }
 
     @Test
     void thePayloadClockTrainsItsEndTokenVectorAndResumesExactly() {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
-        LockeyTrainer t = new LockeyTrainer(config(2, true), new HifiGanBranch(base, 48, 0), wm,
+        LockeyTrainer t = new LockeyTrainer(config(2, LockeyTrainer.PayloadClock.ON), new HifiGanBranch(base, 48, 0), wm,
                 KeyRegistry.create("t", 16, 12, 1), train, valid);
         assertEquals(wm.config().hopLength(), t.keyConfig().clockHop(), "the clock runs at the watermark's hop");
         t.start();
@@ -119,8 +121,9 @@ class LockeyTrainerTest {
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
         KeyRegistry registry = KeyRegistry.create("t", 16, 4, 1);
         LockeyTrainer.Config paper = config(1);
-        LockeyTrainer.Config warm = new LockeyTrainer.Config(paper.batchSize(), 1, 2, 0, 5, 1e-3, paper.curriculum(),
-                paper.lambdas(), 30, 8, 16, 1, 2, false, 300);
+        LockeyTrainer.Config warm = new LockeyTrainer.Config(new LockeyTrainer.Run(paper.batchSize(), 1, 2, 0, 5, 1e-3),
+                paper.curriculum(), paper.lambdas(), 30, new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, 300),
+                new LockeyTrainer.ValidationSet(1, 2), LockeyTrainer.Design.PAPER);
         List<String> log = new java.util.ArrayList<>();
         LockeyTrainer cold = new LockeyTrainer(paper, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
         cold.start();
@@ -142,8 +145,9 @@ class LockeyTrainerTest {
 
         // A second run, with another clock form, starts from this warm-up's key path instead of its own warm-up: the
         // same verifier (logits equal on every key tried), the clock tables fresh (zero).
-        LockeyTrainer.Config clocked = new LockeyTrainer.Config(paper.batchSize(), 1, 2, 0, 5, 1e-3, paper.curriculum(),
-                paper.lambdas(), 30, 8, 16, 1, 2, true, 0, LockeyTrainer.Design.PAPER.with(
+        LockeyTrainer.Config clocked = new LockeyTrainer.Config(new LockeyTrainer.Run(paper.batchSize(), 1, 2, 0, 5, 1e-3),
+                paper.curriculum(), paper.lambdas(), 30, new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.ON, 0),
+                new LockeyTrainer.ValidationSet(1, 2), LockeyTrainer.Design.PAPER.with(
                         org.lockey.model.lockey.KeyConfig.ClockForm.FILTERED));
         LockeyTrainer reuse = new LockeyTrainer(clocked, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
         List<String> reuseLog = new java.util.ArrayList<>();
@@ -283,7 +287,7 @@ class LockeyTrainerTest {
         Encodec codec = Encodec.random(small, 3, true);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc32k(16).withMsgDecoder(4, 2), 4);
         AudioDataset music = AudioDataset.load(Path.of("reference-data/music"), "train", 32000);
-        LockeyTrainer t = new LockeyTrainer(config(1, true), new EncodecBranch(codec, 26, 1), wm,
+        LockeyTrainer t = new LockeyTrainer(config(1, LockeyTrainer.PayloadClock.ON), new EncodecBranch(codec, 26, 1), wm,
                 KeyRegistry.create("t", 16, 12, 1), music, music);
         t.start();
         t.trainStep();
@@ -335,8 +339,9 @@ class LockeyTrainerTest {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
         KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
-        LockeyTrainer.Config c = new LockeyTrainer.Config(batch, 3, 2, 1, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                LockeyLoss.Lambdas.ones(), 30, 8, 16, 1, 2, false, warmup,
+        LockeyTrainer.Config c = new LockeyTrainer.Config(new LockeyTrainer.Run(batch, 3, 2, 1, 5, 1e-3),
+                new Curriculum(0.005, 2, 1.0), LockeyLoss.Lambdas.ones(), 30,
+                new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, warmup), new LockeyTrainer.ValidationSet(1, 2),
                 LockeyTrainer.Design.DEFAULT.with(keyTraining));
         return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
     }
@@ -413,8 +418,9 @@ class LockeyTrainerTest {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
         KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
-        LockeyTrainer.Config c = new LockeyTrainer.Config(2, steps, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                lambdas, 30, 8, 16, 1, 2, false, 0, LockeyTrainer.Design.DEFAULT.with(LockeyTrainer.KeyTraining.PAPER)
+        LockeyTrainer.Config c = new LockeyTrainer.Config(new LockeyTrainer.Run(2, steps, 2, 0, 5, 1e-3),
+                new Curriculum(0.005, 2, 1.0), lambdas, 30, new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, 0),
+                new LockeyTrainer.ValidationSet(1, 2), LockeyTrainer.Design.DEFAULT.with(LockeyTrainer.KeyTraining.PAPER)
                         .with(KeyConfig.Injection.ADDED).with(balance));
         return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
     }
@@ -481,8 +487,9 @@ class LockeyTrainerTest {
             KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
             // Added injection: a fresh key term already moves the invalid-key audio off the teacher, so the push has
             // a gradient at step 0.
-            LockeyTrainer.Config c = new LockeyTrainer.Config(2, 1, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0),
-                    new LockeyLoss.Lambdas(1, 1, 1, 0), 30, 8, 16, 1, 2, false, 0,
+            LockeyTrainer.Config c = new LockeyTrainer.Config(new LockeyTrainer.Run(2, 1, 2, 0, 5, 1e-3),
+                    new Curriculum(0.005, 2, 1.0), new LockeyLoss.Lambdas(1, 1, 1, 0), 30,
+                    new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, 0), new LockeyTrainer.ValidationSet(1, 2),
                     LockeyTrainer.Design.DEFAULT.with(KeyConfig.Injection.ADDED)
                             .with(new LockeyTrainer.KeyTraining(1, 0, LockeyTrainer.Pairing.PAIRED, push)));
             LockeyTrainer t = new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);

@@ -32,8 +32,9 @@ class StepZeroIdentityTest {
     static final double IDENTITY_DB = 60;
 
     static LockeyTrainer.Config config(LockeyTrainer.Design design) {
-        return new LockeyTrainer.Config(2, 1, 2, 0, 5, 1e-3, new Curriculum(0.005, 2, 1.0), LockeyLoss.Lambdas.ones(), 30,
-                8, 16, 1, 2, true, 30, design);
+        return new LockeyTrainer.Config(new LockeyTrainer.Run(2, 1, 2, 0, 5, 1e-3), new Curriculum(0.005, 2, 1.0),
+                LockeyLoss.Lambdas.ones(), 30, new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.ON, 30),
+                new LockeyTrainer.ValidationSet(1, 2), design);
     }
 
     /** The lowest SDR (dB) of the keyed output against G0 over valid and invalid keys on two crops. */
