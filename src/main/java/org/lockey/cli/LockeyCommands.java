@@ -29,6 +29,7 @@ import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.lockey.KeyedModelDir;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkDetector;
 import org.lockey.model.silentcipher.WatermarkModel;
@@ -51,7 +52,7 @@ final class LockeyCommands {
 
     /** The model directory of a run ({@code run/model}) or the directory itself when it is one. */
     static Path modelDir(Path p) {
-        return Files.exists(p.resolve(KeyedHifiGan.MODEL_FILE)) ? p : p.resolve("model");
+        return KeyedModelDir.modelDirOf(p);
     }
 
     /** {@code ./lockey train lockey}. */
@@ -454,14 +455,7 @@ final class LockeyCommands {
         }
 
         static String kindOf(Path dir) {
-            Path f = dir.resolve(KeyedHifiGan.CONFIG_FILE);
-            try {
-                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllBytes(f)).path("kind")
-                        .asText();
-            } catch (IOException e) {
-                throw new LockeyException(dir + ": not a keyed model directory (no readable " + KeyedHifiGan.CONFIG_FILE
-                        + ")");
-            }
+            return KeyedModelDir.of(dir).kind();
         }
 
         static float[] readAudio(Path wav, int rate) {

@@ -1,7 +1,5 @@
 package org.lockey.eval;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,13 +22,12 @@ import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.lockey.KeyedModelDir;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.WatermarkDetector;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.Progress;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The measurement behind {@code eval detection} (issue 18, part 3): the detection rule ({@link WatermarkDetector})
@@ -165,15 +162,9 @@ public final class DetectionEval {
          * HiFi-GAN regenerates {@code speech}, a keyed Encodec {@code music}, each loaded at the model's rate.
          */
         public static KeyedModel load(Path model, Optional<KeyRegistry> registry, Path speech, Path music) {
-            Path dir = Files.exists(model.resolve(KeyedHifiGan.MODEL_FILE)) ? model : model.resolve("model");
-            String kind;
-            try {
-                kind = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve(KeyedHifiGan.CONFIG_FILE)))
-                        .path("kind").asText();
-            } catch (IOException e) {
-                throw new LockeyException(model + ": not a keyed model directory (no readable "
-                        + KeyedHifiGan.CONFIG_FILE + ")");
-            }
+            KeyedModelDir found = KeyedModelDir.of(model);
+            Path dir = found.dir();
+            String kind = found.kind();
             String name = model.toAbsolutePath().normalize().getFileName().toString();
             KeyedModel m;
             if (kind.equals(KeyedHifiGan.KIND)) {

@@ -1,6 +1,5 @@
 package org.lockey.eval;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,9 +10,8 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.lockey.KeyedModelDir;
 import org.lockey.model.silentcipher.WatermarkModel;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A keyed generator with the base generator it was fine-tuned from and its watermark model: for a
@@ -72,14 +70,9 @@ public abstract class KeyedSystem {
      * ({@code watermark/} inside it) and the base generator {@code baseDir}.
      */
     public static KeyedSystem load(Path model, Path baseDir) {
-        Path dir = Files.exists(model.resolve(KeyedHifiGan.MODEL_FILE)) ? model : model.resolve("model");
-        String kind;
-        try {
-            kind = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve(KeyedHifiGan.CONFIG_FILE))).path("kind")
-                    .asText();
-        } catch (java.io.IOException e) {
-            throw new LockeyException(model + ": not a keyed model (no readable config.json)");
-        }
+        KeyedModelDir found = KeyedModelDir.of(model);
+        Path dir = found.dir();
+        String kind = found.kind();
         WatermarkModel wm = WatermarkModel.load(dir.resolve(KeyedHifiGan.WATERMARK_DIR));
         if (kind.equals(KeyedHifiGan.KIND)) {
             return new HifiGanSystem(KeyedHifiGan.load(dir), HifiGan.load(baseDir), wm);
