@@ -24,47 +24,17 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.LockeyException;
-import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 
 /**
- * The demo page built from a small fake demo output: every player links a file that exists, every
- * image is a PNG that decodes, every text is escaped, nothing outside the page and its WAVs is
- * referenced. Structure checks, parsed from the page, not strings copied from the writer.
+ * The demo page built from a small fake demo output ({@link FakeDemo}): every player links a file
+ * that exists, every image is a PNG that decodes, every text is escaped, nothing outside the page and
+ * its WAVs is referenced. Structure checks, parsed from the page, not strings copied from the writer;
+ * {@link DemoReportBrowserTest} loads the page in a real browser.
  */
 class DemoReportTest {
     private static final Pattern TAG = Pattern.compile("<(audio|img|a|script|link|iframe)\\b([^>]*)>");
     private static final Pattern ATTR = Pattern.compile("(src|href)=\"([^\"]*)\"");
-
-    private static float[] tone(double hz, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (0.3 * Math.sin(2 * Math.PI * hz * i / 22050));
-        }
-        return x;
-    }
-
-    /** A fake demo output: one branch with a real clip, a teacher, a user's and an invalid clip. */
-    private static Path fakeDemo(Path out, String user) {
-        Path dir = out.resolve("hifigan");
-        String[] clips = {"real.wav", "teacher.wav", "alice.wav", "invalid-1.wav"};
-        for (int i = 0; i < clips.length; i++) {
-            Wav.writePcm16(dir.resolve(clips[i]), Audio.mono(tone(300 + 200 * i, 11025), 22050));
-        }
-        DemoReport.writeTraces(dir, List.of(new DemoReport.TraceRow("alice.wav", user + "'s key", user, 0, 0.97, 0.6),
-                new DemoReport.TraceRow("invalid-1.wav", "an invalid key", "", -1, 0.1, -28)));
-        new ResultTable("Table II & <friends>", List.of("Models", "SDR Valid", "orig"), 1)
-                .row(List.of("HiFi-GAN", 0.65, 0.979)).note("mp3_64k: skipped <no encoder>").write(dir, "table2");
-        Plots.xy(dir.resolve("accuracy.png"), "accuracy", "x", "y",
-                List.of(new Plots.Series("valid", new double[] {0, 1}, new double[] {0.9, 1}, true)));
-        String summary = """
-                {"hifigan": {"sdr_valid": 0.65, "sdr_invalid": -28.1,
-                  "bit_accuracy": {"mp3_64k": null, "orig": 0.979, "aac_64k": 0.91},
-                  "users_traced": 1, "users_total": 1, "invalid_keys_traced_to_a_user": 0}}
-                """;
-        org.lockey.io.AtomicFiles.writeString(out.resolve("summary.json"), summary);
-        return dir;
-    }
 
     private static List<String[]> tags(String html) {
         List<String[]> tags = new ArrayList<>();
@@ -80,7 +50,7 @@ class DemoReportTest {
 
     @Test
     void pageHasAPlayerAndASpectrogramPerClipThatResolve(@TempDir Path tmp) throws Exception {
-        fakeDemo(tmp, "o'brien <b>");
+        FakeDemo.write(tmp, "o'brien <b>");
         Path page = DemoReport.write(tmp, Map.of("hifigan", "HiFi-GAN & speech <22 kHz>"));
         assertEquals(tmp.resolve(DemoReport.FILE), page);
         String html = Files.readString(page, StandardCharsets.UTF_8);
@@ -113,7 +83,7 @@ class DemoReportTest {
         while (specs.find()) {
             spectrograms++;
         }
-        assertEquals(4, audios, "real, teacher, the user's and the invalid clip");
+        assertEquals(FakeDemo.CLIPS.size(), audios, "real, teacher, the user's and the invalid clip");
         assertEquals(audios, spectrograms, "a spectrogram beside every player");
         assertEquals(spectrograms + 1, images, "the spectrograms and the accuracy plot");
         assertTrue(Pattern.compile("<audio[^>]*\\bcontrols\\b").matcher(html).find(), "players have controls");
@@ -134,7 +104,7 @@ class DemoReportTest {
 
     @Test
     void aMissingClipIsAOneLineError(@TempDir Path tmp) throws Exception {
-        Path dir = fakeDemo(tmp, "alice");
+        Path dir = FakeDemo.write(tmp, "alice");
         Files.delete(dir.resolve("alice.wav"));
         LockeyException e = assertThrows(LockeyException.class, () -> DemoReport.write(tmp, Map.of()));
         assertTrue(e.getMessage().contains("alice.wav") && !e.getMessage().contains("\n"), e.getMessage());
