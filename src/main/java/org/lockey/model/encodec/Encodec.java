@@ -1,7 +1,6 @@
 package org.lockey.model.encodec;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,16 +8,13 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 import org.lockey.LockeyException;
-import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * EnCodec for use: audio to codes and codes to audio with a checkpoint's weights (MusicGen's 32 kHz
@@ -43,8 +39,6 @@ public final class Encodec {
     public static final String CONFIG_FILE = "encodec.json";
     /** Default chunk length in latent frames (5 s at 50 Hz). */
     public static final int DEFAULT_CHUNK_FRAMES = 250;
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final CompressionConfig config;
     private final Map<String, Tensor> weights;
@@ -81,7 +75,7 @@ public final class Encodec {
         Path cfgPath = dir.resolve(CONFIG_FILE);
         CompressionConfig cfg;
         try {
-            cfg = CompressionConfig.fromJson(JSON.readTree(Files.readString(cfgPath)));
+            cfg = CompressionConfig.fromJson(Json.read(cfgPath));
         } catch (IOException e) {
             throw new LockeyException(cfgPath + ": cannot read EnCodec config (" + e.getMessage() + ")");
         }
@@ -143,12 +137,7 @@ public final class Encodec {
      */
     public void save(Path dir, String source) {
         SafeTensors.write(dir.resolve(WEIGHTS_FILE), weights, Map.of("format", "lockey-encodec", "source", source));
-        try {
-            String json = JSON.writeValueAsString(config.toJson());
-            AtomicFiles.writeString(dir.resolve(CONFIG_FILE), json + "\n");
-        } catch (IOException e) {
-            throw new LockeyException(dir + ": cannot write " + CONFIG_FILE + " (" + e.getMessage() + ")");
-        }
+        Json.writePrettyWithNewline(dir.resolve(CONFIG_FILE), config.toJson());
     }
 
     /** Whether the model has an encoder ({@link #encode} works); a decode-only import has none. */

@@ -9,11 +9,9 @@ import java.util.OptionalDouble;
 
 import org.lockey.LockeyException;
 import org.lockey.audio.MelConfig;
+import org.lockey.io.Json;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -45,8 +43,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record HifiGanConfig(ResBlockKind resblock, List<Integer> upsampleRates, List<Integer> upsampleKernelSizes,
         int upsampleInitialChannel, List<Integer> resblockKernelSizes, List<List<Integer>> resblockDilationSizes,
         int numMels, Mel mel, Training training) {
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The upstream {@code resblock} switch: {@code "1"} selects ResBlock1, {@code "2"} ResBlock2. */
     public enum ResBlockKind {
@@ -347,9 +343,7 @@ public record HifiGanConfig(ResBlockKind resblock, List<Integer> upsampleRates, 
     /** Reads {@code config.json}. */
     public static HifiGanConfig load(Path path) {
         try {
-            return fromJson(JSON.readTree(path.toFile()), path.toString());
-        } catch (JsonProcessingException e) {
-            throw new LockeyException(path + ": not valid JSON (" + e.getOriginalMessage() + ")");
+            return fromJson(Json.read(path), path.toString());
         } catch (IOException e) {
             if (e instanceof NoSuchFileException || !path.toFile().exists()) {
                 throw new LockeyException(path + ": no such file");
@@ -360,7 +354,7 @@ public record HifiGanConfig(ResBlockKind resblock, List<Integer> upsampleRates, 
 
     /** The config as upstream-named JSON (every field, {@code fmax_for_loss} null when empty). */
     public ObjectNode toJson() {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("resblock", resblock.upstreamName());
         o.put("batch_size", training.batchSize());
         o.put("learning_rate", training.learningRate());
@@ -399,11 +393,7 @@ public record HifiGanConfig(ResBlockKind resblock, List<Integer> upsampleRates, 
 
     /** {@link #toJson()} as indented text. */
     public String toJsonString() {
-        try {
-            return JSON.writeValueAsString(toJson()) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.pretty(toJson()) + "\n";
     }
 
     // ---------------------------------------------------------------- helpers

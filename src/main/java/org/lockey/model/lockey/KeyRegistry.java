@@ -23,12 +23,10 @@ import java.util.function.Function;
 import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
 import org.lockey.io.ExclusiveLock;
+import org.lockey.io.Json;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -55,8 +53,6 @@ public final class KeyRegistry {
     public static final String FORMAT = "lockey-key-registry/1";
     /** Appended to the registry's file name to name its lock file. */
     public static final String LOCK_SUFFIX = ".lock";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final int MAX_USER_LENGTH = 200;
 
     /**
@@ -312,7 +308,7 @@ public final class KeyRegistry {
 
     /** Writes the registry atomically, readable by its owner only (the caller holds the lock). */
     private void write(Path path) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.object();
         root.put("format", FORMAT);
         root.put("model_id", modelId);
         root.put("key_bits", bits);
@@ -327,12 +323,7 @@ public final class KeyRegistry {
             o.put("issued_at", i.issuedAt().toString());
             i.revokedAt().ifPresent(at -> o.put("revoked_at", at.toString()));
         }
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] bytes = Json.prettyUtf8(root);
         AtomicFiles.write(path, out -> out.write(bytes), AtomicFiles.Access.OWNER_ONLY);
     }
 
@@ -347,7 +338,7 @@ public final class KeyRegistry {
     public static KeyRegistry load(Path path) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(path));
+            root = Json.treeRefusingRepeatedFields(Files.readAllBytes(path));
         } catch (NoSuchFileException e) {
             throw new LockeyException(path + ": no such key registry");
         } catch (JsonProcessingException e) {

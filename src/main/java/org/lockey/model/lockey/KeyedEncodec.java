@@ -1,7 +1,6 @@
 package org.lockey.model.lockey;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,6 +8,7 @@ import java.util.Map;
 
 import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
@@ -26,7 +26,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -46,8 +45,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class KeyedEncodec {
     /** The {@code kind} of a keyed Encodec. */
     public static final String KIND = "lockey-encodec";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CompressionConfig codecConfig;
     private final KeyConfig key;
@@ -113,11 +110,11 @@ public final class KeyedEncodec {
         Path f = dir.resolve(KeyedHifiGan.CONFIG_FILE);
         JsonNode cfg;
         try {
-            cfg = JSON.readTree(Files.readAllBytes(f));
+            cfg = Json.read(f);
         } catch (NoSuchFileException e) {
             throw new LockeyException(dir + ": not a model directory (no " + KeyedHifiGan.CONFIG_FILE + ")");
         } catch (IOException e) {
-            throw new LockeyException(f + ": not valid JSON (" + e.getMessage() + ")");
+            throw new LockeyException(f + ": cannot read (" + AtomicFiles.reason(e) + ")");
         }
         if (!KIND.equals(cfg.path("kind").asText())) {
             throw new LockeyException(f + ": not a keyed Encodec model (kind is '" + cfg.path("kind").asText() + "')");
@@ -146,7 +143,7 @@ public final class KeyedEncodec {
     /** Writes the weights and the config into {@code dir}, each atomically. */
     public static void save(Path dir, CompressionConfig codec, KeyConfig key, int layer, Map<String, Tensor> weights,
             Map<String, String> metadata) {
-        ObjectNode cfg = JSON.createObjectNode();
+        ObjectNode cfg = Json.object();
         cfg.put("kind", KIND);
         cfg.set("codec", codec.toJson());
         cfg.set("key", key.toJson());
@@ -154,7 +151,7 @@ public final class KeyedEncodec {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("kind", KIND);
         SafeTensors.write(dir.resolve(KeyedHifiGan.MODEL_FILE), weights, meta);
-        AtomicFiles.writeString(dir.resolve(KeyedHifiGan.CONFIG_FILE), cfg.toPrettyString());
+        Json.writePretty(dir.resolve(KeyedHifiGan.CONFIG_FILE), cfg);
     }
 
     public CompressionConfig codecConfig() {

@@ -1,7 +1,6 @@
 package org.lockey.model.lockey;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,6 +10,7 @@ import java.util.SplittableRandom;
 
 import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.StateDict;
 import org.lockey.io.Tensor;
@@ -27,7 +27,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -49,8 +48,6 @@ public final class KeyedHifiGan {
     public static final String KIND = "lockey-hifigan";
     /** Where a trained model keeps its watermark decoder. */
     public static final String WATERMARK_DIR = "watermark";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HifiGanConfig generator;
     private final KeyConfig key;
@@ -121,11 +118,11 @@ public final class KeyedHifiGan {
         Path f = dir.resolve(CONFIG_FILE);
         JsonNode cfg;
         try {
-            cfg = JSON.readTree(Files.readAllBytes(f));
+            cfg = Json.read(f);
         } catch (NoSuchFileException e) {
             throw new LockeyException(dir + ": not a model directory (no " + CONFIG_FILE + ")");
         } catch (IOException e) {
-            throw new LockeyException(f + ": not valid JSON (" + e.getMessage() + ")");
+            throw new LockeyException(f + ": cannot read (" + AtomicFiles.reason(e) + ")");
         }
         if (cfg == null || !KIND.equals(cfg.path("kind").asText())) {
             throw new LockeyException(f + ": not a keyed HiFi-GAN model (kind is '" + (cfg == null ? "" :
@@ -140,7 +137,7 @@ public final class KeyedHifiGan {
     /** Writes {@code weights} and the config into {@code dir}, each atomically. */
     public static void save(Path dir, HifiGanConfig generator, KeyConfig key, int injectionStage,
             Map<String, Tensor> weights, Map<String, String> metadata) {
-        ObjectNode cfg = JSON.createObjectNode();
+        ObjectNode cfg = Json.object();
         cfg.put("kind", KIND);
         cfg.set("generator", generator.toJson());
         cfg.set("key", key.toJson());
@@ -148,7 +145,7 @@ public final class KeyedHifiGan {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("kind", KIND);
         SafeTensors.write(dir.resolve(MODEL_FILE), weights, meta);
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), cfg.toPrettyString());
+        Json.writePretty(dir.resolve(CONFIG_FILE), cfg);
     }
 
     public HifiGanConfig generatorConfig() {

@@ -5,8 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.lockey.LockeyException;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.lockey.io.Json;
 
 /**
  * Where a keyed model is and which kind it is, for the commands that take either a fine-tuning run directory or its
@@ -17,8 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *             to refuse)
  */
 public record KeyedModelDir(Path dir, String kind) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** The model directory of a run ({@code run/model}) or the directory itself when it is one. */
     public static Path modelDirOf(Path runOrModel) {
         return Files.exists(runOrModel.resolve(KeyedHifiGan.MODEL_FILE)) ? runOrModel : runOrModel.resolve("model");
@@ -27,13 +24,13 @@ public record KeyedModelDir(Path dir, String kind) {
     /**
      * Reads {@code runOrModel}'s config.
      *
-     * @throws LockeyException {@code "<path>: not a keyed model directory (no readable config.json)"}
+     * @throws LockeyException {@code "<path>: not a keyed model directory (no readable config.json)"}, or
+     *                         {@code "<config.json>: not valid JSON (...)"} when it is malformed ({@link Json#read})
      */
     public static KeyedModelDir of(Path runOrModel) {
         Path dir = modelDirOf(runOrModel);
         try {
-            return new KeyedModelDir(dir, JSON.readTree(Files.readAllBytes(dir.resolve(KeyedHifiGan.CONFIG_FILE)))
-                    .path("kind").asText());
+            return new KeyedModelDir(dir, Json.read(dir.resolve(KeyedHifiGan.CONFIG_FILE)).path("kind").asText());
         } catch (IOException e) {
             throw new LockeyException(runOrModel + ": not a keyed model directory (no readable "
                     + KeyedHifiGan.CONFIG_FILE + ")");

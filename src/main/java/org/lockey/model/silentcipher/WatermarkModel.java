@@ -11,14 +11,13 @@ import java.util.TreeMap;
 
 import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.nn.BatchNorm2d;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -61,8 +60,6 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
      */
     public static final double DEFAULT_DETECT_THRESHOLD = 0.6;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     public WatermarkModel {
         if (config.messageDim() != PayloadCodec.MESSAGE_DIM
                 || config.messageLen() != new PayloadCodec(payloadBits).period()) {
@@ -74,7 +71,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
             throw new LockeyException("detect threshold " + detectThreshold + " is not in [0, 1]");
         }
         weights = Map.copyOf(weights);
-        training = training == null ? JSON.createObjectNode() : training.deepCopy();
+        training = training == null ? Json.object() : training.deepCopy();
         Objects.requireNonNull(source, "source");
     }
 
@@ -118,7 +115,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
 
     /** The {@value #CONFIG_FILE} content. */
     public ObjectNode configJson() {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("kind", KIND);
         n.put("format", FORMAT);
         n.put("payload_bits", payloadBits);
@@ -131,18 +128,12 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
 
     /** Writes {@value #MODEL_FILE} and {@value #CONFIG_FILE} into {@code dir}, each atomically. */
     public void save(Path dir) {
-        String json;
-        try {
-            json = JSON.writeValueAsString(configJson()) + "\n";
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("kind", KIND);
         meta.put("format", FORMAT);
         meta.put("config", configJson().toString());
         SafeTensors.write(dir.resolve(MODEL_FILE), new TreeMap<>(weights), meta);
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), json);
+        Json.writePrettyWithNewline(dir.resolve(CONFIG_FILE), configJson());
     }
 
     /**
@@ -157,9 +148,9 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         }
         JsonNode n;
         try {
-            n = JSON.readTree(cfg.toFile());
+            n = Json.read(cfg);
         } catch (IOException e) {
-            throw new LockeyException(cfg + ": not valid JSON (" + e.getMessage() + ")");
+            throw new LockeyException(cfg + ": cannot read (" + AtomicFiles.reason(e) + ")");
         }
         String kind = n.path("kind").asText("");
         if (!KIND.equals(kind)) {
@@ -207,20 +198,16 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         Path cfg = dir.resolve(CONFIG_FILE);
         JsonNode n;
         try {
-            n = JSON.readTree(cfg.toFile());
+            n = Json.read(cfg);
         } catch (IOException e) {
-            throw new LockeyException(cfg + ": cannot read (" + e.getMessage() + ")");
+            throw new LockeyException(cfg + ": cannot read (" + AtomicFiles.reason(e) + ")");
         }
         if (!(n instanceof ObjectNode o) || !KIND.equals(n.path("kind").asText(""))) {
             throw new LockeyException(cfg + ": not a watermark model's config (kind '" + n.path("kind").asText("")
                     + "')");
         }
         o.put("detect_threshold", threshold);
-        try {
-            AtomicFiles.writeString(cfg, JSON.writeValueAsString(o) + "\n");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        Json.writePrettyWithNewline(cfg, o);
     }
 
     /**
@@ -266,7 +253,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         }
         // every key and shape, all at once, before anything is written
         SilentCipher.load(config, weights, files);
-        ObjectNode training = JSON.createObjectNode();
+        ObjectNode training = Json.object();
         training.put("imported_from", hparams + ", " + files);
         WatermarkModel model = new WatermarkModel(config, bits, BatchNorm2d.Mode.BATCH_STATISTICS,
                 DEFAULT_DETECT_THRESHOLD, weights, training, outDir.resolve(MODEL_FILE).toString());
