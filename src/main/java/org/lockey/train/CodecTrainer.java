@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
+import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.metric.MelDistance;
 import org.lockey.metric.Sdr;
@@ -30,7 +31,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -134,7 +134,7 @@ public final class CodecTrainer {
 
         /** The settings as JSON (checkpoint metadata). */
         public ObjectNode toJson() {
-            ObjectNode o = new ObjectMapper().createObjectNode();
+            ObjectNode o = Json.object();
             o.put("batch_size", batchSize).put("crop_frames", cropFrames).put("steps", steps)
                     .put("checkpoint_every", checkpointEvery).put("validate_every", validateEvery).put("seed", seed)
                     .put("lr", adam.lr()).put("beta1", adam.beta1()).put("beta2", adam.beta2()).put("eps", adam.eps())

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyRegistry;
@@ -181,7 +182,7 @@ public final class FinetuneRun {
         var runConfig = cfg.toJson();
         runConfig.put("branch", branch.kind()).put("crop_samples", branch.cropSamples()).put("injection", injection)
                 .put("base", baseDir.toString()).put("watermark", watermarkDir.toString());
-        AtomicFiles.writeString(out.resolve("run.json"), runConfig.toPrettyString());
+        Json.writePretty(out.resolve("run.json"), runConfig);
         List<LockeyTrainer.Validation> history = new ArrayList<>();
         Curves curves = new Curves(out.resolve(VALIDATION_FILE), trainer.step());
         history.addAll(trainer.run(out, line -> {

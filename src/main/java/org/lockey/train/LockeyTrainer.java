@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyClock;
@@ -36,7 +37,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -200,7 +200,7 @@ public final class LockeyTrainer {
 
         /** The settings as JSON (checkpoint metadata and the run's config.json). */
         public ObjectNode toJson() {
-            ObjectNode o = new ObjectMapper().createObjectNode();
+            ObjectNode o = Json.object();
             o.put("batch_size", batchSize()).put("steps", steps())
                     .put("checkpoint_every", checkpointEvery()).put("validate_every", validateEvery()).put("seed", seed())
                     .put("lr", lr()).put("tau0", curriculum.tau0()).put("tau_period", curriculum.period())
@@ -671,13 +671,13 @@ public final class LockeyTrainer {
     private void checkSameDesign(Checkpoint ck) {
         ObjectNode saved;
         try {
-            saved = (ObjectNode) new ObjectMapper().readTree(ck.metadata().getOrDefault("config", "{}"));
+            saved = (ObjectNode) Json.tree(ck.metadata().getOrDefault("config", "{}"));
         } catch (java.io.IOException | ClassCastException e) {
             throw new LockeyException("checkpoint: its 'config' metadata is not a JSON object");
         }
-        ObjectNode paper = new ObjectMapper().createObjectNode();
+        ObjectNode paper = Json.object();
         Design.PAPER.putInto(paper);
-        ObjectNode now = new ObjectMapper().createObjectNode();
+        ObjectNode now = Json.object();
         cfg.design().putInto(now);
         ObjectNode before = saved.has("pooling") ? saved : paper;        // older checkpoints: the paper's design
         if (!before.has("clock_form")) {

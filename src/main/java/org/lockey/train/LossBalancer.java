@@ -5,10 +5,10 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.lockey.LockeyException;
+import org.lockey.io.Json;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -122,7 +122,7 @@ public final class LossBalancer {
 
     /** The moving averages as JSON (a checkpoint's metadata). */
     public String state() {
-        ObjectNode o = new ObjectMapper().createObjectNode();
+        ObjectNode o = Json.object();
         averages.forEach((k, a) -> o.putArray(k).add(a[0]).add(a[1]));
         return o.toString();
     }
@@ -131,7 +131,7 @@ public final class LossBalancer {
     public void restore(String json) {
         averages.clear();
         try {
-            JsonNode n = new ObjectMapper().readTree(json);
+            JsonNode n = Json.tree(json);
             n.fields().forEachRemaining(e -> averages.put(e.getKey(),
                     new double[] {e.getValue().get(0).asDouble(), e.getValue().get(1).asDouble()}));
         } catch (java.io.IOException | NullPointerException e) {

@@ -16,6 +16,7 @@ import java.util.function.Function;
 import org.lockey.LockeyException;
 import org.lockey.audio.MelSpectrogram;
 import org.lockey.data.AudioDataset;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.model.hifigan.DiscriminatorOutputs;
@@ -34,8 +35,6 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * HiFi-GAN training as upstream {@code train.py} (jik876/hifi-gan) does it: Kong, Kim &amp; Bae,
@@ -102,7 +101,6 @@ public final class VocoderTrainer {
 
     private static final List<String> METRIC_COLUMNS = List.of(LOSS_DISC_ALL, LOSS_DISC_F, LOSS_DISC_S, LOSS_GEN_ALL,
             LOSS_GEN_F, LOSS_GEN_S, LOSS_FM_F, LOSS_FM_S, LOSS_MEL, MEL_L1);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * What to train and where.
@@ -251,7 +249,7 @@ public final class VocoderTrainer {
         Map<String, String> meta = ck.metadata();
         HifiGanConfig config;
         try {
-            config = HifiGanConfig.fromJson(JSON.readTree(meta.getOrDefault("config", "")), "checkpoint config");
+            config = HifiGanConfig.fromJson(Json.tree(meta.getOrDefault("config", "")), "checkpoint config");
         } catch (IOException e) {
             throw new LockeyException(Checkpoint.file(o.runDir()) + ": the stored config is not valid JSON");
         }

@@ -25,6 +25,7 @@ import org.lockey.distortion.GaussianNoise;
 import org.lockey.distortion.Identity;
 import org.lockey.distortion.Mp3;
 import org.lockey.distortion.TimeJitter;
+import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.metric.BitAccuracy;
 import org.lockey.metric.WatermarkEval;
@@ -37,7 +38,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -88,8 +88,6 @@ public final class WatermarkTrainer {
     static final int[] CODEC_KBPS = {64, 128, 256};
     /** Longest validation clip, in seconds (longer clips are cut to their start). */
     public static final double VALID_MAX_SECONDS = 10;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * What to train and how.
@@ -154,7 +152,7 @@ public final class WatermarkTrainer {
 
         /** The settings that must not change when a run is resumed, as JSON. */
         ObjectNode identity() {
-            ObjectNode n = JSON.createObjectNode();
+            ObjectNode n = Json.object();
             n.set("silentcipher", config.toJson());
             n.put("payload_bits", payloadBits);
             n.put("batch_size", batchSize);
