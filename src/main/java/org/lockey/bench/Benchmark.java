@@ -8,14 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.lockey.LockeyException;
-import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.nn.OpTimer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -219,7 +218,7 @@ public final class Benchmark {
      * without a peer, {@code peer_ms} and {@code ratio} are null.
      */
     public static ObjectNode json(List<Row> rows, Map<String, Object> machine) {
-        ObjectNode root = new ObjectMapper().createObjectNode();
+        ObjectNode root = Json.object();
         for (Row r : rows) {
             ObjectNode o = root.putObject(r.c().name());
             o.put("description", r.c().description());
@@ -261,6 +260,6 @@ public final class Benchmark {
 
     /** Writes {@code results.json} atomically. */
     public static void writeJson(Path file, ObjectNode root) {
-        AtomicFiles.writeString(file, Peer.toJson(root));
+        Json.writePrettyWithNewline(file, root);
     }
 }

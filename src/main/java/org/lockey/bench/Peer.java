@@ -14,12 +14,11 @@ import java.util.function.Consumer;
 
 import org.lockey.LockeyException;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -30,8 +29,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code peer_outputs.safetensors} (the outputs of its first call) into it.
  */
 public final class Peer {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final Path python;
     private final Path script;
 
@@ -72,7 +69,7 @@ public final class Peer {
 
     /** Writes a case directory for the peer (before our calls: a training step changes the weights). */
     public static void writeCase(Path dir, BenchCase c, BenchCase.Prepared p, int warmup, int reps, int threads) {
-        ObjectNode j = JSON.createObjectNode();
+        ObjectNode j = Json.object();
         j.put("name", c.name()).put("component", c.component());
         j.set("config", p.config());
         j.put("warmup", warmup).put("reps", reps).put("threads", threads);
@@ -90,7 +87,7 @@ public final class Peer {
             SafeTensors.write(dir.resolve("weights.safetensors"), p.weights(), Map.of());
         }
         SafeTensors.write(dir.resolve("inputs.safetensors"), p.inputs(), Map.of());
-        AtomicFiles.writeString(dir.resolve("case.json"), toJson(j));
+        Json.writePrettyWithNewline(dir.resolve("case.json"), j);
     }
 
     /**
@@ -178,19 +175,11 @@ public final class Peer {
         return worst;
     }
 
-    static String toJson(JsonNode n) {
-        try {
-            return JSON.writeValueAsString(n) + "\n";
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static JsonNode readJson(Path p) {
         try {
-            return JSON.readTree(p.toFile());
+            return Json.read(p);
         } catch (IOException e) {
-            throw new LockeyException(p + ": cannot read (" + e.getMessage() + ")");
+            throw new LockeyException(p + ": cannot read (" + AtomicFiles.reason(e) + ")");
         }
     }
 

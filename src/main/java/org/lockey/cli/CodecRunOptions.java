@@ -9,12 +9,12 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
+import org.lockey.io.Json;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.train.Checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * What {@code train codec} ({@link TrainCodecCommand}) and {@code train codec-decoder} ({@link TrainCodecDecoderCommand})
@@ -79,7 +79,7 @@ final class CodecRunOptions {
     static JsonNode storedSettings(CommandLine cl, Checkpoint c) {
         String json = c.metadata().get("config");
         try {
-            return new ObjectMapper().readTree(json == null ? "{}" : json);
+            return Json.tree(json == null ? "{}" : json);
         } catch (IOException e) {
             throw new LockeyException(Checkpoint.file(Path.of(cl.getOptionValue("out"))) + ": unreadable settings");
         }

@@ -1,7 +1,6 @@
 package org.lockey.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -15,13 +14,13 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.bench.EncodecBench;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** {@code import encodec}, {@code codec encode}, {@code codec decode}, {@code bench encodec}. */
 final class EncodecCommands {
@@ -60,7 +59,7 @@ final class EncodecCommands {
                 Path p = Path.of(cl.getOptionValue("config"));
                 JsonNode n;
                 try {
-                    n = new ObjectMapper().readTree(Files.readAllBytes(p));
+                    n = Json.read(p);
                 } catch (IOException e) {
                     throw new LockeyException(p + ": cannot read a JSON config (" + e.getMessage() + ")");
                 }

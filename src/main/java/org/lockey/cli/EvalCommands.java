@@ -35,6 +35,7 @@ import org.lockey.eval.ResultTable;
 import org.lockey.eval.Resynthesis;
 import org.lockey.eval.Table1;
 import org.lockey.eval.Table2;
+import org.lockey.io.Json;
 import org.lockey.metric.Sdr;
 import org.lockey.model.encodec.Encodec;
 import org.lockey.model.hifigan.HifiGan;
@@ -45,7 +46,6 @@ import org.lockey.train.KeyWarmup;
 import org.lockey.train.LockeyTrainer;
 import org.lockey.train.Progress;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -691,7 +691,7 @@ final class EvalCommands {
                     target);
             var current = DetectionCalibration.at(wm.detectThreshold(), m.negatives(), m.positives(),
                     names);
-            ObjectNode settings = new ObjectMapper().createObjectNode();
+            ObjectNode settings = Json.object();
             settings.put("watermark", wmDir.toString());
             settings.put("speech", speech.toString());
             settings.put("music", music.toString());

@@ -15,6 +15,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
+import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
@@ -23,8 +24,6 @@ import org.lockey.train.Checkpoint;
 import org.lockey.train.CodecDecoderTrainer;
 import org.lockey.train.CodecTrainer;
 import org.lockey.train.LearnedCodebooks;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * {@code ./lockey train codec}: trains encoder, quantiser and decoder of an EnCodec together ({@link CodecTrainer})
@@ -190,7 +189,7 @@ final class TrainCodecCommand implements Command {
     private static CompressionConfig modelConfig(Path out, Checkpoint c) {
         String json = c.metadata().get("model_config");
         try {
-            return CompressionConfig.fromJson(new ObjectMapper().readTree(json == null ? "{}" : json));
+            return CompressionConfig.fromJson(Json.tree(json == null ? "{}" : json));
         } catch (IOException | LockeyException e) {
             throw new LockeyException(Checkpoint.file(out) + ": unreadable model config (" + e.getMessage() + ")");
         }

@@ -16,9 +16,9 @@ import java.util.Map;
 import org.lockey.LockeyException;
 import org.lockey.audio.Wav;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 /**
@@ -88,13 +88,12 @@ public final class DemoReport {
 
     /** Writes {@code traces} as {@value #TRACES_FILE} into {@code branchDir}. */
     public static void writeTraces(Path branchDir, List<TraceRow> traces) {
-        ObjectMapper m = new ObjectMapper();
-        ArrayNode a = m.createArrayNode();
+        ArrayNode a = Json.array();
         for (TraceRow t : traces) {
             a.addObject().put("clip", t.clip()).put("key", t.key()).put("traced_to", t.tracedTo())
                     .put("hamming", t.hamming()).put("confidence", t.confidence()).put("sdr_db", t.sdrDb());
         }
-        AtomicFiles.writeString(branchDir.resolve(TRACES_FILE), a.toPrettyString());
+        Json.writePretty(branchDir.resolve(TRACES_FILE), a);
     }
 
     /** The {@value #TRACES_FILE} of {@code branchDir}. */
@@ -315,9 +314,9 @@ public final class DemoReport {
             throw new LockeyException(p + ": missing (the demo page is built from it)");
         }
         try {
-            return new ObjectMapper().readTree(p.toFile());
+            return Json.read(p);
         } catch (IOException e) {
-            throw new LockeyException(p + ": not valid JSON (" + e.getMessage() + ")");
+            throw new LockeyException(p + ": cannot read (" + AtomicFiles.reason(e) + ")");
         }
     }
 

@@ -13,8 +13,8 @@ import org.lockey.eval.DetectionCalibration.Negative;
 import org.lockey.eval.DetectionCalibration.Positive;
 import org.lockey.eval.DetectionCalibration.Row;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -158,7 +158,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
 
     /** detection.json. */
     public ObjectNode json() {
-        ObjectNode o = new ObjectMapper().createObjectNode();
+        ObjectNode o = Json.object();
         o.put("title", title);
         Optional<Row> chosen = calibration.chosen();
         if (chosen.isPresent()) {
@@ -182,7 +182,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
     public void write(Path dir) {
         AtomicFiles.writeString(dir.resolve(STEM + ".md"), markdown());
         AtomicFiles.writeString(dir.resolve(STEM + ".csv"), sweep().csv());
-        AtomicFiles.writeString(dir.resolve(STEM + ".json"), json().toPrettyString() + "\n");
+        Json.writePrettyWithNewline(dir.resolve(STEM + ".json"), json());
     }
 
     static String percent(double rate) {

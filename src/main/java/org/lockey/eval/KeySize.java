@@ -16,6 +16,7 @@ import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.distortion.Distortions;
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.lockey.Key;
@@ -31,7 +32,6 @@ import org.lockey.train.LockeyLoss;
 import org.lockey.train.LockeyTrainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -64,8 +64,6 @@ public final class KeySize {
     public static final long TRAINING_SEED = 1;
     /** Seed of Table II's invalid keys (its default). */
     public static final long EVAL_SEED = 1;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private KeySize() {
     }
@@ -206,7 +204,7 @@ public final class KeySize {
             double sdrInvalid, double bitAccuracy, double verifierValid, double verifierInvalid, double trainSeconds,
             double evalSeconds) {
         ObjectNode toJson(Settings s) {
-            ObjectNode o = JSON.createObjectNode();
+            ObjectNode o = Json.object();
             o.put("key_bits", bits).put("valid_keys", validKeys).put("steps", steps).put("key_warmup", keyWarmup)
                     .put("crop_frames", cropFrames).put("sdr_valid", sdrValid).put("sdr_invalid", sdrInvalid)
                     .put("bit_accuracy", bitAccuracy).put("verifier_valid", verifierValid)
@@ -296,9 +294,12 @@ public final class KeySize {
         }
         JsonNode o;
         try {
-            o = JSON.readTree(f.toFile());
+            o = Json.read(f);
         } catch (IOException e) {
-            throw new LockeyException(f + ": unreadable result (" + e.getMessage() + "); remove it to measure again");
+            throw new LockeyException(f + ": unreadable result (" + AtomicFiles.reason(e)
+                    + "); remove it to measure again");
+        } catch (LockeyException e) {
+            throw new LockeyException(e.getMessage() + "; remove it to measure again", e);
         }
         Row r = Row.fromJson(o);
         boolean same = r.bits() == bits && r.validKeys() == s.valid() && r.steps() == s.steps()
@@ -364,7 +365,7 @@ public final class KeySize {
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
         Row row = new Row(k, s.valid(), s.steps(), s.keyWarmup(), crop, t2.sdrValid(), t2.sdrInvalid(),
                 t2.accuracy().get("orig"), verifier[0], verifier[1], trainSeconds, evalSeconds);
-        AtomicFiles.writeString(dir.resolve(RESULT_FILE), row.toJson(s).toPrettyString());
+        Json.writePretty(dir.resolve(RESULT_FILE), row.toJson(s));
         log.accept(String.format(Locale.ROOT, "k%d: SDR_valid %.2f dB, SDR_invalid %.2f dB, bit accuracy %.3f, "
                 + "verifier %.3f / %.3f (trained %.1f min, measured %.0f s)", k, row.sdrValid(), row.sdrInvalid(),
                 row.bitAccuracy(), row.verifierValid(), row.verifierInvalid(), trainSeconds / 60, evalSeconds));

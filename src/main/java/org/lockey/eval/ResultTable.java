@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 import org.lockey.io.AtomicFiles;
+import org.lockey.io.Json;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -123,8 +123,7 @@ public final class ResultTable {
 
     /** The JSON form: {@code {"title", "columns", "rows": [{column: value}], "notes"}}. */
     public ObjectNode json() {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode o = m.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("title", title);
         ArrayNode cols = o.putArray("columns");
         columns.forEach(cols::add);
@@ -151,6 +150,6 @@ public final class ResultTable {
     public void write(Path dir, String stem) {
         AtomicFiles.writeString(dir.resolve(stem + ".md"), markdown());
         AtomicFiles.writeString(dir.resolve(stem + ".csv"), csv());
-        AtomicFiles.writeString(dir.resolve(stem + ".json"), json().toPrettyString());
+        Json.writePretty(dir.resolve(stem + ".json"), json());
     }
 }

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 import org.lockey.LockeyException;
+import org.lockey.io.Json;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * One golden case: an {@code <case>.io.safetensors} file whose metadata names the component, its
@@ -31,8 +31,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public record GoldenCase(Path path, SafeTensors io, String name, String component, JsonNode config,
         List<String> inputs, List<String> outputs, SafeTensors weights, double tolerance) {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Loads an io file and, when its metadata names one, the weights file beside it. */
     public static GoldenCase load(Path path) {
@@ -93,7 +91,7 @@ public record GoldenCase(Path path, SafeTensors io, String name, String componen
 
     private static JsonNode json(Path path, String key, String text) {
         try {
-            return JSON.readTree(text);
+            return Json.tree(text);
         } catch (JsonProcessingException e) {
             throw new LockeyException(path + ": metadata '" + key + "' is not valid JSON");
         }
