@@ -44,7 +44,7 @@ class ArchitectureTest {
      */
     static final List<List<String>> LAYERS = List.of(
             List.of("org.lockey"), // LockeyException, the one user-facing failure
-            List.of("org.lockey.io"), // safetensors, state dicts, atomic files
+            List.of("org.lockey.io"), // safetensors, state dicts, JSON, atomic files
             List.of("org.lockey.audio"), // plain-array signal processing
             List.of("org.lockey.nn"), // shared SameDiff blocks
             List.of("org.lockey.model.hifigan", "org.lockey.model.encodec", "org.lockey.model.silentcipher"),

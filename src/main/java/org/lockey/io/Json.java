@@ -81,7 +81,7 @@ public final class Json {
     }
 
     /** Why Jackson refused the text and where, on one line. */
-    static String problem(JsonProcessingException e) {
+    private static String problem(JsonProcessingException e) {
         JsonLocation at = e.getLocation();
         String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         return (e.getOriginalMessage() + where).replaceAll("\\s*\\R\\s*", " ").strip();
