@@ -106,13 +106,15 @@ final class EncodecCommands {
             Path in = Path.of(cl.getOptionValue("in"));
             Audio a = Wav.read(in);
             int rate = codec.config().sampleRate();
-            float[] x = a.mono();
+            int inputRate = a.sampleRate();
+            float[] x = a.monoShared();         // no copy: an hour at 32 kHz is 460 MB of floats
+            a = null;                            // and a stereo clip's channels go once the mean is taken
             if (x.length == 0) {
                 throw new LockeyException(in + ": the audio is empty");
             }
-            if (a.sampleRate() != rate) {
-                System.err.printf("note: %s resampled from %d Hz to %d Hz%n", in, a.sampleRate(), rate);
-                x = Resampler.resample(x, a.sampleRate(), rate);
+            if (inputRate != rate) {
+                System.err.printf("note: %s resampled from %d Hz to %d Hz%n", in, inputRate, rate);
+                x = Resampler.resample(x, inputRate, rate);
             }
             long[][][] codes = codec.encode(x);
             int nq = codes[0].length;
