@@ -191,11 +191,18 @@ public final class Codebooks {
         // rows in blocks: the products of an hour of latent frames with 1024 codes would take 1.5 GB at once
         for (int from = 0; from < r.length; from += NEAREST_BLOCK_ROWS) {
             int to = Math.min(r.length, from + NEAREST_BLOCK_ROWS);
-            INDArray rm = Nd4j.createFromArray(java.util.Arrays.copyOfRange(r, from, to)).castTo(DataType.DOUBLE);
+            INDArray rows = Nd4j.createFromArray(java.util.Arrays.copyOfRange(r, from, to));
+            INDArray rm = rows.castTo(DataType.DOUBLE);
             INDArray dots = rm.mmul(em.transpose());                              // [rows, bins]
             // One bulk copy of the row-major products: toDoubleMatrix() reads element by element and took
             // ~0.4 s for 4096 x 256 here, ten times the product itself.
-            double[] dot = dots.dup('c').data().asDouble();
+            INDArray rowMajor = dots.dup('c');
+            double[] dot = rowMajor.data().asDouble();
+            // The block's native arrays (about 100 MB) now, not when the garbage collector gets to them: an hour of
+            // frames is 176 blocks over four codebooks, and waiting took `codec encode` of an hour to 3 GB.
+            for (INDArray a : new INDArray[] {rows, rm, dots, rowMajor}) {
+                a.close();
+            }
             for (int i = from; i < to; i++) {
                 double bestScore = Double.POSITIVE_INFINITY;
                 int row = (i - from) * bins;
@@ -208,6 +215,7 @@ public final class Codebooks {
                 }
             }
         }
+        em.close();
         return best;
     }
 
