@@ -11,7 +11,6 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
-import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.bench.EncodecBench;
 import org.lockey.io.Json;
@@ -79,6 +78,11 @@ final class EncodecCommands {
                 .build();
     }
 
+    /** The shortest clip an Encodec model takes: one latent frame ({@code hop} samples, 20 ms at 32 kHz). */
+    static InputAudio.Need need(CompressionConfig config) {
+        return new InputAudio.Need(config.seanet().hopLength(), "one frame of the model");
+    }
+
     /** {@code ./lockey codec encode}. */
     static final class Encode implements Command {
         @Override
@@ -104,18 +108,8 @@ final class EncodecCommands {
         public int run(CommandLine cl) {
             Encodec codec = Encodec.load(Path.of(cl.getOptionValue("model")));
             Path in = Path.of(cl.getOptionValue("in"));
-            Audio a = Wav.read(in);
             int rate = codec.config().sampleRate();
-            int inputRate = a.sampleRate();
-            float[] x = a.monoShared();         // no copy: an hour at 32 kHz is 460 MB of floats
-            a = null;                            // and a stereo clip's channels go once the mean is taken
-            if (x.length == 0) {
-                throw new LockeyException(in + ": the audio is empty");
-            }
-            if (inputRate != rate) {
-                System.err.printf("note: %s resampled from %d Hz to %d Hz%n", in, inputRate, rate);
-                x = Resampler.resample(x, inputRate, rate);
-            }
+            float[] x = InputAudio.monoAt(in, rate, need(codec.config()));
             long[][][] codes = codec.encode(x);
             int nq = codes[0].length;
             int frames = codes[0][0].length;

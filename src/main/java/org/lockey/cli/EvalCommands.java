@@ -16,8 +16,6 @@ import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.MelSpectrogram;
-import org.lockey.audio.Resampler;
-import org.lockey.audio.Wav;
 import org.lockey.data.AudioDataset;
 import org.lockey.distortion.CodecBackend;
 import org.lockey.distortion.Codecs;
@@ -101,22 +99,24 @@ final class EvalCommands {
 
         @Override
         public int run(CommandLine cl) {
-            Audio ref = Wav.read(Path.of(cl.getOptionValue("ref")));
-            Audio est = Wav.read(Path.of(cl.getOptionValue("est")));
-            float[] e = est.mono();
-            if (est.sampleRate() != ref.sampleRate()) {
-                e = Resampler.resample(e, est.sampleRate(), ref.sampleRate());
-            }
+            Path refFile = Path.of(cl.getOptionValue("ref"));
+            Path estFile = Path.of(cl.getOptionValue("est"));
+            Audio ref = InputAudio.read(refFile);
+            Audio est = InputAudio.read(estFile);
             float[] r = ref.mono();
+            float[] e = InputAudio.atRate(estFile, est.mono(), est.sampleRate(), ref.sampleRate(), "the reference's",
+                    InputAudio.Need.ANY, true);
             int n = Math.min(r.length, e.length);
-            if (n == 0) {
-                throw new LockeyException("one of the clips is empty");
+            r = java.util.Arrays.copyOf(r, n);
+            if (WatermarkCommands.isSilent(r)) {       // 10 log10(0 / x): -inf, or NaN when the estimate is silent too
+                throw new LockeyException(refFile + ": the reference is silent (all " + (n < ref.frames() ? "of the first "
+                        + n + " " : "") + "samples are zero); the SDR is undefined");
             }
-            if (r.length != e.length) {
-                System.err.printf("note: lengths differ (%d and %d samples); the first %d are compared%n", r.length,
+            if (ref.frames() != e.length) {
+                System.err.printf("note: lengths differ (%d and %d samples); the first %d are compared%n", ref.frames(),
                         e.length, n);
             }
-            System.out.printf(Locale.ROOT, "%.2f dB%n", Sdr.db(java.util.Arrays.copyOf(r, n), java.util.Arrays.copyOf(e, n)));
+            System.out.printf(Locale.ROOT, "%.2f dB%n", Sdr.db(r, java.util.Arrays.copyOf(e, n)));
             return OK;
         }
     }

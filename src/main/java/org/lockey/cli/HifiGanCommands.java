@@ -9,9 +9,8 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
-import org.lockey.audio.Audio;
+import org.lockey.audio.MelConfig;
 import org.lockey.audio.MelSpectrogram;
-import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.bench.HifiGanBench;
 import org.lockey.io.SafeTensors;
@@ -127,32 +126,17 @@ final class HifiGanCommands {
         }
 
         static float[][] melOf(Path wav, HifiGan model, boolean noResample) {
-            Audio a = Wav.read(wav);
-            int rate = model.config().mel().samplingRate();
-            float[] x = a.monoShared();
-            if (x.length == 0) {
-                throw new LockeyException(wav + ": the audio is empty");
-            }
-            if (a.sampleRate() != rate) {
-                if (noResample) {
-                    throw new LockeyException(wav + ": audio is at " + a.sampleRate() + " Hz, the model at " + rate
-                            + " Hz (drop --no-resample to resample)");
-                }
-                System.err.printf("note: %s resampled from %d Hz to %d Hz%n", wav, a.sampleRate(), rate);
-                x = Resampler.resample(x, a.sampleRate(), rate);
-            }
-            double peak = 0;
-            for (float v : x) {
-                peak = Math.max(peak, Math.abs(v));
-            }
-            if (peak == 0) {
-                throw new LockeyException(wav + ": the audio is silent (all samples are zero)");
-            }
-            if (x.length < model.config().samplesPerFrame()) {
-                throw new LockeyException(wav + ": shorter than one mel frame (" + model.config().samplesPerFrame()
-                        + " samples)");
-            }
-            return new MelSpectrogram(model.config().melConfig()).apply(x);
+            MelConfig mel = model.config().melConfig();
+            float[] x = InputAudio.monoAt(wav, mel.samplingRate(), need(mel), !noResample);
+            return new MelSpectrogram(mel).apply(x);
+        }
+
+        /**
+         * The shortest clip a log-mel front-end takes: one frame, and more samples than its reflect padding on each
+         * side ({@code (n_fft - hop) / 2}, 384 samples for the 22.05 kHz V1 front-end, as upstream's).
+         */
+        static InputAudio.Need need(MelConfig mel) {
+            return new InputAudio.Need(Math.max(mel.hopSize(), mel.pad() + 1), "one mel frame of the model");
         }
 
         static float[][] readMel(Path file, int numMels) {

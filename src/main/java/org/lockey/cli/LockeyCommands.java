@@ -18,8 +18,6 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
-import org.lockey.audio.Audio;
-import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.eval.TrainingCurves;
 import org.lockey.io.AtomicFiles;
@@ -383,6 +381,7 @@ final class LockeyCommands {
             Path dir = modelDir(Path.of(cl.getOptionValue("model")));
             String kind = kindOf(dir);
             float[] y;
+            int length;
             int rate;
             if (kind.equals(KeyedEncodec.KIND)) {
                 if (cl.hasOption("mel")) {
@@ -393,16 +392,21 @@ final class LockeyCommands {
                 rate = model.sampleRate();
                 String input = cl.hasOption("codes") ? cl.getOptionValue("codes") : cl.getOptionValue("in");
                 long[][][] codes;
+                int samples = -1;                       // the input's length at the model's rate, when a clip is given
                 if (cl.hasOption("codes")) {
                     codes = EncodecCommands.Decode.readCodes(Path.of(input));
                     requireKeyedEncodecLength(input, codes[0][0].length * (double) model.codecConfig().seanet()
                             .hopLength() / rate);
                 } else {
-                    float[] audio = readAudio(Path.of(input), rate);
+                    float[] audio = InputAudio.monoAt(Path.of(input), rate, EncodecCommands.need(model.codecConfig()));
                     requireKeyedEncodecLength(input, audio.length / (double) rate);
+                    samples = audio.length;
                     codes = model.encode(audio);
                 }
                 y = model.generate(codes, key);
+                // the codes cover whole frames (ceil(N / hop) of them); as upstream's forward pass, the output of a
+                // clip keeps the clip's length
+                length = samples >= 0 ? Math.min(samples, y.length) : y.length;
             } else {
                 if (cl.hasOption("codes")) {
                     throw new LockeyException("--codes is an Encodec input; this is a keyed HiFi-GAN model");
@@ -410,9 +414,10 @@ final class LockeyCommands {
                 KeyedHifiGan model = KeyedHifiGan.load(dir);
                 Key key = readKey(cl, model.keyConfig().keyBits());
                 rate = model.generatorConfig().mel().samplingRate();
+                org.lockey.audio.MelConfig melConfig = model.generatorConfig().melConfig();
                 float[][] mel = cl.hasOption("in")
-                        ? new org.lockey.audio.MelSpectrogram(model.generatorConfig().melConfig())
-                                .apply(readAudio(Path.of(cl.getOptionValue("in")), rate))
+                        ? new org.lockey.audio.MelSpectrogram(melConfig).apply(InputAudio.monoAt(
+                                Path.of(cl.getOptionValue("in")), rate, HifiGanCommands.Vocode.need(melConfig)))
                         : HifiGanCommands.Vocode.readMel(Path.of(cl.getOptionValue("mel")),
                                 model.generatorConfig().numMels());
                 int samples = mel[0].length * model.samplesPerFrame();
@@ -437,8 +442,10 @@ final class LockeyCommands {
                 return written(out, samples, rate);
             }
             Path out = Path.of(cl.getOptionValue("out"));
-            Wav.writePcm16(out, Audio.mono(y, rate));
-            return written(out, y.length, rate);
+            float[] whole = y;
+            int n = length;
+            Wav.writeStreamed(out, rate, n, Wav.Encoding.PCM_16, sink -> sink.write(whole, 0, n));   // no copy
+            return written(out, n, rate);
         }
 
         private static int written(Path out, int samples, int rate) {
@@ -456,19 +463,6 @@ final class LockeyCommands {
 
         static String kindOf(Path dir) {
             return KeyedModelDir.of(dir).kind();
-        }
-
-        static float[] readAudio(Path wav, int rate) {
-            Audio a = Wav.read(wav);
-            float[] x = a.monoShared();
-            if (x.length == 0) {
-                throw new LockeyException(wav + ": the audio is empty");
-            }
-            if (a.sampleRate() != rate) {
-                System.err.printf("note: %s resampled from %d Hz to %d Hz%n", wav, a.sampleRate(), rate);
-                x = Resampler.resample(x, a.sampleRate(), rate);
-            }
-            return x;
         }
     }
 
@@ -609,15 +603,7 @@ final class LockeyCommands {
 
         static Result trace(Path f, WatermarkDetector detector, WatermarkModel wm, KeyRegistry registry,
                 int maxDistance) {
-            Audio a = Wav.read(f);
-            float[] x = a.monoShared();
-            if (a.sampleRate() != wm.sampleRate()) {
-                x = Resampler.resample(x, a.sampleRate(), wm.sampleRate());
-            }
-            int period = wm.codec().period();
-            if (wm.config().frames(x.length) < period) {
-                throw new LockeyException(f + ": shorter than one message period (" + period + " frames)");
-            }
+            float[] x = InputAudio.monoAt(f, wm.sampleRate(), WatermarkCommands.need(wm));
             return verdict(f.toString(), detector.read(x), wm.detectThreshold(), registry, maxDistance);
         }
 

@@ -250,9 +250,9 @@ final class WatermarkCommands {
             WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
             long payload = parsePayload(cl.getOptionValue("payload"), model.payloadBits());
             Path in = Path.of(cl.getOptionValue("in"));
-            Audio audio = Wav.read(in);
+            Audio audio = InputAudio.read(in);
             float[] mono = audio.mono();
-            float[] x = toModelRate(mono, audio.sampleRate(), model, in);
+            float[] x = InputAudio.atRate(in, mono, audio.sampleRate(), model.sampleRate(), need(model), true);
             if (isSilent(x)) {
                 throw new LockeyException(in + ": the audio is silent; there is nothing to watermark");
             }
@@ -313,7 +313,35 @@ final class WatermarkCommands {
             System.out.printf(Locale.ROOT, "%s: payload %s embedded, SDR %.2f dB (alpha %.2f dB), %.2f s at %d Hz%n", out,
                     hex(payload, model.payloadBits()), Sdr.db(mono, add(mono, delta)), alpha, audio.seconds(),
                     audio.sampleRate());
+            if (model.networks() == SilentCipher.Networks.EMBEDDING_AND_MESSAGE_DECODER) {
+                readBack(out, model, payload).ifPresent(why -> System.err.printf(
+                        "warning: %s: the payload does not read back (%s); watermark detect will not find it%n", out, why));
+            }
             return OK;
+        }
+
+        /**
+         * Why the file {@code out} does not give {@code payload} to {@code watermark detect} (at the model's
+         * threshold), or empty when it does. Audio with little in the message band (a DC offset, a clip railed at full
+         * scale) or clipped by the 16-bit output takes the embedding without carrying it.
+         */
+        static Optional<String> readBack(Path out, WatermarkModel model, long payload) {
+            Audio written = Wav.read(out);
+            float[] x = written.monoShared();
+            if (written.sampleRate() != model.sampleRate()) {
+                x = Resampler.resample(x, written.sampleRate(), model.sampleRate());
+            }
+            PayloadCodec.Decoded d = new WatermarkDetector(model).read(x);
+            if (!d.found()) {
+                return Optional.of(String.format(Locale.ROOT, "%s; confidence %.3f", d.problem(), d.confidence()));
+            }
+            if (!WatermarkDetector.reports(d, model.detectThreshold())) {
+                return Optional.of(String.format(Locale.ROOT, "confidence %.3f < threshold %.3f", d.confidence(),
+                        model.detectThreshold()));
+            }
+            long read = PayloadCodec.valueOf(d.bits());
+            return read == payload ? Optional.empty()
+                    : Optional.of("it reads " + hex(read, model.payloadBits()) + " instead");
         }
     }
 
@@ -400,8 +428,7 @@ final class WatermarkCommands {
                 throw new LockeyException("--threshold must be in [0, 1]");
             }
             Path in = Path.of(cl.getOptionValue("in"));
-            Audio audio = Wav.read(in);
-            float[] x = toModelRate(audio.mono(), audio.sampleRate(), model, in);
+            float[] x = InputAudio.monoAt(in, model.sampleRate(), need(model));
             if (WatermarkDetector.isSilent(x)) {
                 System.out.println("no watermark found (" + WatermarkDetector.SILENT + ")");
                 return NEGATIVE;
@@ -617,23 +644,23 @@ final class WatermarkCommands {
         return "0x" + "0".repeat(Math.max(0, digits - h.length())) + h;
     }
 
-    /** Mono audio at the model's rate (resampled when needed, with a note); at least one message period long. */
-    static float[] toModelRate(float[] mono, int rate, WatermarkModel model, Path file) {
-        if (mono.length == 0) {
-            throw new LockeyException(file + ": the audio is empty");
-        }
-        float[] x = rate == model.sampleRate() ? mono : Resampler.resample(mono, rate, model.sampleRate());
-        if (rate != model.sampleRate()) {
-            System.err.printf("note: %s resampled from %d Hz to the model's %d Hz%n", file, rate, model.sampleRate());
-        }
+    /**
+     * The shortest clip a watermark model reads: one message period, the least length whose STFT (after upstream's
+     * right padding) has {@code message_len} frames (6144 samples, 0.28 s, for the 22.05 kHz demo model).
+     */
+    static InputAudio.Need need(WatermarkModel model) {
         SilentCipherConfig c = model.config();
-        if (c.frames(x.length) < c.messageLen()) {
-            double period = (double) c.messageLen() * c.hopLength() / c.sampleRate();
-            throw new LockeyException(String.format(Locale.ROOT, "%s: %.3f s of audio is shorter than one message period "
-                    + "(%d frames, about %.2f s at %d Hz)", file, mono.length / (double) rate, c.messageLen(), period,
-                    c.sampleRate()));
+        int lo = 1;
+        int hi = c.messageLen() * c.hopLength() + c.nFft();      // frames(hi) >= messageLen: frames grow with length
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (c.frames(mid) >= c.messageLen()) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
         }
-        return x;
+        return new InputAudio.Need(lo, "one message period of " + c.messageLen() + " frames");
     }
 
     /** All samples zero: nothing to watermark, nothing to detect (SilentCipher's normalisation needs power). */

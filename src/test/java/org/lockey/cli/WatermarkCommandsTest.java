@@ -178,7 +178,7 @@ class WatermarkCommandsTest {
         MainTest.Run shortRun = MainTest.run("watermark", "embed", "--model", model.toString(), "--in", shortIn.toString(),
                 "--payload", "1", "--out", out.toString());
         assertEquals(Command.USAGE, shortRun.code());
-        assertTrue(shortRun.err().contains("shorter than one message period (9 frames"), shortRun.err());
+        assertTrue(shortRun.err().contains("shorter than one message period of 9 frames"), shortRun.err());
         MainTest.Run shortDetect = MainTest.run("watermark", "detect", "--model", model.toString(), "--in",
                 shortIn.toString());
         assertEquals(Command.USAGE, shortDetect.code());
