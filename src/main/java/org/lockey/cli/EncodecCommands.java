@@ -10,7 +10,6 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
-import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 import org.lockey.bench.EncodecBench;
 import org.lockey.io.Json;
@@ -153,11 +152,18 @@ final class EncodecCommands {
             Encodec codec = Encodec.load(Path.of(cl.getOptionValue("model")));
             Path in = Path.of(cl.getOptionValue("in"));
             long[][][] codes = readCodes(in);
-            float[] audio = codec.decode(codes);
             Path out = Path.of(cl.getOptionValue("out"));
             int rate = codec.config().sampleRate();
-            Wav.writePcm16(out, Audio.mono(audio, rate));
-            System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, audio.length / (double) rate, rate);
+            int samples = Math.multiplyExact(codes[0][0].length, codec.config().seanet().hopLength());
+            // streamed to the file chunk by chunk: an hour of output is never held whole
+            Wav.writeStreamed(out, rate, samples, Wav.Encoding.PCM_16, sink -> codec.decode(codes, piece -> {
+                try {
+                    sink.write(piece, 0, piece.length);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+            System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, samples / (double) rate, rate);
             return OK;
         }
 

@@ -37,7 +37,7 @@ class EncodecCommandsTest {
                 "--out", model.toString());
         assertEquals(0, r.code(), r.err());
 
-        float[] x = new float[32000 / 2 + 123];
+        float[] x = new float[2 * 32000 + 123];                   // 101 frames: the decode streams three chunks
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (0.4 * Math.sin(2 * Math.PI * 330 * i / 32000.0));
         }
@@ -56,6 +56,10 @@ class EncodecCommandsTest {
         r = MainTest.run("codec", "decode", "--model", model.toString(), "--in", codes.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(frames * 640, Wav.read(out).frames());
+        // the streamed file is the one a whole decode writes, byte for byte
+        Path whole = dir.resolve("whole.wav");
+        Wav.writePcm16(whole, Audio.mono(Encodec.load(model).decode(EncodecCommands.Decode.readCodes(codes)), 32000));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(out));
     }
 
     @Test
