@@ -5,8 +5,8 @@ package org.lockey.model.silentcipher;
  * the threshold measured by {@code eval detection} is the threshold the other two apply.
  *
  * <p>{@link #read} decodes a payload ({@link PayloadCodec#decode}: per-position modes over whole periods); digital
- * silence and audio shorter than one message period carry no watermark and are read as "no message" with
- * confidence 0 instead of failing. {@link #reports} is the decision: a message was found (exactly one end token
+ * silence and audio shorter than {@link #MIN_PERIODS} message periods are read as "no message" with confidence 0
+ * instead of failing. {@link #reports} is the decision: a message was found (exactly one end token
  * among the per-position modes) <em>and</em> its confidence reaches the threshold ({@link
  * WatermarkModel#detectThreshold}, {@code docs/silentcipher.md}, "Detection threshold").
  *
@@ -20,6 +20,12 @@ package org.lockey.model.silentcipher;
 public final class WatermarkDetector {
     /** The problem of silent audio (every sample 0). */
     public static final String SILENT = "the audio is silent";
+    /**
+     * Whole message periods a clip must hold to be read at all. With one period every position's mode is its only
+     * frame, so any audio whose frames hold one end token is "found" at confidence 1 (a clean 1-s 32 kHz tone was
+     * read as a payload); from two periods on the confidence measures agreement and the threshold applies.
+     */
+    public static final int MIN_PERIODS = 2;
     /** Clips up to this long are decoded whole; longer ones in segments of this length. */
     public static final double SEGMENT_SECONDS = 30;
     /** Frames of context on each side of a segment (the STFT window and the decoder's 3x3 convolutions need 5). */
@@ -58,9 +64,10 @@ public final class WatermarkDetector {
             return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, SILENT);
         }
         int frames = config.frames(audio.length);
-        if (frames < config.messageLen()) {
-            return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0,
-                    frames + " frames are fewer than one message period of " + config.messageLen());
+        if (frames < MIN_PERIODS * config.messageLen()) {
+            return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, String.format(java.util.Locale.ROOT,
+                    "%d frames hold fewer than %d message periods of %d frames: too short to tell a watermark from"
+                            + " chance", frames, MIN_PERIODS, config.messageLen()));
         }
         return codec.decode(frameClasses(audio));
     }

@@ -62,4 +62,31 @@ class WatermarkDetectorTest {
         float[] shortClip = Arrays.copyOf(marked, window);
         assertArrayEquals(model.silentCipher().decode(shortClip).frameClasses(), segmented.frameClasses(shortClip));
     }
+
+    /**
+     * A watermarked clip cut to fewer than two whole periods is "no message", however clearly its one period reads:
+     * with a single period every position's mode is its only frame, so any audio would be "found" at confidence 1.
+     * From two periods on the same clip is read.
+     */
+    @Test
+    void aClipOfFewerThanTwoPeriodsIsTooShortToTell() {
+        WatermarkDetector detector = new WatermarkDetector(model);
+        int period = model.config().messageLen();
+        int hop = model.config().hopLength();
+        int length = 2 * period * hop;                                   // the longest clip of fewer than two periods
+        while (model.config().frames(length) >= 2 * period) {
+            length -= hop;
+        }
+        float[] onePeriod = Arrays.copyOf(marked, length);
+        assertTrue(model.config().frames(onePeriod.length) < 2 * period, "fewer than two periods");
+        assertTrue(model.config().frames(onePeriod.length) >= period, "at least one period");
+        PayloadCodec.Decoded shortRead = detector.read(onePeriod);
+        assertTrue(!shortRead.found() && shortRead.problem().contains("too short"), shortRead.problem());
+        assertEquals(0, shortRead.confidence());
+
+        float[] threePeriods = Arrays.copyOf(marked, (3 * period + 2) * hop);
+        PayloadCodec.Decoded read = detector.read(threePeriods);
+        assertTrue(read.found(), read.problem());
+        assertArrayEquals(payload, read.bits());
+    }
 }
