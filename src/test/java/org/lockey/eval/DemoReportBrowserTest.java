@@ -82,6 +82,22 @@ class DemoReportBrowserTest {
         assertEquals(FakeDemo.IMAGES, page.images(), "a spectrogram per clip and the accuracy plot");
     }
 
+    /**
+     * The page a real demo wrote, when named by {@code -Dlockey.demo.page=OUT/report.html} ({@code .ci/fresh-machine}
+     * runs this after {@code ./lockey demo}): every player loads a clip of some length, every image decodes, nothing
+     * logs an error.
+     */
+    @Test
+    void aRealDemoPagePlaysEveryClip() throws Exception {
+        String page = System.getProperty("lockey.demo.page");
+        assumeTrue(page != null, "no -Dlockey.demo.page=OUT/report.html: the page of a real demo is checked on request");
+        Loaded loaded = load(Path.of(page));
+        assertEquals(List.of(), loaded.problems());
+        assertTrue(loaded.durations().size() >= 2 && loaded.images() >= 2,
+                loaded.durations().size() + " players and " + loaded.images() + " images");
+        loaded.durations().forEach(d -> assertTrue(d > 0.1, "a clip of " + d + " s"));
+    }
+
     /** The check can fail: a clip gone, a spectrogram corrupted, a stylesheet missing, a script error: each is named. */
     @Test
     void everyKindOfBreakageIsNamed(@TempDir Path tmp) throws Exception {
