@@ -247,4 +247,35 @@ class KeysCommandsTest {
         assertTrue(rows.get(1).startsWith(clip + ",true,alice,") && rows.get(1).endsWith(",revoked: alice at " + revokedAt),
                 rows.get(1));
     }
+
+    /**
+     * The provider's whole round with the shipped keyed HiFi-GAN: issue a key, generate with it, trace the output to its
+     * user, revoke the user, and the same clip now traces as "revoked".
+     */
+    @Test
+    void issueGenerateRevokeTraceEndToEnd() throws Exception {
+        Path model = Path.of("reference-data/models/lockey-hifigan");
+        Path registry = dir.resolve("registry.json");
+        Files.copy(Path.of("reference-data/models/registry-hifigan.json"), registry);
+        MainTest.Run issue = MainTest.run("keys", "issue", "--registry", registry.toString(), "--user", "dave");
+        assertEquals(0, issue.code(), issue.err());
+        Path keyFile = dir.resolve("dave.key");
+        Files.writeString(keyFile, issue.out().strip());
+        Path clip = dir.resolve("dave.wav");
+        MainTest.Run generate = MainTest.run("generate", "--model", model.toString(), "--key-file", keyFile.toString(),
+                "--in", "reference-data/speech/001.wav", "--out", clip.toString());
+        assertEquals(0, generate.code(), generate.err());
+
+        MainTest.Run traced = MainTest.run("trace", "--model", model.toString(), "--registry", registry.toString(),
+                "--in", clip.toString());
+        assertEquals(0, traced.code(), traced.out() + traced.err());
+        assertTrue(traced.out().startsWith(clip + ": user dave (Hamming distance"), traced.out());
+
+        assertEquals(0, MainTest.run("keys", "revoke", "--registry", registry.toString(), "--user", "dave").code());
+        String revokedAt = issued(registry).get("dave").get("revoked_at").asText();
+        MainTest.Run revoked = MainTest.run("trace", "--model", model.toString(), "--registry", registry.toString(),
+                "--in", clip.toString());
+        assertEquals(0, revoked.code(), revoked.out() + revoked.err());
+        assertTrue(revoked.out().startsWith(clip + ": revoked: dave (key revoked at " + revokedAt + ";"), revoked.out());
+    }
 }
