@@ -105,7 +105,7 @@ final class EvalCommands {
             Audio est = InputAudio.read(estFile);
             float[] r = ref.mono();
             float[] e = InputAudio.atRate(estFile, est.mono(), est.sampleRate(), ref.sampleRate(), "the reference's",
-                    InputAudio.Need.ANY, true);
+                    InputAudio.Need.ANY, InputAudio.OtherRate.RESAMPLE);
             int n = Math.min(r.length, e.length);
             r = java.util.Arrays.copyOf(r, n);
             if (WatermarkCommands.isSilent(r)) {       // 10 log10(0 / x): -inf, or NaN when the estimate is silent too

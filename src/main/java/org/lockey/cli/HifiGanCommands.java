@@ -101,7 +101,9 @@ final class HifiGanCommands {
             }
             HifiGan model = HifiGan.load(Path.of(cl.getOptionValue("model")));
             int rate = model.config().mel().samplingRate();
-            float[][] mel = cl.hasOption("in") ? melOf(Path.of(cl.getOptionValue("in")), model, cl.hasOption("no-resample"))
+            InputAudio.OtherRate otherRate = cl.hasOption("no-resample") ? InputAudio.OtherRate.REFUSE
+                    : InputAudio.OtherRate.RESAMPLE;
+            float[][] mel = cl.hasOption("in") ? melOf(Path.of(cl.getOptionValue("in")), model, otherRate)
                     : readMel(Path.of(cl.getOptionValue("mel")), model.config().numMels());
             int chunk = Options2.intValue(cl, "chunk", HifiGan.DEFAULT_CHUNK_FRAMES);
             if (chunk < 1) {
@@ -125,9 +127,9 @@ final class HifiGanCommands {
             return OK;
         }
 
-        static float[][] melOf(Path wav, HifiGan model, boolean noResample) {
+        static float[][] melOf(Path wav, HifiGan model, InputAudio.OtherRate otherRate) {
             MelConfig mel = model.config().melConfig();
-            float[] x = InputAudio.monoAt(wav, mel.samplingRate(), need(mel), !noResample);
+            float[] x = InputAudio.monoAt(wav, mel.samplingRate(), need(mel), otherRate);
             return new MelSpectrogram(mel).apply(x);
         }
 

@@ -26,6 +26,14 @@ final class InputAudio {
      * What a model needs of a clip at its rate: at least {@code samples} samples, called {@code what} in the error
      * (e.g. "one mel frame of the model").
      */
+    /** What to do with audio at another rate than the model's. */
+    enum OtherRate {
+        /** Resample it, with a note on stderr. */
+        RESAMPLE,
+        /** Refuse it in one line (a command's {@code --no-resample}). */
+        REFUSE
+    }
+
     record Need(int samples, String what) {
         /** No length beyond one sample. */
         static final Need ANY = new Need(1, "one sample");
@@ -56,36 +64,42 @@ final class InputAudio {
 
     /** The clip in {@code file} as mono audio at {@code rate}, resampled when needed, at least {@code need} long. */
     static float[] monoAt(Path file, int rate, Need need) {
-        return monoAt(file, rate, need, true);
+        return monoAt(file, rate, need, OtherRate.RESAMPLE);
     }
 
-    /** {@link #monoAt(Path, int, Need)}, or without {@code resample} refused when its rate is not {@code rate}. */
-    static float[] monoAt(Path file, int rate, Need need, boolean resample) {
+    /** {@link #monoAt(Path, int, Need)}, resampled or refused when its rate is not {@code rate}. */
+    static float[] monoAt(Path file, int rate, Need need, OtherRate otherRate) {
         Audio a = read(file);
         int from = a.sampleRate();
         float[] x = a.monoShared();        // a one-channel clip in place: an hour at 32 kHz is 460 MB of floats
         a = null;                           // and a stereo clip's channels go once the mean is taken
-        return atRate(file, x, from, rate, need, resample);
+        return atRate(file, x, from, rate, need, otherRate);
     }
 
     /**
      * The mono mix of {@code audio} (read from {@code file}; a one-channel clip is used in place, not copied) at
-     * {@code rate}: resampled with a note on stderr, or, without {@code resample}, refused when its rate differs.
+     * {@code rate}: resampled with a note on stderr, or refused, when its rate differs.
      */
-    static float[] monoAt(Path file, Audio audio, int rate, Need need, boolean resample) {
-        return atRate(file, audio.monoShared(), audio.sampleRate(), rate, need, resample);
+    static float[] monoAt(Path file, Audio audio, int rate, Need need, OtherRate otherRate) {
+        return atRate(file, audio.monoShared(), audio.sampleRate(), rate, need, otherRate);
     }
 
-    /** {@code mono}, read from {@code file} at {@code from} Hz, at {@code rate} (see {@link #monoAt(Path, Audio, int, Need, boolean)}). */
-    static float[] atRate(Path file, float[] mono, int from, int rate, Need need, boolean resample) {
-        return atRate(file, mono, from, rate, "the model's", need, resample);
+    /**
+     * {@code mono}, read from {@code file} at {@code from} Hz, at {@code rate} (see {@link #monoAt(Path, Audio, int, Need,
+     * OtherRate)}).
+     */
+    static float[] atRate(Path file, float[] mono, int from, int rate, Need need, OtherRate otherRate) {
+        return atRate(file, mono, from, rate, "the model's", need, otherRate);
     }
 
-    /** {@link #atRate(Path, float[], int, int, Need, boolean)}; the note names the rate as {@code whose} ("the reference's"). */
-    static float[] atRate(Path file, float[] mono, int from, int rate, String whose, Need need, boolean resample) {
+    /**
+     * {@link #atRate(Path, float[], int, int, Need, OtherRate)}; the note names the rate as {@code whose} ("the
+     * reference's").
+     */
+    static float[] atRate(Path file, float[] mono, int from, int rate, String whose, Need need, OtherRate otherRate) {
         float[] x = mono;
         if (from != rate) {
-            if (!resample) {
+            if (otherRate == OtherRate.REFUSE) {
                 throw new LockeyException(file + ": audio is at " + from + " Hz, the model at " + rate
                         + " Hz (drop --no-resample to resample)");
             }

@@ -252,7 +252,7 @@ final class WatermarkCommands {
             Path in = Path.of(cl.getOptionValue("in"));
             Audio audio = InputAudio.read(in);
             float[] mono = audio.mono();
-            float[] x = InputAudio.atRate(in, mono, audio.sampleRate(), model.sampleRate(), need(model), true);
+            float[] x = InputAudio.atRate(in, mono, audio.sampleRate(), model.sampleRate(), need(model), InputAudio.OtherRate.RESAMPLE);
             if (isSilent(x)) {
                 throw new LockeyException(in + ": the audio is silent; there is nothing to watermark");
             }
