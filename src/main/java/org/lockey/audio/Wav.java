@@ -306,6 +306,20 @@ public final class Wav {
     public interface SampleSink {
         /** Writes {@code samples[from, to)}. */
         void write(float[] samples, int from, int to) throws IOException;
+
+        /**
+         * This sink as a consumer of whole pieces, for producers that hand audio to a {@code Consumer} (an I/O error is
+         * rethrown as {@link java.io.UncheckedIOException}).
+         */
+        default java.util.function.Consumer<float[]> wholePieces() {
+            return piece -> {
+                try {
+                    write(piece, 0, piece.length);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+        }
     }
 
     /** Produces the samples of a streamed write into its sink. */

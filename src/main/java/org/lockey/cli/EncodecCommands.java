@@ -156,13 +156,7 @@ final class EncodecCommands {
             int rate = codec.config().sampleRate();
             int samples = Math.multiplyExact(codes[0][0].length, codec.config().seanet().hopLength());
             // streamed to the file chunk by chunk: an hour of output is never held whole
-            Wav.writeStreamed(out, rate, samples, Wav.Encoding.PCM_16, sink -> codec.decode(codes, piece -> {
-                try {
-                    sink.write(piece, 0, piece.length);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }));
+            Wav.writeStreamed(out, rate, samples, Wav.Encoding.PCM_16, sink -> codec.decode(codes, sink.wholePieces()));
             System.out.printf(Locale.ROOT, "%s: %.2f s at %d Hz%n", out, samples / (double) rate, rate);
             return OK;
         }

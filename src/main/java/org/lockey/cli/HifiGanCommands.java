@@ -114,13 +114,7 @@ final class HifiGanCommands {
             int samples = mel[0].length * model.config().samplesPerFrame();
             // streamed to the file window by window: an hour of output is never held whole
             Wav.writeStreamed(out, rate, samples, Wav.Encoding.PCM_16, sink -> model.vocodeChunked(mel, chunk,
-                    model.contextFrames(), piece -> {
-                        try {
-                            sink.write(piece, 0, piece.length);
-                        } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    }));
+                    model.contextFrames(), sink.wholePieces()));
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "%s: %.2f s of audio at %d Hz from %d mel frames (%.2f s, RTF %.2f)%n", out,
                     samples / (double) rate, rate, mel[0].length, secs, secs / (samples / (double) rate));

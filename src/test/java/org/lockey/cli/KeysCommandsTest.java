@@ -225,18 +225,7 @@ class KeysCommandsTest {
                 "reference-data/speech/000.wav", "--payload", "0x" + alice, "--out", clip.toString());
         assertEquals(0, embed.code(), embed.err());
 
-        MainTest.Run traced = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in",
-                clip.toString());
-        assertEquals(0, traced.code(), traced.out() + traced.err());
-        assertTrue(traced.out().startsWith(clip + ": user alice (Hamming distance"), traced.out());
-
-        assertEquals(0, MainTest.run("keys", "revoke", "--registry", registry.toString(), "--user", "alice").code());
-        String revokedAt = issued(registry).get("alice").get("revoked_at").asText();
-        MainTest.Run revoked = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in",
-                clip.toString());
-        assertEquals(0, revoked.code(), revoked.out() + revoked.err());
-        assertTrue(revoked.out().startsWith(clip + ": revoked: alice (key revoked at " + revokedAt + ";"), revoked.out());
-        assertFalse(revoked.out().contains(alice), "the key is not printed");
+        String revokedAt = traceRevokeTrace(run, registry, clip, "alice", alice);
 
         Path csv = dir.resolve("trace.csv");
         MainTest.Run dirRun = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in",
@@ -265,17 +254,28 @@ class KeysCommandsTest {
         MainTest.Run generate = MainTest.run("generate", "--model", model.toString(), "--key-file", keyFile.toString(),
                 "--in", "reference-data/speech/001.wav", "--out", clip.toString());
         assertEquals(0, generate.code(), generate.err());
+        traceRevokeTrace(model, registry, clip, "dave", issue.out().strip());
+    }
 
+    /**
+     * {@code trace} names {@code user} behind {@code clip}; after {@code keys revoke} the same clip traces as "revoked:
+     * user" with the revocation time and without printing the key. Returns the revocation time as recorded.
+     */
+    private static String traceRevokeTrace(Path model, Path registry, Path clip, String user, String key)
+            throws Exception {
         MainTest.Run traced = MainTest.run("trace", "--model", model.toString(), "--registry", registry.toString(),
                 "--in", clip.toString());
         assertEquals(0, traced.code(), traced.out() + traced.err());
-        assertTrue(traced.out().startsWith(clip + ": user dave (Hamming distance"), traced.out());
+        assertTrue(traced.out().startsWith(clip + ": user " + user + " (Hamming distance"), traced.out());
 
-        assertEquals(0, MainTest.run("keys", "revoke", "--registry", registry.toString(), "--user", "dave").code());
-        String revokedAt = issued(registry).get("dave").get("revoked_at").asText();
+        assertEquals(0, MainTest.run("keys", "revoke", "--registry", registry.toString(), "--user", user).code());
+        String revokedAt = issued(registry).get(user).get("revoked_at").asText();
         MainTest.Run revoked = MainTest.run("trace", "--model", model.toString(), "--registry", registry.toString(),
                 "--in", clip.toString());
         assertEquals(0, revoked.code(), revoked.out() + revoked.err());
-        assertTrue(revoked.out().startsWith(clip + ": revoked: dave (key revoked at " + revokedAt + ";"), revoked.out());
+        assertTrue(revoked.out().startsWith(clip + ": revoked: " + user + " (key revoked at " + revokedAt + ";"),
+                revoked.out());
+        assertFalse(revoked.out().contains(key), "the key is not printed");
+        return revokedAt;
     }
 }
