@@ -544,7 +544,9 @@ final class LockeyCommands {
             Path dir = modelDir(Path.of(cl.getOptionValue("model")));
             WatermarkModel wm = WatermarkModel.load(dir.resolve(KeyedHifiGan.WATERMARK_DIR));
             wm.requireMessageDecoder("trace");
-            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            Path registryFile = Path.of(cl.getOptionValue("registry"));
+            KeyRegistry registry = KeyRegistry.load(registryFile);
+            KeyedModelDir.of(dir).requireFits(registry, registryFile);
             if (registry.bits() != wm.payloadBits()) {
                 throw new LockeyException("the registry's keys have " + registry.bits() + " bits, the watermark "
                         + wm.payloadBits());

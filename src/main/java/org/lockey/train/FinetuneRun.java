@@ -19,6 +19,7 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.lockey.KeyedHifiGan;
+import org.lockey.model.lockey.KeyedModelDir;
 import org.lockey.model.silentcipher.WatermarkModel;
 
 /**
@@ -244,7 +245,8 @@ public final class FinetuneRun {
 
     /** The keyed model directory: a keyed HiFi-GAN, or a keyed Encodec with the base's frozen encoder and quantiser. */
     public void saveModel(Path modelDir) {
-        Map<String, String> meta = Map.of("step", Long.toString(trainer.step()));
+        Map<String, String> meta = Map.of("step", Long.toString(trainer.step()),
+                KeyedModelDir.MODEL_ID_METADATA, trainer.registry().modelId());
         if (vocoder != null) {
             KeyedHifiGan.save(modelDir, vocoder.config(), trainer.keyConfig(), injection, trainer.weights(), meta);
         } else {

@@ -542,6 +542,11 @@ public final class LockeyTrainer {
     }
 
     /** Steps done. */
+    /** The key registry whose valid set this trainer learns. */
+    public KeyRegistry registry() {
+        return registry;
+    }
+
     public long step() {
         return step;
     }
