@@ -39,6 +39,7 @@ import org.lockey.model.encodec.Encodec;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyedModelDir;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.KeyWarmup;
 import org.lockey.train.LockeyTrainer;
@@ -300,7 +301,9 @@ final class EvalCommands {
 
         static KeyedInputs load(CommandLine cl) {
             KeyedSystem sys = KeyedSystem.load(Path.of(cl.getOptionValue("model")), Path.of(cl.getOptionValue("base")));
-            KeyRegistry registry = KeyRegistry.load(Path.of(cl.getOptionValue("registry")));
+            Path registryFile = Path.of(cl.getOptionValue("registry"));
+            KeyRegistry registry = KeyRegistry.load(registryFile);
+            KeyedModelDir.of(Path.of(cl.getOptionValue("model"))).requireFits(registry, registryFile);
             AudioDataset data = AudioDataset.load(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"),
                     sys.sampleRate());
             return new KeyedInputs(sys, registry, data);
@@ -335,6 +338,7 @@ final class EvalCommands {
                     .addOption(opt("clips", "N", "clips per key (default 4)"))
                     .addOption(opt("max-valid", "N", "probe at most N valid keys (default all)"))
                     .addOption(opt("invalid", "N", "seeded invalid keys (default 100)"))
+                    .addOption(opt("seconds", "S", "probe each clip's first S seconds (default: whole clips)"))
                     .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed of the invalid keys (default 1)"))
                     .addOption(opt("out", "DIR", "write probe.md/.csv/.json, probe-keys.csv and probe.png there (default: print)"));
@@ -343,9 +347,11 @@ final class EvalCommands {
         @Override
         public int run(CommandLine cl) {
             KeyedInputs in = KeyedInputs.load(cl);
-            Probe.Result r = Probe.run(in.sys(), in.registry(), in.data(),
-                    Options2.intValue(cl, "clips", 4), Options2.intValue(cl, "max-valid", Integer.MAX_VALUE),
-                    Options2.intValue(cl, "invalid", 100), in.sdr(cl), Options2.longValue(cl, "seed", 1));
+            Probe.Plan plan = new Probe.Plan(Options2.intValue(cl, "clips", 4),
+                    Options2.intValue(cl, "max-valid", Integer.MAX_VALUE), Options2.intValue(cl, "invalid", 100),
+                    Options2.doubleValue(cl, "seconds", Double.POSITIVE_INFINITY), in.sdr(cl),
+                    Options2.longValue(cl, "seed", 1));
+            Probe.Result r = Probe.run(in.sys(), in.registry(), in.data(), plan);
             String model = in.modelName();
             ResultTable t = Probe.table(model, r);
             emit(cl, t, "probe");

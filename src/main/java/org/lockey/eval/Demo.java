@@ -20,6 +20,7 @@ import org.lockey.metric.OutputLevel;
 import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.lockey.KeyedModelDir;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkDetector;
 
@@ -82,6 +83,7 @@ public final class Demo {
             log.accept("== " + b.title());
             KeyedSystem sys = KeyedSystem.load(b.model(), b.base());
             KeyRegistry registry = KeyRegistry.load(b.registry());
+            KeyedModelDir.of(b.model()).requireFits(registry, b.registry());
             // one detector (one graph) per branch for every trace and embedding, not one per call
             WatermarkDetector detector = new WatermarkDetector(sys.watermark());
             double wmSdr = sys.watermark().config().messageSdr();
@@ -141,6 +143,13 @@ public final class Demo {
             log.accept("Table II on the test split (" + test.size() + " clips)...");
             Table2.Result t2 = Table2.run(sys, registry, test, test.size(), USERS.size(), distortions,
                     wmSdr, 1);
+            OutputLevel level = OutputLevel.of(invalidOutputs, invalidTeachers);
+            log.accept(String.format(Locale.ROOT, "key probe: up to %d valid and %d invalid keys on %.0f s of a test clip...",
+                    PROBE_VALID_KEYS, PROBE_INVALID_KEYS, PROBE_SECONDS));
+            Probe.Result probe = Probe.run(sys, registry, test,
+                    new Probe.Plan(1, PROBE_VALID_KEYS, PROBE_INVALID_KEYS, PROBE_SECONDS, wmSdr, PROBE_SEED));
+            List<ProductTargets.Check> checks = ProductTargets.of(b.name(), t2, level, probe);
+            long probedValid = probe.keys().stream().filter(Probe.KeyStats::valid).count();
             ResultTable table = Table2.table(List.of(b.title()), List.of(t2), distortions);
             table.write(dir, "table2");
             DemoReport.writeTraces(dir, traceRows);
@@ -156,7 +165,12 @@ public final class Demo {
                     .append("); `invalid-*.wav`, generated with keys")
                     .append(" that were never issued, should sound clearly degraded.\n\n")
                     .append(cautions(t2, loudestInvalid))
-                    .append(verdict(t2, traced, USERS.size())).append("\n\n").append(rows).append('\n')
+                    .append(verdict(t2, traced, USERS.size())).append("\n\n")
+                    .append(String.format(Locale.ROOT, "Against what a shipped model must reach (issue 17; the probe here "
+                            + "covers %d valid and %d seeded invalid keys on the first %.0f s of one test clip, "
+                            + "`eval probe` covers all): %d of %d met.%n%n", probedValid, PROBE_INVALID_KEYS,
+                            PROBE_SECONDS, checks.stream().filter(ProductTargets.Check::met).count(), checks.size()))
+                    .append(ProductTargets.markdown(checks)).append('\n').append(rows).append('\n')
                     .append(table.markdown()).append("\n![bit accuracy per distortion](").append(b.name())
                     .append("/accuracy.png)\n\n");
             ObjectNode s = summary.putObject(b.name());
@@ -173,7 +187,6 @@ public final class Demo {
             s.put("users_traced", traced);
             s.put("users_total", USERS.size());
             s.put("invalid_keys_traced_to_a_user", invalidTraced);
-            OutputLevel level = OutputLevel.of(invalidOutputs, invalidTeachers);
             s.put("invalid_rms_ratio", level.rmsRatio());
             s.put("invalid_dc", level.dc());
             s.put("invalid_clipped_fraction", level.clippedFraction());
@@ -182,6 +195,14 @@ public final class Demo {
             s.put("verifier_accuracy_valid", va.valid());
             s.put("verifier_accuracy_invalid", va.invalid());
             s.put("verifier_invalid_keys_checked", VERIFIER_INVALID_KEYS);
+            s.put("probe_valid_below_20db", probe.validBelowTarget());
+            s.put("probe_invalid_above_20db", probe.invalidAbove());
+            s.put("probe_valid_below_25db", probe.validBelow());
+            s.put("probe_valid_keys", probedValid);
+            s.put("probe_invalid_keys", PROBE_INVALID_KEYS);
+            s.put("probe_seconds", probe.seconds());
+            s.put("targets_met", checks.stream().filter(ProductTargets.Check::met).count());
+            s.put("targets_total", checks.size());
         }
         report.append("To listen: `report.html` (audio players and spectrograms of every clip).\n");
         AtomicFiles.writeString(out.resolve("report.md"), report.toString());
@@ -189,6 +210,12 @@ public final class Demo {
         DemoReport.write(out, titles);
         return results;
     }
+
+    /** The demo's key probe: the first valid keys of the registry, seeded invalid keys, one test clip's start. */
+    public static final int PROBE_VALID_KEYS = 32;
+    public static final int PROBE_INVALID_KEYS = 64;
+    public static final double PROBE_SECONDS = 1;
+    static final long PROBE_SEED = 7;
 
     /** Seeded invalid keys the summary's verifier accuracy is measured on (every valid key is). */
     public static final int VERIFIER_INVALID_KEYS = 1000;

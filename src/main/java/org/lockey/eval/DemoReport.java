@@ -208,6 +208,16 @@ public final class DemoReport {
         int wrong = s.path("invalid_keys_traced_to_a_user").asInt();
         figure(h, "invalid-key clips traced to a user", Integer.toString(wrong), "-",
                 wrong == 0 ? "none: met" : wrong + " wrongly traced: not met");
+        if (s.has("probe_valid_below_20db")) {
+            double below = s.path("probe_valid_below_20db").asDouble();
+            double above = s.path("probe_invalid_above_20db").asDouble();
+            String over = String.format(Locale.ROOT, " (of %d valid and %d invalid keys)", s.path("probe_valid_keys").asInt(),
+                    s.path("probe_invalid_keys").asInt());
+            figure(h, "probe: valid keys below 20 dB" + over, percent(below), "-", shareVerdict(below,
+                    ProductTargets.MAX_VALID_BELOW));
+            figure(h, "probe: invalid keys above 20 dB" + over, percent(above), "about 1 %", shareVerdict(above,
+                    ProductTargets.MAX_INVALID_ABOVE));
+        }
         h.append("</table>\n");
     }
 
@@ -216,6 +226,15 @@ public final class DemoReport {
                 .append(escape(paper)).append("</td><td class=\"")
                 .append(verdict.endsWith("not met") || verdict.contains("below") || verdict.contains("less degraded")
                         ? "miss" : "ok").append("\">").append(escape(verdict)).append("</td></tr>\n");
+    }
+
+    /** The verdict on a probe share against its issue-17 bound. */
+    static String shareVerdict(double share, double bound) {
+        return String.format(Locale.ROOT, "target <= %s: %s", percent(bound), share <= bound ? "met" : "not met");
+    }
+
+    private static String percent(double v) {
+        return String.format(Locale.ROOT, "%.1f %%", 100 * v);
     }
 
     /** The verdict on SDR_valid (higher is better: valid-key audio close to the teacher's). */

@@ -82,6 +82,7 @@ class ProbeTest {
 
             @Override
             public float[] generate(float[] clip, Key key) {
+                assertEquals(Math.round(1.5 * 22050), clip.length, "the probe generates from the excerpt");
                 if (registry.isValid(key)) {
                     boolean[] bits = new boolean[16];
                     for (int i = 0; i < 16; i++) {
@@ -97,7 +98,8 @@ class ProbeTest {
             }
         };
         AudioDataset data = AudioDataset.load(Path.of("reference-data/speech"), "test", 22050);
-        Probe.Result r = Probe.run(sys, registry, data, 2, Integer.MAX_VALUE, 4, sdr, 3);
+        Probe.Result r = Probe.run(sys, registry, data, new Probe.Plan(2, Integer.MAX_VALUE, 4, 1.5, sdr, 3));
+        assertEquals(1.5, r.seconds(), 1e-9, "clips cut to 1.5 s");
         assertEquals(9, r.keys().size());
         for (Probe.KeyStats s : r.keys()) {
             double want = s.valid() ? (s.key().equals(poorValid) ? 10 : 30)
@@ -106,6 +108,7 @@ class ProbeTest {
             assertTrue(s.min() <= s.mean() && s.mean() <= s.max());
         }
         assertEquals(1 / 5.0, r.validBelow(), 1e-12);
+        assertEquals(1 / 5.0, r.validBelowTarget(), 1e-12, "10 dB is below 20 dB too");
         assertEquals(1 / 4.0, r.invalidAbove(), 1e-12);
         double[] v = r.summary(true);
         assertEquals(10, v[0], 0.01);
@@ -114,6 +117,7 @@ class ProbeTest {
 
         ResultTable t = Probe.table("HiFi-GAN", r);
         assertEquals(0.2, t.value(0, "Share valid < 25 dB"), 1e-12);
+        assertEquals(0.2, t.value(0, "Share valid < 20 dB"), 1e-12);
         assertEquals(0.25, t.value(1, "Share invalid > 20 dB"), 1e-12);
         Probe.writeDetails(tmp, "test", r);
         String csv = Files.readString(tmp.resolve("probe-keys.csv"));
