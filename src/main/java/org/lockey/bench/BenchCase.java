@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * One line of the side-by-side table: a component, a size, and how to build it.
  *
  * @param name         the key in {@code results.json} (e.g. {@code hifigan_v1_infer})
- * @param component    what the PyTorch peer builds ({@code bench/peer/README.md}): a golden component name
+ * @param component    what the PyTorch peer builds ({@code src/bench/peer/README.md}): a golden component name
  *                     or {@code lockey.train_step}
  * @param description  one line for the table
  * @param audioSeconds seconds of audio one call produces or reads (for the real-time factor)

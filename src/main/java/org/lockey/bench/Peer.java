@@ -22,8 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The PyTorch side of the benchmark: {@code bench/peer/run.py} run by a Python with torch (Debian's
- * {@code python3-torch} at {@code /usr/bin/python3} by default). The protocol ({@code bench/peer/README.md}):
+ * The PyTorch side of the benchmark: {@code src/bench/peer/run.py} run by a Python with torch (Debian's
+ * {@code python3-torch} at {@code /usr/bin/python3} by default). The protocol ({@code src/bench/peer/README.md}):
  * a case directory holds {@code case.json}, {@code weights.safetensors} (upstream keys) and
  * {@code inputs.safetensors}; the peer writes {@code peer.json} (times) and
  * {@code peer_outputs.safetensors} (the outputs of its first call) into it.
@@ -34,7 +34,7 @@ public final class Peer {
 
     /**
      * @param python the interpreter
-     * @param script {@code bench/peer/run.py}
+     * @param script {@code src/bench/peer/run.py}
      */
     public Peer(Path python, Path script) {
         this.python = python;
@@ -212,6 +212,6 @@ public final class Peer {
 
     /** The runner script under the repository root {@code root}. */
     public static Path script(Path root) {
-        return root.resolve("bench/peer/run.py");
+        return root.resolve("src/bench/peer/run.py");
     }
 }

@@ -36,7 +36,7 @@ final class BenchCommand implements Command {
     public String details() {
         return "Cases: " + String.join(", ", Cases.all().stream().map(BenchCase::name).toList()) + ".\n"
                 + "Our threads are OMP_NUM_THREADS (the launcher's default: all cores); --threads sets the peer's and "
-                + "should match. The peer is bench/peer/run.py under /usr/bin/python3 with Debian's python3-torch; "
+                + "should match. The peer is src/bench/peer/run.py under /usr/bin/python3 with Debian's python3-torch; "
                 + "without it the table has our side only. Each side's GFLOP/s is also given as a share of its own "
                 + "measured matmul peak (2048 x 2048 float32). Figures and levers: docs/benchmarks.md.";
     }

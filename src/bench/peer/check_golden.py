@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the peer's modules on the golden files (/work/main/golden by default); exit 1 on any failure."""
+"""Runs the peer's modules on the golden files (the repository's golden/ by default); exit 1 on any failure."""
 import glob
 import json
 import os
@@ -63,4 +63,5 @@ def main(golden):
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main(sys.argv[1] if len(sys.argv) > 1 else "/work/main/golden") else 1)
+    sys.exit(0 if main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "golden")) else 1)

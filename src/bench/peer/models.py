@@ -1,4 +1,4 @@
-"""The benchmarked components in plain PyTorch, written from /work/main/golden/README.md (no upstream code).
+"""The benchmarked components in plain PyTorch, written from golden/README.md (no upstream code).
 
 Every module takes a config dict (the golden-metadata schema) and a state dict under the upstream keys.
 """
