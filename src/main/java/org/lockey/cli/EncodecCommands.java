@@ -10,6 +10,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
+import org.lockey.audio.InputAudio;
 import org.lockey.audio.Wav;
 import org.lockey.bench.EncodecBench;
 import org.lockey.io.Json;

@@ -9,6 +9,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
+import org.lockey.audio.InputAudio;
 import org.lockey.audio.MelConfig;
 import org.lockey.audio.MelSpectrogram;
 import org.lockey.audio.Wav;

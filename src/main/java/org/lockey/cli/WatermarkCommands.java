@@ -15,6 +15,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
+import org.lockey.audio.InputAudio;
 import org.lockey.audio.Resampler;
 import org.lockey.audio.Wav;
 import org.lockey.bench.WatermarkBench;

@@ -1,12 +1,9 @@
-package org.lockey.cli;
+package org.lockey.audio;
 
 import java.nio.file.Path;
 import java.util.Locale;
 
 import org.lockey.LockeyException;
-import org.lockey.audio.Audio;
-import org.lockey.audio.Resampler;
-import org.lockey.audio.Wav;
 
 /**
  * The audio a command reads for a model, checked once for every command ({@code generate}, {@code trace},
@@ -18,25 +15,25 @@ import org.lockey.audio.Wav;
  * ({@link LockeyException}). Digital silence, DC and clipped audio are read like any other clip; what silence means
  * is the command's to say.
  */
-final class InputAudio {
+public final class InputAudio {
     private InputAudio() {
     }
 
-    /**
-     * What a model needs of a clip at its rate: at least {@code samples} samples, called {@code what} in the error
-     * (e.g. "one mel frame of the model").
-     */
     /** What to do with audio at another rate than the model's. */
-    enum OtherRate {
+    public enum OtherRate {
         /** Resample it, with a note on stderr. */
         RESAMPLE,
         /** Refuse it in one line (a command's {@code --no-resample}). */
         REFUSE
     }
 
-    record Need(int samples, String what) {
+    /**
+     * What a model needs of a clip at its rate: at least {@code samples} samples, called {@code what} in the error
+     * (e.g. "one mel frame of the model").
+     */
+    public record Need(int samples, String what) {
         /** No length beyond one sample. */
-        static final Need ANY = new Need(1, "one sample");
+        public static final Need ANY = new Need(1, "one sample");
     }
 
     /**
@@ -44,7 +41,7 @@ final class InputAudio {
      *
      * @throws LockeyException {@code "<file>: <problem>"}
      */
-    static Audio read(Path file) {
+    public static Audio read(Path file) {
         Audio a = Wav.read(file);
         if (a.frames() == 0) {
             throw new LockeyException(file + ": the audio is empty (no samples)");
@@ -63,12 +60,12 @@ final class InputAudio {
     }
 
     /** The clip in {@code file} as mono audio at {@code rate}, resampled when needed, at least {@code need} long. */
-    static float[] monoAt(Path file, int rate, Need need) {
+    public static float[] monoAt(Path file, int rate, Need need) {
         return monoAt(file, rate, need, OtherRate.RESAMPLE);
     }
 
     /** {@link #monoAt(Path, int, Need)}, resampled or refused when its rate is not {@code rate}. */
-    static float[] monoAt(Path file, int rate, Need need, OtherRate otherRate) {
+    public static float[] monoAt(Path file, int rate, Need need, OtherRate otherRate) {
         Audio a = read(file);
         int from = a.sampleRate();
         float[] x = a.monoShared();        // a one-channel clip in place: an hour at 32 kHz is 460 MB of floats
@@ -80,7 +77,7 @@ final class InputAudio {
      * The mono mix of {@code audio} (read from {@code file}; a one-channel clip is used in place, not copied) at
      * {@code rate}: resampled with a note on stderr, or refused, when its rate differs.
      */
-    static float[] monoAt(Path file, Audio audio, int rate, Need need, OtherRate otherRate) {
+    public static float[] monoAt(Path file, Audio audio, int rate, Need need, OtherRate otherRate) {
         return atRate(file, audio.monoShared(), audio.sampleRate(), rate, need, otherRate);
     }
 
@@ -88,7 +85,7 @@ final class InputAudio {
      * {@code mono}, read from {@code file} at {@code from} Hz, at {@code rate} (see {@link #monoAt(Path, Audio, int, Need,
      * OtherRate)}).
      */
-    static float[] atRate(Path file, float[] mono, int from, int rate, Need need, OtherRate otherRate) {
+    public static float[] atRate(Path file, float[] mono, int from, int rate, Need need, OtherRate otherRate) {
         return atRate(file, mono, from, rate, "the model's", need, otherRate);
     }
 
@@ -96,7 +93,7 @@ final class InputAudio {
      * {@link #atRate(Path, float[], int, int, Need, OtherRate)}; the note names the rate as {@code whose} ("the
      * reference's").
      */
-    static float[] atRate(Path file, float[] mono, int from, int rate, String whose, Need need, OtherRate otherRate) {
+    public static float[] atRate(Path file, float[] mono, int from, int rate, String whose, Need need, OtherRate otherRate) {
         float[] x = mono;
         if (from != rate) {
             if (otherRate == OtherRate.REFUSE) {
