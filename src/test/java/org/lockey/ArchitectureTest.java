@@ -53,7 +53,8 @@ class ArchitectureTest {
             List.of("org.lockey.metric"), // bit accuracy, SDR, a watermark model over a data set
             List.of("org.lockey.train"), // loss terms, optimiser, checkpoints, trainers
             List.of("org.lockey.eval"), // tables, probe, attack, key size, demo
-            List.of("org.lockey.bench", "org.lockey.golden"), // speed; golden adapters above what they check
+            List.of("org.lockey.bench", "org.lockey.golden", "org.lockey.corpus"), // speed; golden adapters; corpus work on an engine
+            List.of("org.lockey.spark"), // the Spark engine (compiled with -Pspark only; cli finds it by name)
             List.of("org.lockey.cli")); // one class per sub-command
 
     static final Path MAIN = Path.of("src/main/java");

@@ -20,6 +20,14 @@ import org.apache.commons.cli.Options;
 import org.lockey.LockeyException;
 import org.lockey.audio.InputAudio;
 import org.lockey.audio.Wav;
+import org.lockey.corpus.ClipTrace;
+import org.lockey.corpus.CorpusInput;
+import org.lockey.corpus.CorpusTrace;
+import org.lockey.corpus.Engine;
+import org.lockey.corpus.TraceJob;
+import org.lockey.corpus.TraceRow;
+import org.lockey.corpus.TraceStore;
+import org.lockey.corpus.Tracer;
 import org.lockey.eval.TrainingCurves;
 import org.lockey.io.AtomicFiles;
 import org.lockey.model.hifigan.HifiGan;
@@ -479,7 +487,7 @@ final class LockeyCommands {
 
         @Override
         public String summary() {
-            return "read the key watermark from a clip (or every clip of a directory) and name the user";
+            return "read the key watermark from a clip (or every clip of a directory or list) and name the user";
         }
 
         @Override
@@ -489,71 +497,52 @@ final class LockeyCommands {
                     + " users included), 1 a clip matches no issued key or carries no watermark (silence, no message, or a"
                     + " confidence below the watermark model's detect_threshold: audio that was never watermarked is"
                     + " not traced to a user), 2 an error. A"
-                    + " directory gives one CSV row per clip (--csv FILE, default stdout).";
+                    + " directory gives one CSV row per clip (--csv FILE, default stdout)."
+                    + "\n\nCorpus scale (--out DIR): every clip of --in (a directory, searched at any depth, or a list"
+                    + " file of paths, one a line) gives one row in DIR/results.csv (clip, verdict, user, hamming,"
+                    + " confidence, decoder, note); a clip that cannot be read gives an error row, the run goes on; a re-run"
+                    + " skips the clips already in DIR. --engine spark runs it on Apache Spark (the embedded local[*] by"
+                    + " default, --master spark://HOST:PORT or yarn for a cluster, or the master spark-submit gives) and"
+                    + " also writes DIR/results.parquet. Exit code 0 when the run is done, whatever it found.";
         }
 
         @Override
         public Options options() {
-            return new Options()
+            return EngineOptions.add(new Options()
                     .addOption(required("model", "DIR", "keyed model (a train lockey run or its model/ directory)"))
                     .addOption(required("registry", "FILE", "key registry"))
-                    .addOption(required("in", "WAV|DIR", "a suspicious clip, or a directory of .wav files"))
+                    .addOption(required("in", "WAV|DIR|LIST", "a suspicious clip, a directory of .wav files, or (with"
+                            + " --out) a list file of clip paths"))
                     .addOption(opt("csv", "FILE", "write the directory's results as CSV"))
                     .addOption(opt("max-distance", "D", "largest Hamming distance to an issued key that still names"
-                            + " its user (default 2)"));
-        }
-
-        /** What a clip's answer says. */
-        enum Verdict {
-            /** A watermark names an issued key's holder (revoked or not). */
-            USER,
-            /** No watermark is reported (no message, silence, or a confidence below the detection threshold). */
-            NO_WATERMARK,
-            /** A watermark is reported, but its payload is not within {@code --max-distance} of an issued key. */
-            NO_MATCHING_KEY
-        }
-
-        /**
-         * One clip's answer.
-         *
-         * @param file       the clip
-         * @param verdict    what the answer says
-         * @param holder     the record of the issued key that names the clip's user (revoked or not), when one does
-         * @param distance   Hamming distance from the decoded payload to the nearest issued key (-1: none decoded)
-         * @param confidence the watermark decoder's confidence
-         * @param note       why no user is named, or the revocation of the one named (empty otherwise)
-         */
-        record Result(String file, Verdict verdict, Optional<KeyRegistry.Issued> holder, int distance, double confidence,
-                String note) {
-            Result {
-                if ((verdict == Verdict.USER) != holder.isPresent()) {
-                    throw new IllegalArgumentException(verdict + " with " + (holder.isPresent() ? "a" : "no") + " holder");
-                }
-            }
-
-            boolean found() {
-                return holder.isPresent();
-            }
-
-            String user() {
-                return holder.map(KeyRegistry.Issued::user).orElse("");
-            }
+                            + " its user (default 2)"))
+                    .addOption(opt("out", "DIR", "corpus scale: results.csv (and results.parquet with Spark) in DIR,"
+                            + " resumable"))
+                    .addOption(opt("batch", "N", "with --out: clips per batch, kept before the next starts (default "
+                            + CorpusTrace.DEFAULT_BATCH + ")")));
         }
 
         @Override
         public int run(CommandLine cl) {
-            Path dir = modelDir(Path.of(cl.getOptionValue("model")));
-            WatermarkModel wm = WatermarkModel.load(dir.resolve(KeyedHifiGan.WATERMARK_DIR));
-            wm.requireMessageDecoder("trace");
+            Path model = Path.of(cl.getOptionValue("model"));
             Path registryFile = Path.of(cl.getOptionValue("registry"));
-            KeyRegistry registry = KeyRegistry.load(registryFile);
-            KeyedModelDir.of(dir).requireFits(registry, registryFile);
-            if (registry.bits() != wm.payloadBits()) {
-                throw new LockeyException("the registry's keys have " + registry.bits() + " bits, the watermark "
-                        + wm.payloadBits());
-            }
+            KeyedModelDir.of(model).requireFits(KeyRegistry.load(registryFile), registryFile);
             int maxDistance = Options2.intValue(cl, "max-distance", 2);
             Path in = Path.of(cl.getOptionValue("in"));
+            if (cl.hasOption("out")) {
+                if (cl.hasOption("csv")) {
+                    throw new LockeyException("--csv is for a directory without --out; --out DIR writes DIR/results.csv");
+                }
+                return corpus(cl, TraceJob.of(model, registryFile, maxDistance), in, Path.of(cl.getOptionValue("out")));
+            }
+            for (String o : new String[] {"engine", "master", "batch", "conf"}) {
+                if (cl.hasOption(o)) {
+                    throw new LockeyException("--" + o + " is an option of corpus tracing: give --out DIR");
+                }
+            }
+            Path dir = modelDir(model);
+            Tracer tracer = Tracer.open(dir.resolve(KeyedHifiGan.WATERMARK_DIR), KeyRegistry.load(registryFile),
+                    maxDistance);
             List<Path> files = new ArrayList<>();
             if (Files.isDirectory(in)) {
                 try (Stream<Path> s = Files.list(in)) {
@@ -567,13 +556,12 @@ final class LockeyCommands {
             } else {
                 files.add(in);
             }
-            WatermarkDetector detector = new WatermarkDetector(wm);
-            List<Result> results = new ArrayList<>();
+            List<ClipTrace> results = new ArrayList<>();
             for (Path f : files) {
-                results.add(trace(f, detector, wm, registry, maxDistance));
+                results.add(tracer.trace(f));
             }
             if (!Files.isDirectory(in)) {
-                Result r = results.get(0);
+                ClipTrace r = results.get(0);
                 Optional<Instant> revokedAt = r.holder().flatMap(KeyRegistry.Issued::revokedAt);
                 if (revokedAt.isPresent()) {
                     System.out.printf(Locale.ROOT, "%s: revoked: %s (key revoked at %s; Hamming distance %d,"
@@ -581,62 +569,44 @@ final class LockeyCommands {
                 } else if (r.found()) {
                     System.out.printf(Locale.ROOT, "%s: user %s (Hamming distance %d, confidence %.2f)%n", r.file(),
                             r.user(), r.distance(), r.confidence());
-                } else if (r.verdict() == Verdict.NO_WATERMARK) {
+                } else if (r.verdict() == ClipTrace.Verdict.NO_WATERMARK) {
                     System.out.printf(Locale.ROOT, "%s: %s; not traced to a user%n", r.file(), r.note());
                 } else {
                     System.out.printf(Locale.ROOT, "%s: no issued key matches (%s)%n", r.file(), r.note());
                 }
             } else {
                 StringBuilder csv = new StringBuilder("file,found,user,hamming,confidence,note\n");
-                for (Result r : results) {
+                for (ClipTrace r : results) {
                     csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%s%n", r.file(), r.found(), r.user(),
                             r.distance(), r.confidence(), r.note()));
                 }
                 if (cl.hasOption("csv")) {
                     AtomicFiles.writeString(Path.of(cl.getOptionValue("csv")), csv.toString());
-                    long found = results.stream().filter(Result::found).count();
+                    long found = results.stream().filter(ClipTrace::found).count();
                     System.out.printf("%d of %d clips traced to a user; results in %s%n", found, results.size(),
                             cl.getOptionValue("csv"));
                 } else {
                     System.out.print(csv);
                 }
             }
-            return results.stream().allMatch(Result::found) ? OK : NOT_FOUND;
+            return results.stream().allMatch(ClipTrace::found) ? OK : NOT_FOUND;
         }
 
-        static Result trace(Path f, WatermarkDetector detector, WatermarkModel wm, KeyRegistry registry,
-                int maxDistance) {
-            float[] x = InputAudio.monoAt(f, wm.sampleRate(), WatermarkCommands.need(wm));
-            return verdict(f.toString(), detector.read(x), wm.detectThreshold(), registry, maxDistance);
-        }
-
-        /**
-         * The answer for a clip read as {@code reading}: a user only when {@link WatermarkDetector#reports} a
-         * watermark at {@code threshold} (so audio that never carried one is never traced once the threshold keeps
-         * false positives out: {@code eval detection}) and its payload is within {@code maxDistance} bits of an
-         * issued key.
-         */
-        static Result verdict(String file, PayloadCodec.Decoded reading, double threshold, KeyRegistry registry,
-                int maxDistance) {
-            if (!WatermarkDetector.reports(reading, threshold)) {
-                String why = !reading.found() ? reading.problem()
-                        : String.format(Locale.ROOT, "confidence %.3f < threshold %.3f", reading.confidence(), threshold);
-                return new Result(file, Verdict.NO_WATERMARK, Optional.empty(), -1, reading.confidence(),
-                        "no watermark found: " + why);
+        /** {@code trace --out DIR}: the corpus on the engine asked for, resumable. */
+        private static int corpus(CommandLine cl, TraceJob job, Path in, Path out) {
+            List<String> clips = CorpusInput.clips(in);
+            int batch = Options2.intValue(cl, "batch", CorpusTrace.DEFAULT_BATCH);
+            job.open(job.inputs());         // the model and the registry checked here, in one line, before any engine
+            try (Engine engine = EngineOptions.open(cl)) {
+                CorpusTrace.Summary s = CorpusTrace.run(engine, job, clips, out, batch);
+                System.out.printf(Locale.ROOT, "%d clips listed, %d already done, %d traced in %.1f s on %s%n",
+                        s.listed(), s.skipped(), s.traced(), s.seconds(), engine.name());
+                System.out.printf(Locale.ROOT, "%d rows in %s: %d named a user, %d a revoked user, %d no watermark,"
+                        + " %d no matching key, %d errors%n", s.rows().size(), out.resolve(TraceStore.CSV),
+                        s.count(TraceRow.USER), s.count(TraceRow.REVOKED), s.count(TraceRow.NO_WATERMARK),
+                        s.count(TraceRow.NO_MATCHING_KEY), s.count(TraceRow.ERROR));
             }
-            Key decoded = new Key(registry.bits(), PayloadCodec.valueOf(reading.bits()));
-            var match = registry.nearest(decoded);
-            if (match.isEmpty()) {
-                return new Result(file, Verdict.NO_MATCHING_KEY, Optional.empty(), -1, reading.confidence(),
-                        "no key issued yet");
-            }
-            if (match.get().hamming() > maxDistance) {
-                return new Result(file, Verdict.NO_MATCHING_KEY, Optional.empty(), match.get().hamming(),
-                        reading.confidence(), "nearest issued key is " + match.get().hamming() + " bits away");
-            }
-            KeyRegistry.Issued holder = match.get().issued();
-            String note = holder.revokedAt().map(at -> "revoked: " + holder.user() + " at " + at).orElse("");
-            return new Result(file, Verdict.USER, Optional.of(holder), match.get().hamming(), reading.confidence(), note);
+            return OK;
         }
     }
 }

@@ -125,6 +125,11 @@ public final class Main {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.log.org.nd4j.imports", "error");
         setIfAbsent("org.slf4j.simpleLogger.log.org.nd4j.autodiff.functions", "error");
+        if (!verbose) {
+            // the Spark engine's notes on this machine (loopback host name, no native Hadoop): nothing to act on
+            setIfAbsent("org.slf4j.simpleLogger.log.org.apache.spark.util.Utils", "error");
+            setIfAbsent("org.slf4j.simpleLogger.log.org.apache.hadoop.util.NativeCodeLoader", "error");
+        }
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     }

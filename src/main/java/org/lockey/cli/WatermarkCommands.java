@@ -650,18 +650,7 @@ final class WatermarkCommands {
      * right padding) has {@code message_len} frames (6144 samples, 0.28 s, for the 22.05 kHz demo model).
      */
     static InputAudio.Need need(WatermarkModel model) {
-        SilentCipherConfig c = model.config();
-        int lo = 1;
-        int hi = c.messageLen() * c.hopLength() + c.nFft();      // frames(hi) >= messageLen: frames grow with length
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (c.frames(mid) >= c.messageLen()) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return new InputAudio.Need(lo, "one message period of " + c.messageLen() + " frames");
+        return org.lockey.corpus.Tracer.need(model);
     }
 
     /** All samples zero: nothing to watermark, nothing to detect (SilentCipher's normalisation needs power). */

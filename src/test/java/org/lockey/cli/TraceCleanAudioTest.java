@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
-import org.lockey.cli.LockeyCommands.Trace;
+import org.lockey.corpus.ClipTrace;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.silentcipher.PayloadCodec;
@@ -41,18 +41,18 @@ class TraceCleanAudioTest {
         int[] symbols = new PayloadCodec(16).symbols(bits);
         // a chance decode of clean audio: exactly user0's key, but at confidence 0.55 < 0.6
         PayloadCodec.Decoded chance = new PayloadCodec.Decoded(true, symbols, bits, 0.55, "");
-        Trace.Result r = Trace.verdict("clean.wav", chance, 0.6, registry, 2);
-        assertEquals(Trace.Verdict.NO_WATERMARK, r.verdict());
+        ClipTrace r = ClipTrace.judge("clean.wav", chance, 0.6, registry, 2);
+        assertEquals(ClipTrace.Verdict.NO_WATERMARK, r.verdict());
         assertFalse(r.found());
         assertEquals("no watermark found: confidence 0.550 < threshold 0.600", r.note());
         // digital silence: no message at all
         PayloadCodec.Decoded silent = new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0,
                 WatermarkDetector.SILENT);
-        assertEquals(Trace.Verdict.NO_WATERMARK, Trace.verdict("silent.wav", silent, 0.6, registry, 2).verdict());
+        assertEquals(ClipTrace.Verdict.NO_WATERMARK, ClipTrace.judge("silent.wav", silent, 0.6, registry, 2).verdict());
         // the control: the same payload at the threshold names the user
         PayloadCodec.Decoded marked = new PayloadCodec.Decoded(true, symbols, bits, 0.6, "");
-        Trace.Result named = Trace.verdict("marked.wav", marked, 0.6, registry, 2);
-        assertEquals(Trace.Verdict.USER, named.verdict());
+        ClipTrace named = ClipTrace.judge("marked.wav", marked, 0.6, registry, 2);
+        assertEquals(ClipTrace.Verdict.USER, named.verdict());
         assertEquals("user0", named.user());
     }
 
@@ -79,14 +79,14 @@ class TraceCleanAudioTest {
             Path clip = clips.resolve(name);
             MainTest.Run r = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in",
                     clip.toString());
-            assertEquals(Trace.NOT_FOUND, r.code(), r.out() + r.err());
+            assertEquals(LockeyCommands.Trace.NOT_FOUND, r.code(), r.out() + r.err());
             assertTrue(r.out().startsWith(clip + ": no watermark found") && r.out().strip().endsWith("not traced to a user"),
                     r.out());
         }
         Path csv = dir.resolve("trace.csv");
         MainTest.Run all = MainTest.run("trace", "--model", run.toString(), "--registry", registry.toString(), "--in",
                 clips.toString(), "--csv", csv.toString());
-        assertEquals(Trace.NOT_FOUND, all.code(), all.out() + all.err());
+        assertEquals(LockeyCommands.Trace.NOT_FOUND, all.code(), all.out() + all.err());
         List<String> rows = Files.readAllLines(csv);
         assertEquals(3, rows.size());
         assertTrue(rows.subList(1, 3).stream().allMatch(row -> row.contains(",false,,-1,")), rows.toString());
