@@ -17,6 +17,11 @@ import org.lockey.LockeyException;
 import org.lockey.audio.Audio;
 import org.lockey.audio.InputAudio;
 import org.lockey.audio.MelSpectrogram;
+import org.lockey.corpus.CorpusJob;
+import org.lockey.corpus.Engine;
+import org.lockey.corpus.EvalItem;
+import org.lockey.corpus.ProbeJob;
+import org.lockey.corpus.Table2Job;
 import org.lockey.data.AudioDataset;
 import org.lockey.distortion.CodecBackend;
 import org.lockey.distortion.Codecs;
@@ -192,22 +197,42 @@ final class EvalCommands {
 
         @Override
         public Options options() {
-            return KeyedInputs.options("key registry")
+            return EngineOptions.add(KeyedInputs.options("key registry")
                     .addOption(opt("clips", "N", "clips (default all of the split)"))
                     .addOption(opt("keys", "N", "valid keys (issued first) and as many invalid keys (default 3)"))
                     .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
                     .addOption(distortionsOption())
                     .addOption(codecBackendOption())
-                    .addOption(opt("out", "DIR", "write table2.md/.csv/.json there (default: print)"));
+                    .addOption(opt("out", "DIR", "write table2.md/.csv/.json there (default: print)")));
+        }
+
+        @Override
+        public String details() {
+            return "\nClip x key pairs are the unit of work: --engine spark spreads them over Spark's executors"
+                    + " (docs/spark.md) and gives the serial command's table exactly.";
         }
 
         @Override
         public int run(CommandLine cl) {
-            KeyedInputs in = KeyedInputs.load(cl);
+            CorpusEval in = CorpusEval.load(cl);
             List<Distortion> ds = distortions(cl);
-            Table2.Result r = Table2.run(in.sys(), in.registry(), in.data(), Options2.intValue(cl, "clips", in.data().size()),
-                    Options2.intValue(cl, "keys", 3), ds, in.sdr(cl), Options2.longValue(cl, "seed", 1));
+            int keys = Options2.intValue(cl, "keys", 3);
+            long seed = Options2.longValue(cl, "seed", 1);
+            CodecBackend backend = cl.hasOption("codec-backend") ? CodecBackend.parse(cl.getOptionValue("codec-backend"))
+                    : CodecBackend.configured();
+            Table2Job job = new Table2Job(in.model().toString(), in.base().toString(), in.registryFile().toString(),
+                    String.join(",", ds.stream().map(Distortion::name).toList()), backend.id(), keys, in.sdr(cl), seed);
+            int n = Math.min(Options2.intValue(cl, "clips", in.files().size()), in.files().size());
+            int k = Table2.keys(in.registry(), keys, seed).valid().size();
+            List<EvalItem> items = new ArrayList<>();
+            for (int c = 0; c < n; c++) {
+                for (int j = 0; j < k; j++) {
+                    items.add(new EvalItem(c, j, in.files().get(c).toString()));
+                }
+            }
+            List<Table2.Pair> pairs = in.map(cl, job, items, "table2 " + in.sys().branch());
+            Table2.Result r = Table2.combine(pairs, n, k, ds, Table2.unavailable(ds));
             ResultTable t = Table2.table(List.of(in.modelName()), List.of(r), ds);
             emit(cl, t, "table2");
             return OK;
@@ -321,6 +346,46 @@ final class EvalCommands {
         }
     }
 
+    /**
+     * What {@code eval table2} and {@code eval probe} read, for an engine: the keyed system (loaded here once, to check
+     * the inputs and name the branch), the registry, and the split's files (read by the workers, one by one).
+     */
+    record CorpusEval(KeyedSystem sys, Path model, Path base, Path registryFile, KeyRegistry registry, List<Path> files) {
+        static CorpusEval load(CommandLine cl) {
+            Path model = KeyedModelDir.modelDirOf(Path.of(cl.getOptionValue("model")));
+            Path base = Path.of(cl.getOptionValue("base"));
+            KeyedSystem sys = KeyedSystem.load(model, base);
+            Path registryFile = Path.of(cl.getOptionValue("registry"));
+            KeyRegistry registry = KeyRegistry.load(registryFile);
+            KeyedModelDir.of(model).requireFits(registry, registryFile);
+            List<Path> files = AudioDataset.files(Path.of(cl.getOptionValue("data")), cl.getOptionValue("split", "test"));
+            return new CorpusEval(sys, model, base, registryFile, registry, files);
+        }
+
+        /** {@code --sdr}, by default the watermark model's {@code message_sdr}. */
+        double sdr(CommandLine cl) {
+            return Options2.doubleValue(cl, "sdr", sys.watermark().config().messageSdr());
+        }
+
+        /** The branch's name in tables. */
+        String modelName() {
+            return sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
+        }
+
+        /** {@code job} over {@code items} on the engine of the command line, with a progress line. */
+        <W, R extends java.io.Serializable> List<R> map(CommandLine cl, CorpusJob<W, EvalItem, R> job,
+                List<EvalItem> items, String label) {
+            try (Engine engine = EngineOptions.open(cl)) {
+                Progress progress = new Progress(label + " (" + engine.name() + ")", 0, items.size());
+                return engine.map(job, items, n -> {
+                    synchronized (progress) {
+                        progress.update(n, java.util.Map.of());
+                    }
+                });
+            }
+        }
+    }
+
     /** {@code ./lockey eval probe}: paper §V-C, SDR per key for all valid keys and a sample of invalid ones. */
     static final class ProbeCommand implements Command {
         @Override
@@ -335,24 +400,45 @@ final class EvalCommands {
 
         @Override
         public Options options() {
-            return KeyedInputs.options("key registry (its valid keys are probed)")
+            return EngineOptions.add(KeyedInputs.options("key registry (its valid keys are probed)")
                     .addOption(opt("clips", "N", "clips per key (default 4)"))
                     .addOption(opt("max-valid", "N", "probe at most N valid keys (default all)"))
                     .addOption(opt("invalid", "N", "seeded invalid keys (default 100)"))
                     .addOption(opt("seconds", "S", "probe each clip's first S seconds (default: whole clips)"))
                     .addOption(opt("sdr", "DB", "watermark SDR of the teacher (default: the watermark model's message_sdr)"))
                     .addOption(opt("seed", "S", "seed of the invalid keys (default 1)"))
-                    .addOption(opt("out", "DIR", "write probe.md/.csv/.json, probe-keys.csv and probe.png there (default: print)"));
+                    .addOption(opt("out", "DIR", "write probe.md/.csv/.json, probe-keys.csv and probe.png there (default: print)")));
+        }
+
+        @Override
+        public String details() {
+            return "\nClip x key pairs are the unit of work: --engine spark spreads them over Spark's executors"
+                    + " (docs/spark.md) and gives the serial command's figures exactly.";
         }
 
         @Override
         public int run(CommandLine cl) {
-            KeyedInputs in = KeyedInputs.load(cl);
+            CorpusEval in = CorpusEval.load(cl);
             Probe.Plan plan = new Probe.Plan(Options2.intValue(cl, "clips", 4),
                     Options2.intValue(cl, "max-valid", Integer.MAX_VALUE), Options2.intValue(cl, "invalid", 100),
                     Options2.doubleValue(cl, "seconds", Double.POSITIVE_INFINITY), in.sdr(cl),
                     Options2.longValue(cl, "seed", 1));
-            Probe.Result r = Probe.run(in.sys(), in.registry(), in.data(), plan);
+            ProbeJob job = new ProbeJob(in.model().toString(), in.base().toString(), in.registryFile().toString(), plan);
+            Probe.Keys keys = Probe.keys(in.registry(), plan.maxValid(), plan.invalidKeys(), plan.seed());
+            int n = Math.min(plan.clips(), in.files().size());
+            int k = keys.all().size();
+            List<EvalItem> items = new ArrayList<>();
+            for (int c = 0; c < n; c++) {              // clip by clip: a worker runs each clip's teacher once
+                for (int j = 0; j < k; j++) {
+                    items.add(new EvalItem(c, j, in.files().get(c).toString()));
+                }
+            }
+            List<Double> sdr = in.map(cl, job, items, "probe " + in.sys().branch());
+            double[][] perKey = new double[k][n];
+            for (int i = 0; i < items.size(); i++) {
+                perKey[items.get(i).key()][items.get(i).clip()] = sdr.get(i);
+            }
+            Probe.Result r = Probe.combine(keys, perKey, n, plan.seconds());
             String model = in.modelName();
             ResultTable t = Probe.table(model, r);
             emit(cl, t, "probe");

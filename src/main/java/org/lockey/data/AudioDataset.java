@@ -46,18 +46,11 @@ public final class AudioDataset {
         if (!Files.isDirectory(dir)) {
             throw new LockeyException(dir + ": not a directory of audio files");
         }
-        List<Path> files = split == null ? allWavs(dir) : splitFiles(dir, split);
-        if (files.isEmpty()) {
-            throw new LockeyException(dir + ": no .wav files" + (split == null ? "" : " in split '" + split + "'"));
-        }
+        List<Path> files = files(dir, split);
         List<String> names = new ArrayList<>();
         List<float[]> clips = new ArrayList<>();
         for (Path f : files) {
-            Audio a = Wav.read(f);
-            float[] x = a.mono();
-            if (a.sampleRate() != sampleRate) {
-                x = Resampler.resample(x, a.sampleRate(), sampleRate);
-            }
+            float[] x = readClip(f, sampleRate);
             if (x.length == 0) {
                 continue;
             }
@@ -83,6 +76,33 @@ public final class AudioDataset {
             names.add("clip-" + i);
         }
         return new AudioDataset(root, sampleRate, Collections.unmodifiableList(names), List.copyOf(clips));
+    }
+
+    /**
+     * The files {@link #load} reads, in its order (a split of {@code dir}, or every .wav file under it when {@code
+     * split} is null), without reading them: what the corpus engines hand out one by one.
+     *
+     * @throws LockeyException no .wav file
+     */
+    public static List<Path> files(Path dir, String split) {
+        if (!Files.isDirectory(dir)) {
+            throw new LockeyException(dir + ": not a directory of audio files");
+        }
+        List<Path> files = split == null ? allWavs(dir) : splitFiles(dir, split);
+        if (files.isEmpty()) {
+            throw new LockeyException(dir + ": no .wav files" + (split == null ? "" : " in split '" + split + "'"));
+        }
+        return files;
+    }
+
+    /** One clip as {@link #load} reads it: its mono mix at {@code sampleRate} (empty for a file without samples). */
+    public static float[] readClip(Path f, int sampleRate) {
+        Audio a = Wav.read(f);
+        float[] x = a.mono();
+        if (a.sampleRate() != sampleRate) {
+            x = Resampler.resample(x, a.sampleRate(), sampleRate);
+        }
+        return x;
     }
 
     private static List<Path> allWavs(Path dir) {

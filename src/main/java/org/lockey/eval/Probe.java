@@ -13,6 +13,7 @@ import org.lockey.io.AtomicFiles;
 import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.train.Progress;
 
 /**
@@ -44,7 +45,8 @@ public final class Probe {
      * @param sdrDb       the watermark SDR at which the teacher is watermarked with each valid key
      * @param seed        seed of the invalid keys
      */
-    public record Plan(int clips, int maxValid, int invalidKeys, double seconds, double sdrDb, long seed) {
+    public record Plan(int clips, int maxValid, int invalidKeys, double seconds, double sdrDb, long seed)
+            implements java.io.Serializable {
         public Plan {
             if (clips < 1 || maxValid < 0 || invalidKeys < 0) {
                 throw new IllegalArgumentException("probe needs at least one clip and no negative key counts");
@@ -59,7 +61,10 @@ public final class Probe {
     public record KeyStats(Key key, boolean valid, double min, double mean, double max) {
     }
 
-    /** Every key probed, valid ones first, over {@code clips} clips of {@code seconds} each. */
+    /**
+     * Every key probed, valid ones first, over {@code clips} clips cut to their first {@code seconds}
+     * ({@link Double#POSITIVE_INFINITY}: whole clips).
+     */
     public record Result(List<KeyStats> keys, int clips, double seconds) {
         /** Share of invalid keys whose mean SDR exceeds {@link #INVALID_ABOVE_DB}. */
         public double invalidAbove() {
@@ -92,61 +97,96 @@ public final class Probe {
     private Probe() {
     }
 
+    /** The keys probed: valid ones (the registry's first) and seeded invalid ones, all distinct. */
+    public record Keys(List<Key> valid, List<Key> invalid) {
+        /** Valid keys first, then invalid ones: the order of {@link Result#keys}. */
+        public List<Key> all() {
+            List<Key> out = new ArrayList<>(valid);
+            out.addAll(invalid);
+            return out;
+        }
+    }
+
+    /** At most {@code maxValid} valid keys of {@code registry} and {@code invalid} seeded invalid keys. */
+    public static Keys keys(KeyRegistry registry, int maxValid, int invalid, long seed) {
+        List<Key> valid = registry.validKeys().subList(0, Math.min(maxValid, registry.validKeys().size()));
+        List<Key> wrong = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(seed);
+        while (wrong.size() < invalid) {
+            Key k = registry.randomInvalid(r);
+            if (!wrong.contains(k)) {
+                wrong.add(k);
+            }
+        }
+        return new Keys(List.copyOf(valid), List.copyOf(wrong));
+    }
+
     /**
      * Probes the valid keys of {@code registry} (at most {@code plan.maxValid()}) and {@code plan.invalidKeys()}
      * seeded invalid keys on the first {@code plan.clips()} clips of {@code data}, cut to their first
      * {@code plan.seconds()}.
      */
     public static Result run(KeyedSystem system, KeyRegistry registry, AudioDataset data, Plan plan) {
-        List<Key> valid = registry.validKeys().subList(0, Math.min(plan.maxValid(), registry.validKeys().size()));
-        List<Key> wrong = new ArrayList<>();
-        SplittableRandom r = new SplittableRandom(plan.seed());
-        while (wrong.size() < plan.invalidKeys()) {
-            Key k = registry.randomInvalid(r);
-            if (!wrong.contains(k)) {
-                wrong.add(k);
-            }
-        }
+        Keys keys = keys(registry, plan.maxValid(), plan.invalidKeys(), plan.seed());
         int n = Math.min(plan.clips(), data.size());
         float[][] inputs = new float[n][];
         float[][] teachers = new float[n][];
         for (int c = 0; c < n; c++) {
-            inputs[c] = excerpt(data.clip(c), plan.seconds(), system);
+            inputs[c] = excerpt(data.clip(c), plan.seconds(), system.sampleRate());
             teachers[c] = system.teacher(inputs[c]);
         }
         var sc = system.watermark().silentCipher();
-        List<KeyStats> out = new ArrayList<>();
-        Progress progress = new Progress("probe " + system.branch(), 0, (long) (valid.size() + wrong.size()) * n);
+        List<Key> all = keys.all();
+        Progress progress = new Progress("probe " + system.branch(), 0, (long) all.size() * n);
         long done = 0;
-        for (int g = 0; g < 2; g++) {
-            boolean isValid = g == 0;
-            for (Key key : isValid ? valid : wrong) {
-                double[] s = new double[n];
-                for (int c = 0; c < n; c++) {
-                    float[] ref = isValid ? sc.embed(teachers[c], key.bitFlags(), plan.sdrDb()).watermarked() : teachers[c];
-                    s[c] = Sdr.db(ref, system.generate(inputs[c], key));
-                    progress.update(++done, Map.of());
-                }
-                out.add(new KeyStats(key, isValid, Arrays.stream(s).min().orElseThrow(),
-                        Arrays.stream(s).average().orElseThrow(), Arrays.stream(s).max().orElseThrow()));
+        double[][] sdr = new double[all.size()][n];
+        for (int j = 0; j < all.size(); j++) {
+            for (int c = 0; c < n; c++) {
+                sdr[j][c] = sdr(system, sc, inputs[c], teachers[c], all.get(j), j < keys.valid().size(), plan.sdrDb());
+                progress.update(++done, Map.of());
             }
         }
-        double seconds = Arrays.stream(inputs).mapToDouble(x -> x.length / (double) system.sampleRate()).max().orElse(0);
-        return new Result(out, n, seconds);
+        return combine(keys, sdr, n, plan.seconds());
     }
 
-    /** The first {@code seconds} of {@code clip} (the whole clip when it is shorter). */
-    static float[] excerpt(float[] clip, double seconds, KeyedSystem system) {
-        if (seconds * system.sampleRate() >= clip.length) {
+    /** The first {@code seconds} of {@code clip} at {@code sampleRate} (the whole clip when it is shorter). */
+    public static float[] excerpt(float[] clip, double seconds, int sampleRate) {
+        if (seconds * sampleRate >= clip.length) {
             return clip;
         }
-        return Arrays.copyOf(clip, (int) Math.round(seconds * system.sampleRate()));
+        return Arrays.copyOf(clip, (int) Math.round(seconds * sampleRate));
+    }
+
+    /**
+     * The SDR of {@code key}'s output for one clip ({@code input}, its teacher output {@code teacher}), the unit of
+     * work of the corpus engines: a valid key against the teacher watermarked with it, an invalid key against the
+     * teacher.
+     */
+    public static double sdr(KeyedSystem system, SilentCipher sc, float[] input, float[] teacher, Key key,
+            boolean valid, double sdrDb) {
+        float[] ref = valid ? sc.embed(teacher, key.bitFlags(), sdrDb).watermarked() : teacher;
+        return Sdr.db(ref, system.generate(input, key));
+    }
+
+    /**
+     * The result of every key's SDRs over {@code clips} clips cut to their first {@code seconds}, {@code sdr[j][c]} for
+     * key j of {@link Keys#all} and clip c.
+     */
+    public static Result combine(Keys keys, double[][] sdr, int clips, double seconds) {
+        List<Key> all = keys.all();
+        List<KeyStats> out = new ArrayList<>();
+        for (int j = 0; j < all.size(); j++) {
+            double[] s = sdr[j];
+            out.add(new KeyStats(all.get(j), j < keys.valid().size(), Arrays.stream(s).min().orElseThrow(),
+                    Arrays.stream(s).average().orElseThrow(), Arrays.stream(s).max().orElseThrow()));
+        }
+        return new Result(out, clips, seconds);
     }
 
     /** The summary table: one row per key group. */
     public static ResultTable table(String model, Result r) {
-        ResultTable t = new ResultTable(String.format(Locale.ROOT, "Key probe (§V-C): SDR per key over %d clips of "
-                + "up to %.1f s", r.clips(), r.seconds()),
+        ResultTable t = new ResultTable("Key probe (§V-C): SDR per key over " + r.clips() + (Double.isInfinite(r.seconds())
+                ? " whole clips" : String.format(Locale.ROOT, " clips, their first %.1f s", r.seconds())),
                 List.of("Model", "Keys", "Count", "Min SDR", "Mean SDR", "Max SDR", "Share valid < 25 dB",
                         "Share valid < 20 dB", "Share invalid > 20 dB"), 2);
         for (boolean valid : new boolean[] {true, false}) {

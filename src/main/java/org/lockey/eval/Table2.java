@@ -40,56 +40,130 @@ public final class Table2 {
     }
 
     /**
-     * Evaluates {@code system} on the first {@code clips} clips of {@code test} with the first
-     * {@code keys} valid keys of the registry (issued keys first) and {@code keys} seeded invalid keys.
+     * The keys of a run: the first {@code keys} valid keys of the registry (issued keys first) and as many seeded
+     * invalid keys, the k-th of each paired.
      */
-    public static Result run(KeyedSystem system, KeyRegistry registry, AudioDataset test, int clips, int keys,
-            List<Distortion> distortions, double sdrDb, long seed) {
+    public record Keys(List<Key> valid, List<Key> invalid) {
+    }
+
+    /**
+     * The figures of one (clip, key) pair, the unit of work of the corpus engines.
+     *
+     * @param sdrValid   SDR_valid of the pair's valid key
+     * @param sdrInvalid SDR_invalid of its paired invalid key
+     * @param accuracy   aligned bit accuracy per distortion, in the order of the run's distortions (NaN where one
+     *                   is unavailable)
+     */
+    public record Pair(double sdrValid, double sdrInvalid, double[] accuracy) implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pair p && Double.compare(sdrValid, p.sdrValid) == 0
+                    && Double.compare(sdrInvalid, p.sdrInvalid) == 0 && java.util.Arrays.equals(accuracy, p.accuracy);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(sdrValid, sdrInvalid, java.util.Arrays.hashCode(accuracy));
+        }
+
+        @Override
+        public String toString() {
+            return "Pair[" + sdrValid + ", " + sdrInvalid + ", " + java.util.Arrays.toString(accuracy) + "]";
+        }
+    }
+
+    /** The keys of a run with {@code keys} keys and {@code seed}. */
+    public static Keys keys(KeyRegistry registry, int keys, long seed) {
         List<Key> chosen = validKeys(registry, keys);
         SplittableRandom r = new SplittableRandom(seed);
         List<Key> invalid = new ArrayList<>();
         while (invalid.size() < chosen.size()) {
             invalid.add(registry.randomInvalid(r));
         }
-        Map<String, Double> accSum = new LinkedHashMap<>();
+        return new Keys(chosen, invalid);
+    }
+
+    /** Why each unavailable distortion cannot run, by name. */
+    public static Map<String, String> unavailable(List<Distortion> distortions) {
         Map<String, String> unavailable = new LinkedHashMap<>();
         for (Distortion d : distortions) {
-            d.unavailable().ifPresentOrElse(why -> unavailable.put(d.name(), why), () -> accSum.put(d.name(), 0.0));
+            d.unavailable().ifPresent(why -> unavailable.put(d.name(), why));
         }
+        return unavailable;
+    }
+
+    /**
+     * Evaluates {@code system} on the first {@code clips} clips of {@code test} with the first
+     * {@code keys} valid keys of the registry (issued keys first) and {@code keys} seeded invalid keys.
+     */
+    public static Result run(KeyedSystem system, KeyRegistry registry, AudioDataset test, int clips, int keys,
+            List<Distortion> distortions, double sdrDb, long seed) {
+        Keys chosen = keys(registry, keys, seed);
+        Map<String, String> unavailable = unavailable(distortions);
         int n = Math.min(clips, test.size());
-        double sdrV = 0;
-        double sdrI = 0;
-        int count = 0;
-        var wm = system.watermark();
-        SilentCipher sc = wm.silentCipher(); // one graph for the run, not one per call
-        Progress progress = new Progress("table2 " + system.branch(), 0, (long) n * chosen.size());
+        SilentCipher sc = system.watermark().silentCipher(); // one graph for the run, not one per call
+        Progress progress = new Progress("table2 " + system.branch(), 0, (long) n * chosen.valid().size());
+        List<Pair> pairs = new ArrayList<>();
         for (int c = 0; c < n; c++) {
             float[] clip = test.clip(c);
             float[] y0 = system.teacher(clip);
-            for (int k = 0; k < chosen.size(); k++) {
-                Key key = chosen.get(k);
-                boolean[] bits = key.bitFlags();
-                float[] yt = sc.embed(y0, bits, sdrDb).watermarked();
-                float[] y = system.generate(clip, key);
-                sdrV += Sdr.db(yt, y);
-                sdrI += Sdr.db(y0, system.generate(clip, invalid.get(k)));
-                for (Distortion d : distortions) {
-                    if (unavailable.containsKey(d.name())) {
-                        continue;
-                    }
-                    float[] yd = d.apply(y, system.sampleRate(), new SplittableRandom(seed * 31 + c * 1009L + k));
-                    int[] classes = sc.decode(yd).frameClasses();
-                    accSum.merge(d.name(), BitAccuracy.aligned(classes, bits, 0), Double::sum);
-                }
-                count++;
-                progress.update(count, Map.of());
+            for (int k = 0; k < chosen.valid().size(); k++) {
+                pairs.add(pair(system, sc, clip, y0, c, k, chosen, distortions, unavailable, sdrDb, seed));
+                progress.update(pairs.size(), Map.of());
             }
         }
-        Map<String, Double> acc = new LinkedHashMap<>();
-        for (Distortion d : distortions) {
-            acc.put(d.name(), unavailable.containsKey(d.name()) ? Double.NaN : accSum.get(d.name()) / count);
+        return combine(pairs, n, chosen.valid().size(), distortions, unavailable);
+    }
+
+    /**
+     * The figures of clip {@code c} ({@code clip}, its teacher output {@code teacher}) with the {@code k}-th valid
+     * key and the {@code k}-th invalid key; the distortions draw from (seed, c, k), so a pair's figures do not
+     * depend on which other pairs run, nor where.
+     */
+    public static Pair pair(KeyedSystem system, SilentCipher sc, float[] clip, float[] teacher, int c, int k, Keys keys,
+            List<Distortion> distortions, Map<String, String> unavailable, double sdrDb, long seed) {
+        Key key = keys.valid().get(k);
+        boolean[] bits = key.bitFlags();
+        float[] yt = sc.embed(teacher, bits, sdrDb).watermarked();
+        float[] y = system.generate(clip, key);
+        double sdrV = Sdr.db(yt, y);
+        double sdrI = Sdr.db(teacher, system.generate(clip, keys.invalid().get(k)));
+        double[] acc = new double[distortions.size()];
+        for (int i = 0; i < distortions.size(); i++) {
+            Distortion d = distortions.get(i);
+            if (unavailable.containsKey(d.name())) {
+                acc[i] = Double.NaN;
+                continue;
+            }
+            float[] yd = d.apply(y, system.sampleRate(), new SplittableRandom(seed * 31 + c * 1009L + k));
+            int[] classes = sc.decode(yd).frameClasses();
+            acc[i] = BitAccuracy.aligned(classes, bits, 0);
         }
-        return new Result(sdrV / count, sdrI / count, acc, unavailable, n, chosen.size());
+        return new Pair(sdrV, sdrI, acc);
+    }
+
+    /** The result of {@code pairs} in (clip, key) order, clip-major: the sums taken in that order. */
+    public static Result combine(List<Pair> pairs, int clips, int keys, List<Distortion> distortions,
+            Map<String, String> unavailable) {
+        double sdrV = 0;
+        double sdrI = 0;
+        double[] accSum = new double[distortions.size()];
+        for (Pair p : pairs) {
+            sdrV += p.sdrValid();
+            sdrI += p.sdrInvalid();
+            for (int i = 0; i < accSum.length; i++) {
+                accSum[i] += p.accuracy()[i];
+            }
+        }
+        int count = pairs.size();
+        Map<String, Double> acc = new LinkedHashMap<>();
+        for (int i = 0; i < distortions.size(); i++) {
+            Distortion d = distortions.get(i);
+            acc.put(d.name(), unavailable.containsKey(d.name()) ? Double.NaN : accSum[i] / count);
+        }
+        return new Result(sdrV / count, sdrI / count, acc, new LinkedHashMap<>(unavailable), clips, keys);
     }
 
     /** The first {@code n} valid keys of {@code registry}, issued keys first (fewer when it has fewer). */
