@@ -60,10 +60,6 @@ final class DemoRecipe {
     /** HiFi-GAN: 64 mel frames (0.74 s) per crop. */
     private static final Branch SPEECH = new Branch("hifigan", "watermark-22k", "registry-hifigan.json",
             "reference-data/speech", "lockey-hifigan", "64");
-    /** Encodec: 50 latent frames (1 s) per crop. */
-    private static final Branch MUSIC = new Branch("encodec", "watermark-32k", "registry-encodec.json",
-            "reference-data/music", "lockey-encodec", "50");
-
     /** The HiFi-GAN branch: registry, base vocoder, 22.05 kHz watermark, keyed fine-tune. */
     static final List<Step> HIFIGAN = List.of(
             new Step("demo key registry (16 valid 16-bit keys: docs/results.md, why not 655)",
@@ -89,7 +85,10 @@ final class DemoRecipe {
                     finetune(SPEECH, "1000", "0.05", "1", "0.001", "0.01", true),
                     "lockey-hifigan/model", "lockey-hifigan"));
 
-    /** The Encodec branch: the small 32 kHz codec, the 32 kHz watermark, registry, keyed fine-tune. */
+    /**
+     * The Encodec branch: the small 32 kHz codec, the 32 kHz watermark and its two quieter stages (30 dB), the
+     * 655-key registry, the keyed fine-tune (issue 17's recipe, run e1 of docs/results.md).
+     */
     static final List<Step> ENCODEC = List.of(
             new Step("small 32 kHz Encodec (seeded encoder, k-means codebooks, decoder fitted 600 steps)",
                     List.of("train", "codec-decoder", "--data", "reference-data/music", "--out", RUNS + "/encodec",
@@ -103,15 +102,35 @@ final class DemoRecipe {
                             "--sdr", "10", "--steps", "400", "--checkpoint-every", "25", "--validate-every", "100",
                             "--seed", "1"),
                     "watermark-32k", "watermark-32k"),
-            new Step("demo key registry of the Encodec branch (16 valid 16-bit keys)",
-                    List.of("keys", "init", "--bits", "16", "--valid", "16", "--seed", "2025",
-                            "--model-id", "lockey-encodec-demo", "--out", MODELS + "/registry-encodec.json"),
+            new Step("quieter 32 kHz watermark, stage 1 (SDR 10 -> 27 dB over 1000 steps, 1600 steps)",
+                    List.of("train", "watermark", "--rate", "32000", "--data", "reference-data/music",
+                            "--out", RUNS + "/watermark-32k-q", "--init", MODELS + "/watermark-32k",
+                            "--carrier-width", "4", "--channels", "16", "--layers", "3", "--batch-size", "8",
+                            "--crop-seconds", "0.5", "--lr", "2e-3", "--sdr", "27", "--sdr-from", "10",
+                            "--sdr-ramp", "1000", "--steps", "1600", "--checkpoint-every", "25",
+                            "--validate-every", "100", "--seed", "2"),
+                    "watermark-32k-q", "training/watermark-32k-q"),
+            new Step("quieter 32 kHz watermark, stage 2 (SDR 27 -> 30 dB over 400 steps, 1000 steps)",
+                    List.of("train", "watermark", "--rate", "32000", "--data", "reference-data/music",
+                            "--out", RUNS + "/watermark-32k-q2", "--init", MODELS + "/training/watermark-32k-q",
+                            "--carrier-width", "4", "--channels", "16", "--layers", "3", "--batch-size", "8",
+                            "--crop-seconds", "0.5", "--lr", "2e-3", "--sdr", "30", "--sdr-from", "27",
+                            "--sdr-ramp", "400", "--steps", "1000", "--checkpoint-every", "25",
+                            "--validate-every", "100", "--seed", "3"),
+                    "watermark-32k-q2", "training/watermark-32k-q2"),
+            new Step("key registry of the Encodec branch (the paper's 655 valid 16-bit keys, `keys init` defaults)",
+                    List.of("keys", "init", "--seed", "2024", "--out", MODELS + "/registry-encodec.json"),
                     null, "registry-encodec.json"),
-            new Step("keyed Encodec, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
-                    finetune(MUSIC, "550", "0.3", "10", "0.01", "0.1", false),
-                    null, "lockey-encodec"),
-            new Step("keyed Encodec, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 800)",
-                    finetune(MUSIC, "800", "0.05", "1", "0.001", "0.01", true),
+            new Step("keyed Encodec (655 keys: 2000-step key warm-up, then 3000 steps with the verified injection, "
+                    + "payload clock and loss balancer)",
+                    List.of("train", "lockey", "--base", MODELS + "/encodec", "--watermark",
+                            MODELS + "/training/watermark-32k-q2", "--registry", MODELS + "/registry-encodec.json",
+                            "--data", "reference-data/music", "--out", RUNS + "/lockey-encodec", "--batch-size", "2",
+                            "--crop-frames", "50", "--key-dim", "16", "--key-hidden", "256", "--payload-clock",
+                            "--injection-form", "verified", "--key-shape", "0", "--key-warmup", "2000",
+                            "--key-lr-scale", "0", "--gate-lr-scale", "100", "--clock-lr-scale", "20", "--lr", "5e-4",
+                            "--lambda-wm", "1", "--lambda-p", "4", "--lambda-s", "1", "--invalid-share", "2",
+                            "--steps", "3000", "--validate-every", "100", "--checkpoint-every", "50", "--seed", "1"),
                     "lockey-encodec/model", "lockey-encodec"));
 
     /** Every step, HiFi-GAN branch first. */

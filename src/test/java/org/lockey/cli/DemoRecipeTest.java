@@ -42,8 +42,8 @@ class DemoRecipeTest {
         for (DemoRecipe.Step s : DemoRecipe.ALL) {
             List<String> args = s.resolved(Path.of("r"), Path.of("m"));
             for (int i = 0; i + 1 < args.size(); i++) {
-                if (List.of("--base", "--watermark", "--registry").contains(args.get(i))) {
-                    String input = Path.of(args.get(i + 1)).getFileName().toString();
+                if (List.of("--base", "--watermark", "--registry", "--init").contains(args.get(i))) {
+                    String input = Path.of("m").relativize(Path.of(args.get(i + 1))).toString();
                     assertTrue(shipped.contains(input), s.title() + " reads " + args.get(i + 1) + " before it is shipped");
                     assertTrue(args.get(i + 1).startsWith("m"), s.title() + " reads from a run directory");
                 }
