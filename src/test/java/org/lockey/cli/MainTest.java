@@ -17,15 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lockey.io.SafeTensors;
 import org.lockey.io.Tensor;
 
-/** Exit codes, one-line errors and --help of the command line. */
-class MainTest {
+/**
+ * Exit codes, one-line errors and --help of the command line; {@link #run} is how every test runs a command in this
+ * JVM with its output captured.
+ */
+public class MainTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
+    /** An exit code with what the command printed. */
+    public record Run(int code, String out, String err) {
     }
 
-    static Run run(String... args) {
+    /** {@code ./lockey ARGS} in this JVM, its standard output and error captured. */
+    public static Run run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,10 +1,7 @@
 package org.lockey.spark;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +10,6 @@ import java.util.SplittableRandom;
 
 import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
-import org.lockey.cli.Main;
 import org.lockey.data.AudioDataset;
 import org.lockey.eval.KeyedSystem;
 import org.lockey.io.AtomicFiles;
@@ -88,26 +84,5 @@ final class Corpus {
         Files.createDirectories(f.getParent());
         Wav.writePcm16(f, Audio.mono(x, rate));
         expected.put(f.toString(), user);
-    }
-
-    /** An exit code with what the command printed. */
-    record Run(int code, String out, String err) {
-    }
-
-    /** {@code ./lockey ARGS} in this JVM, its output captured. */
-    static Run lockey(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 }

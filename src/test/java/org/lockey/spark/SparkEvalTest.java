@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lockey.cli.MainTest;
 import org.lockey.data.AudioDataset;
 import org.lockey.distortion.Distortions;
 import org.lockey.eval.KeyedSystem;
@@ -34,9 +35,9 @@ class SparkEvalTest {
         String[] args = {"eval", "table2", "--model", Corpus.MODEL.toString(), "--base", Corpus.BASE.toString(),
             "--registry", c.registry.toString(), "--data", DATA, "--clips", "2", "--keys", "2", "--distortions",
             "orig,gaus,mp3_128k"};
-        Corpus.Run serial = Corpus.lockey(with(args, "--out", dir.resolve("serial").toString()));
+        MainTest.Run serial = MainTest.run(with(args, "--out", dir.resolve("serial").toString()));
         assertEquals(0, serial.code(), serial.out() + serial.err());
-        Corpus.Run spark = Corpus.lockey(with(args, "--out", dir.resolve("spark").toString(), "--engine", "spark",
+        MainTest.Run spark = MainTest.run(with(args, "--out", dir.resolve("spark").toString(), "--engine", "spark",
                 "--master", "local[2]"));
         assertEquals(0, spark.code(), spark.out() + spark.err());
         for (String f : new String[] {"table2.json", "table2.csv", "table2.md"}) {
@@ -58,9 +59,9 @@ class SparkEvalTest {
         Corpus c = Corpus.get();
         String[] args = {"eval", "probe", "--model", Corpus.MODEL.toString(), "--base", Corpus.BASE.toString(),
             "--registry", c.registry.toString(), "--data", DATA, "--clips", "2", "--max-valid", "2", "--invalid", "3", "--seconds", "1.5"};
-        Corpus.Run serial = Corpus.lockey(with(args, "--out", dir.resolve("serial").toString()));
+        MainTest.Run serial = MainTest.run(with(args, "--out", dir.resolve("serial").toString()));
         assertEquals(0, serial.code(), serial.out() + serial.err());
-        Corpus.Run spark = Corpus.lockey(with(args, "--out", dir.resolve("spark").toString(), "--engine", "spark",
+        MainTest.Run spark = MainTest.run(with(args, "--out", dir.resolve("spark").toString(), "--engine", "spark",
                 "--master", "local[2]"));
         assertEquals(0, spark.code(), spark.out() + spark.err());
         for (String f : new String[] {"probe.json", "probe.csv", "probe-keys.csv"}) {

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lockey.cli.MainTest;
 import org.lockey.corpus.CorpusInput;
 import org.lockey.corpus.CorpusTrace;
 import org.lockey.corpus.CsvTraceStore;
@@ -40,7 +41,7 @@ class SparkTraceTest {
     @Test
     void sparkNamesExactlyTheRightUsersAndMatchesTheSerialEngineBitForBit() throws IOException {
         Corpus c = Corpus.get();
-        Corpus.Run run = Corpus.lockey("trace", "--model", Corpus.MODEL.toString(), "--registry", c.registry.toString(),
+        MainTest.Run run = MainTest.run("trace", "--model", Corpus.MODEL.toString(), "--registry", c.registry.toString(),
                 "--in", c.clips.toString(), "--out", dir.resolve("spark").toString(), "--engine", "spark",
                 "--master", MASTER, "--batch", "4");
         assertEquals(0, run.code(), run.out() + run.err());
@@ -86,11 +87,11 @@ class SparkTraceTest {
         Path out = dir.resolve("out");
         String[] common = {"trace", "--model", Corpus.MODEL.toString(), "--registry", c.registry.toString(), "--out",
             out.toString(), "--engine", "spark", "--master", MASTER};
-        Corpus.Run first = Corpus.lockey(concat(common, "--in", list.toString()));
+        MainTest.Run first = MainTest.run(concat(common, "--in", list.toString()));
         assertEquals(0, first.code(), first.out() + first.err());
         assertTrue(first.out().startsWith("2 clips listed, 0 already done, 2 traced"), first.out());
 
-        Corpus.Run second = Corpus.lockey(concat(common, "--in", c.clips.toString()));
+        MainTest.Run second = MainTest.run(concat(common, "--in", c.clips.toString()));
         assertEquals(0, second.code(), second.out() + second.err());
         assertTrue(second.out().startsWith(all.size() + " clips listed, 2 already done, " + (all.size() - 2)
                 + " traced"), second.out());
@@ -101,7 +102,7 @@ class SparkTraceTest {
                     "one Parquet row per clip, none twice");
         }
 
-        Corpus.Run third = Corpus.lockey(concat(common, "--in", c.clips.toString()));
+        MainTest.Run third = MainTest.run(concat(common, "--in", c.clips.toString()));
         assertEquals(0, third.code(), third.out() + third.err());
         assertTrue(third.out().startsWith(all.size() + " clips listed, " + all.size() + " already done, 0 traced"),
                 third.out());
@@ -114,7 +115,7 @@ class SparkTraceTest {
         Files.createDirectories(events);
         Path out = dir.resolve("out");
         // the event log is what the Spark UI and its history server show: job and stage labels, settings, plans
-        Corpus.Run run = Corpus.lockey("trace", "--model", Corpus.MODEL.toString(), "--registry", c.registry.toString(),
+        MainTest.Run run = MainTest.run("trace", "--model", Corpus.MODEL.toString(), "--registry", c.registry.toString(),
                 "--in", c.clips.toString(), "--out", out.toString(), "--engine", "spark", "--master", MASTER,
                 "--conf", "spark.eventLog.enabled=true", "--conf", "spark.eventLog.dir=" + events.toUri());
         assertEquals(0, run.code(), run.out() + run.err());
