@@ -526,7 +526,10 @@ final class LockeyCommands {
         public int run(CommandLine cl) {
             Path model = Path.of(cl.getOptionValue("model"));
             Path registryFile = Path.of(cl.getOptionValue("registry"));
-            KeyedModelDir.of(model).requireFits(KeyRegistry.load(registryFile), registryFile);
+            if (Files.exists(modelDir(model).resolve(KeyedHifiGan.CONFIG_FILE))) {
+                // a keyed model: its registry must fit it (trace itself reads only its watermark/ directory)
+                KeyedModelDir.of(model).requireFits(KeyRegistry.load(registryFile), registryFile);
+            }
             int maxDistance = Options2.intValue(cl, "max-distance", 2);
             Path in = Path.of(cl.getOptionValue("in"));
             if (cl.hasOption("out")) {
