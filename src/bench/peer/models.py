@@ -113,17 +113,22 @@ class HifiGan:
         return x
 
 
+def folded_state_dict(sd):
+    """The state dict with every weight-normed pair (weight_g, weight_v) folded into one weight."""
+    p = {}
+    for k in sd:
+        if k.endswith(".weight_v"):
+            pre = k[:-len(".weight_v")]
+            p[pre + ".weight"] = folded(sd, pre)
+        elif not k.endswith(".weight_g"):
+            p[k] = sd[k]
+    return p
+
+
 class HifiGanInfer:
     def __init__(self, cfg, sd):
         self.g = HifiGan(cfg, sd)
-        # fold weight norm once, as an inference export would
-        self.p = {}
-        for k in sd:
-            if k.endswith(".weight_v"):
-                pre = k[:-len(".weight_v")]
-                self.p[pre + ".weight"] = folded(sd, pre)
-            elif not k.endswith(".weight_g"):
-                self.p[k] = sd[k]
+        self.p = folded_state_dict(sd)   # weight norm folded once, as an inference export would
 
     def __call__(self, mel):
         return {"audio": self.g.forward(self.p, mel)}
@@ -133,13 +138,7 @@ class HifiGanInfer:
 class SeanetDecoder:
     def __init__(self, cfg, sd):
         self.c = cfg
-        self.p = {}
-        for k in sd:
-            if k.endswith(".weight_v"):
-                pre = k[:-len(".weight_v")]
-                self.p[pre + ".weight"] = folded(sd, pre)
-            elif not k.endswith(".weight_g"):
-                self.p[k] = sd[k]
+        self.p = folded_state_dict(sd)
         self.alpha = (cfg.get("activation_params") or {}).get("alpha", 1.0)
         self.lstm = None
         if cfg["lstm"]:

@@ -310,6 +310,16 @@ final class EvalCommands {
         }
     }
 
+    /** {@code --sdr}, by default the watermark model's {@code message_sdr}. */
+    static double sdrOf(CommandLine cl, KeyedSystem sys) {
+        return Options2.doubleValue(cl, "sdr", sys.watermark().config().messageSdr());
+    }
+
+    /** The branch's name in tables. */
+    static String modelNameOf(KeyedSystem sys) {
+        return sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
+    }
+
     /**
      * What {@code eval table2} and {@code eval probe} both read: a keyed model with its base generator (the
      * teacher), a key registry, and a split of audio at the model's rate.
@@ -337,12 +347,12 @@ final class EvalCommands {
 
         /** {@code --sdr}, by default the watermark model's {@code message_sdr}. */
         double sdr(CommandLine cl) {
-            return Options2.doubleValue(cl, "sdr", sys.watermark().config().messageSdr());
+            return sdrOf(cl, sys);
         }
 
         /** The branch's name in tables. */
         String modelName() {
-            return sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
+            return modelNameOf(sys);
         }
     }
 
@@ -364,12 +374,12 @@ final class EvalCommands {
 
         /** {@code --sdr}, by default the watermark model's {@code message_sdr}. */
         double sdr(CommandLine cl) {
-            return Options2.doubleValue(cl, "sdr", sys.watermark().config().messageSdr());
+            return sdrOf(cl, sys);
         }
 
         /** The branch's name in tables. */
         String modelName() {
-            return sys.branch().equals("hifigan") ? "HiFi-GAN" : "Encodec";
+            return modelNameOf(sys);
         }
 
         /** {@code job} over {@code items} on the engine of the command line, with a progress line. */

@@ -526,9 +526,10 @@ final class LockeyCommands {
         public int run(CommandLine cl) {
             Path model = Path.of(cl.getOptionValue("model"));
             Path registryFile = Path.of(cl.getOptionValue("registry"));
+            KeyRegistry registry = KeyRegistry.load(registryFile);
             if (Files.exists(modelDir(model).resolve(KeyedHifiGan.CONFIG_FILE))) {
                 // a keyed model: its registry must fit it (trace itself reads only its watermark/ directory)
-                KeyedModelDir.of(model).requireFits(KeyRegistry.load(registryFile), registryFile);
+                KeyedModelDir.of(model).requireFits(registry, registryFile);
             }
             int maxDistance = Options2.intValue(cl, "max-distance", 2);
             Path in = Path.of(cl.getOptionValue("in"));
@@ -544,8 +545,7 @@ final class LockeyCommands {
                 }
             }
             Path dir = modelDir(model);
-            Tracer tracer = Tracer.open(dir.resolve(KeyedHifiGan.WATERMARK_DIR), KeyRegistry.load(registryFile),
-                    maxDistance);
+            Tracer tracer = Tracer.open(dir.resolve(KeyedHifiGan.WATERMARK_DIR), registry, maxDistance);
             List<Path> files = new ArrayList<>();
             if (Files.isDirectory(in)) {
                 try (Stream<Path> s = Files.list(in)) {
