@@ -19,6 +19,7 @@ import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
 import org.lockey.model.encodec.Encodec;
+import org.lockey.model.encodec.RvqConfig;
 import org.lockey.train.Adam;
 import org.lockey.train.Checkpoint;
 import org.lockey.train.CodecDecoderTrainer;
@@ -70,6 +71,13 @@ final class TrainCodecCommand implements Command {
                         + "from scratch (seed --seed)").build())
                 .addOption(opt("init", "MODEL", "start from this Encodec model directory (encoder, decoder and "
                         + "codebooks), e.g. reference-data/models/encodec").build())
+                .addOption(opt("codebooks", "N", "with --preset: RVQ codebooks (default: the preset's, 4 for small; "
+                        + "each adds 10 bits per frame, 0.5 kbps at 50 frames/s)").build())
+                .addOption(opt("filters", "N", "with --preset: SEANet n_filters, the width of the encoder and decoder "
+                        + "(default: the preset's, 8 for small; audiocraft's 32 kHz codec has 64)").build())
+                .addOption(opt("waveform-weight", "W", "weight of the waveform L1 beside the multi-scale STFT loss's 1 "
+                        + "(default 0.1, audiocraft's; the only term that asks for the waveform's phase, so the one that "
+                        + "raises the round trip's SDR)").build())
                 .addOption(opt("commitment-weight", "W", "weight of the commitment loss (default 1, audiocraft's)")
                         .build())
                 .addOption(opt("decay", "D", "EMA decay of the codebooks (default 0.99, audiocraft's)").build())
@@ -98,6 +106,10 @@ final class TrainCodecCommand implements Command {
         if (cl.hasOption("init") && cl.hasOption("preset")) {
             throw new LockeyException("give --init MODEL or --preset NAME, not both (a model fixes its own size)");
         }
+        if ((cl.hasOption("init") || resume) && (cl.hasOption("codebooks") || cl.hasOption("filters"))) {
+            throw new LockeyException("--codebooks and --filters size a codec drawn from a preset; "
+                    + (resume ? "a resumed run" : "an --init model") + " keeps its own size");
+        }
         Optional<Checkpoint> ck = CodecRunOptions.checkpointToResume(cl, CodecTrainer.KIND, "a run");
         CompressionConfig model;
         CodecTrainer.Config cfg;
@@ -125,8 +137,8 @@ final class TrainCodecCommand implements Command {
                 origin = "model:" + dir.toAbsolutePath().normalize();
             } else {
                 CodecDecoderTrainer.Preset preset = CodecDecoderTrainer.Preset.parse(cl.getOptionValue("preset", "small"));
-                model = preset.config();
-                origin = "preset:" + preset.optionName() + ", seed " + seed;
+                model = resized(preset.config(), cl);
+                origin = "preset:" + preset.optionName() + sizeNote(preset.config(), model) + ", seed " + seed;
                 initial = CodecTrainer.initialWeights(model, seed);
             }
             cfg = freshConfig(cl, model, seed);
@@ -174,16 +186,40 @@ final class TrainCodecCommand implements Command {
                 validate, seed);
         double lr = Options2.doubleValue(cl, "lr", d.adam().lr());
         double beta = Options2.doubleValue(cl, "commitment-weight", d.commitmentWeight());
+        double waveform = Options2.doubleValue(cl, "waveform-weight", d.lambdaWav());
         LearnedCodebooks.Settings q = d.quantizer();
         LearnedCodebooks.Settings quantizer = new LearnedCodebooks.Settings(Options2.doubleValue(cl, "decay", q.decay()),
                 q.epsilon(), Options2.doubleValue(cl, "dead-code-threshold", q.deadCodeThreshold()),
                 Options2.intValue(cl, "kmeans-iters", q.kmeansIterations()));
-        if (!(lr > 0) || !(beta >= 0)) {
-            throw new LockeyException("--lr must be positive and --commitment-weight >= 0");
+        if (!(lr > 0) || !(beta >= 0) || !(waveform >= 0)) {
+            throw new LockeyException("--lr must be positive, --commitment-weight and --waveform-weight >= 0");
         }
         Adam.Config adam = new Adam.Config(lr, d.adam().beta1(), d.adam().beta2(), d.adam().eps(), 0);
         return new CodecTrainer.Config(d.batchSize(), d.cropFrames(), d.steps(), d.checkpointEvery(),
-                d.validateEvery(), d.seed(), adam, d.lambdaWav(), d.lambdaStft(), d.stftLoss(), beta, quantizer, clips);
+                d.validateEvery(), d.seed(), adam, waveform, d.lambdaStft(), d.stftLoss(), beta, quantizer, clips);
+    }
+
+    /** The preset's codec with --codebooks and --filters applied (each only when given). */
+    private static CompressionConfig resized(CompressionConfig preset, CommandLine cl) {
+        int codebooks = Options2.intValue(cl, "codebooks", preset.rvq().nQ());
+        int filters = Options2.intValue(cl, "filters", preset.seanet().nFilters());
+        if (codebooks < 1 || filters < 1) {
+            throw new LockeyException("--codebooks and --filters must be positive");
+        }
+        return new CompressionConfig(preset.sampleRate(), preset.seanet().withSize(preset.seanet().dimension(), filters),
+                new RvqConfig(codebooks, preset.rvq().bins(), preset.rvq().dimension()));
+    }
+
+    /** How a resized preset differs from the preset, for the run's origin ("" when it does not). */
+    private static String sizeNote(CompressionConfig preset, CompressionConfig model) {
+        String note = "";
+        if (model.rvq().nQ() != preset.rvq().nQ()) {
+            note += ", " + model.rvq().nQ() + " codebooks";
+        }
+        if (model.seanet().nFilters() != preset.seanet().nFilters()) {
+            note += ", n_filters " + model.seanet().nFilters();
+        }
+        return note;
     }
 
     private static CompressionConfig modelConfig(Path out, Checkpoint c) {
@@ -206,6 +242,7 @@ final class TrainCodecCommand implements Command {
         differs(cl, "seed", stored.seed(), differ);
         differs(cl, "lr", stored.adam().lr(), differ);
         differs(cl, "commitment-weight", stored.commitmentWeight(), differ);
+        differs(cl, "waveform-weight", stored.lambdaWav(), differ);
         differs(cl, "decay", stored.quantizer().decay(), differ);
         differs(cl, "dead-code-threshold", stored.quantizer().deadCodeThreshold(), differ);
         differs(cl, "kmeans-iters", stored.quantizer().kmeansIterations(), differ);
