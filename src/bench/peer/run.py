@@ -4,7 +4,11 @@
     run.py --peak [--threads N] OUT.json  torch.mm 2048 x 2048 float32 rate
     run.py --profile OUT.tsv [--threads N] CASE_DIR
                                           per-op self time of the timed calls (torch.profiler), as TSV
+    run.py --serve [--threads N]          persistent peer: one command per line on stdin, one reply line on
+                                          stdout (load DIR | warmup N | time N | quit); ./lockey bench --peer
+                                          uses this to interleave its calls with ours
 """
+import gc
 import json
 import os
 import sys
@@ -133,6 +137,65 @@ def run_case(d, threads):
           flush=True)
 
 
+REPLY = "@peer"
+
+
+class Served:
+    """The case loaded in --serve mode: its module built once; the first call's outputs go to the case directory."""
+
+    def __init__(self, d):
+        self.dir = d
+        self.case, self.module, self.args, self.training = build_case(d)
+        self.calls_done = 0
+
+    def calls(self, n):
+        """n calls one by one; the wall time of each in ms (time.perf_counter)."""
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            out = call(self.module, self.args, self.training)
+            times.append((time.perf_counter() - t0) * 1000)
+            if self.calls_done == 0:
+                first = {k: out[k].detach().float().contiguous() for k in self.case["outputs"]}
+                st.save(os.path.join(self.dir, "peer_outputs.safetensors"), first)
+            self.calls_done += 1
+        return times
+
+
+def serve(threads, stdin=sys.stdin, stdout=sys.stdout):
+    """The line protocol of README.md: every command gets exactly one reply line starting with '@peer ok' or
+    '@peer error'; anything else the peer prints is a log line."""
+    served = None
+
+    def reply(*words):
+        stdout.write(" ".join([REPLY] + [str(w) for w in words]) + "\n")
+        stdout.flush()
+
+    for line in stdin:
+        parts = line.strip().split(maxsplit=1)
+        if not parts:
+            continue
+        cmd, arg = parts[0], (parts[1] if len(parts) > 1 else "")
+        try:
+            if cmd == "load":
+                served = None
+                gc.collect()
+                served = Served(arg)
+                reply("ok", served.case["name"], torch.__version__, threads)
+            elif cmd in ("warmup", "time"):
+                if served is None:
+                    raise ValueError("no case loaded")
+                times = served.calls(int(arg))
+                reply("ok", *(["%.6f" % t for t in times] if cmd == "time" else []))
+            elif cmd == "quit":
+                reply("ok", "bye")
+                return
+            else:
+                raise ValueError(f"unknown command '{cmd}'")
+        except Exception as e:  # noqa: BLE001 (every failure becomes one reply line)
+            reply("error", f"{type(e).__name__}: {e}".replace("\n", " "))
+
+
 def peak(threads, out):
     n = 2048
     a, b = torch.rand(n, n), torch.rand(n, n)
@@ -153,6 +216,9 @@ def main(argv):
     want_peak = "--peak" in args
     if want_peak:
         args.remove("--peak")
+    want_serve = "--serve" in args
+    if want_serve:
+        args.remove("--serve")
     prof_out = None
     if "--profile" in args:
         i = args.index("--profile")
@@ -163,6 +229,9 @@ def main(argv):
         threads = int(args[i + 1])
         del args[i:i + 2]
     torch.set_num_threads(threads)
+    if want_serve:
+        serve(threads)
+        return
     if not args:
         raise SystemExit(__doc__)
     if want_peak:

@@ -2,6 +2,7 @@ package org.lockey.bench;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,66 +19,142 @@ import org.nd4j.linalg.factory.Nd4j;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Runs the cases on our side (and, when asked, on the PyTorch peer's), then prints the side-by-side
- * table and writes {@code results.json}. Our side: for each case the model is built (untimed),
- * {@code warmup} calls run untimed and {@code reps} calls are timed one by one with
- * {@link System#nanoTime()}; the outputs of the first call are kept for the comparison with the peer's.
+ * Runs the cases on our side and, when asked, on the PyTorch peer's, then prints the side-by-side
+ * table and writes {@code results.json}. For each case the model is built (untimed) on both sides,
+ * {@code warmup} calls run untimed on each side, then {@code rounds} rounds alternate the two sides:
+ * each round is {@code reps / rounds} of our calls, then as many of the peer's, each timed one by one
+ * ({@link System#nanoTime()} here, {@code time.perf_counter} there). The machine is shared and its
+ * speed drifts over minutes; alternating puts both sides under the same drift, and the spread of the
+ * per-round ratios (our round median / the peer's) shows how much the drift moved the ratio. The outputs
+ * of each side's first call are kept for the comparison.
  */
 public final class Benchmark {
     /**
      * The settings.
      *
-     * @param warmup  untimed calls first
-     * @param reps    timed calls
+     * @param warmup  untimed calls first, on each side
+     * @param reps    timed calls per side, in {@code rounds} rounds
+     * @param rounds  rounds of {@code reps / rounds} calls per side; must divide {@code reps}
      * @param threads threads the peer uses (ours: {@code OMP_NUM_THREADS}, reported)
      * @param out     the output directory ({@code results.json}, {@code cases/<name>/} for the peer)
      */
-    public record Settings(int warmup, int reps, int threads, Path out) {
+    public record Settings(int warmup, int reps, int rounds, int threads, Path out) {
         public Settings {
             if (warmup < 0 || reps < 1 || threads < 1) {
                 throw new LockeyException("need --warmup >= 0, --reps >= 1, --threads >= 1");
             }
+            if (rounds < 1 || reps % rounds != 0) {
+                throw new LockeyException("--rounds " + rounds + " must be at least 1 and divide --reps " + reps);
+            }
         }
+
+        /** Calls per side in one round. */
+        public int callsPerRound() {
+            return reps / rounds;
+        }
+    }
+
+    /** The peer's side of one loaded case, as the interleaved measurement drives it ({@link Peer.Session}). */
+    public interface PeerCalls {
+        /** {@code calls} untimed calls (warm-up). */
+        void untimed(int calls);
+
+        /** {@code calls} calls timed one by one, in ms. */
+        double[] timed(int calls);
     }
 
     /**
      * One measured case.
      *
-     * @param c         the case
-     * @param gflop     its work per call
-     * @param ours      our times
-     * @param peer      the peer's times, or null
-     * @param maxAbsDiff the largest |ours - peer| over the compared outputs (NaN without a peer)
+     * @param c           the case
+     * @param gflop       its work per call
+     * @param ours        our times
+     * @param peer        the peer's times, or null
+     * @param roundRatios per round, our median / the peer's median, in round order (empty without a peer)
+     * @param maxAbsDiff  the largest |ours - peer| over the compared outputs (NaN without a peer)
      */
-    public record Row(BenchCase c, double gflop, Stats ours, Stats peer, double maxAbsDiff) {
+    public record Row(BenchCase c, double gflop, Stats ours, Stats peer, double[] roundRatios, double maxAbsDiff) {
+        public Row {
+            roundRatios = roundRatios.clone();
+        }
+
+        @Override
+        public double[] roundRatios() {
+            return roundRatios.clone();
+        }
+
         /** ours / peer median, NaN without a peer. */
         public double ratio() {
             return peer == null ? Double.NaN : ours.median() / peer.median();
+        }
+
+        /** The per-round ratios as statistics, or null without a peer. */
+        public Stats roundRatioStats() {
+            return roundRatios.length == 0 ? null : new Stats(roundRatios);
+        }
+
+        /** The same row with the first-call difference filled in. */
+        public Row withMaxAbsDiff(double d) {
+            return new Row(c, gflop, ours, peer, roundRatios, d);
         }
     }
 
     private Benchmark() {
     }
 
-    /** Our side of one case; writes its peer directory first when {@code peerDir} is not null. */
+    /**
+     * Our side of one case alone (no peer); writes its peer directory first when {@code peerDir} is not
+     * null (for a separate peer run, e.g. {@code --profile}).
+     */
     public static Row runOurs(BenchCase c, Settings s, Path peerDir, Map<String, Tensor> firstOutputs) throws Exception {
         BenchCase.Prepared p = c.prepare().get();
         if (peerDir != null) {
             Peer.writeCase(peerDir, c, p, s.warmup(), s.reps(), s.threads());
         }
-        double[] t = new double[s.reps()];
-        for (int i = 0; i < s.warmup() + s.reps(); i++) {
-            long t0 = System.nanoTime();
+        return measure(c, p, s, null, firstOutputs);
+    }
+
+    /**
+     * Measures a built case: {@code warmup} untimed calls on our side then the peer's, then
+     * {@link Settings#rounds()} rounds of (our {@link Settings#callsPerRound()} timed calls, then the peer's).
+     * Our first call's outputs go to {@code firstOutputs}.
+     *
+     * @param peer the peer with this case loaded, or null for our side alone
+     */
+    public static Row measure(BenchCase c, BenchCase.Prepared p, Settings s, PeerCalls peer,
+            Map<String, Tensor> firstOutputs) throws Exception {
+        int k = s.callsPerRound();
+        double[] ours = new double[s.reps()];
+        double[] theirs = new double[s.reps()];
+        double[] ratios = new double[peer == null ? 0 : s.rounds()];
+        boolean first = true;
+        for (int i = 0; i < s.warmup(); i++) {
             Map<String, Tensor> out = p.call().run();
-            double ms = (System.nanoTime() - t0) / 1e6;
-            if (i == 0) {
+            if (first) {
                 firstOutputs.putAll(out);
-            }
-            if (i >= s.warmup()) {
-                t[i - s.warmup()] = ms;
+                first = false;
             }
         }
-        return new Row(c, p.gflop(), new Stats(t), null, Double.NaN);
+        if (peer != null) {
+            peer.untimed(s.warmup());
+        }
+        for (int r = 0; r < s.rounds(); r++) {
+            for (int i = 0; i < k; i++) {
+                long t0 = System.nanoTime();
+                Map<String, Tensor> out = p.call().run();
+                ours[r * k + i] = (System.nanoTime() - t0) / 1e6;
+                if (first) {
+                    firstOutputs.putAll(out);
+                    first = false;
+                }
+            }
+            if (peer != null) {
+                double[] t = peer.timed(k);
+                System.arraycopy(t, 0, theirs, r * k, k);
+                ratios[r] = new Stats(Arrays.copyOfRange(ours, r * k, (r + 1) * k)).median() / new Stats(t).median();
+            }
+        }
+        return new Row(c, p.gflop(), new Stats(ours), peer == null ? null : new Stats(theirs), ratios, Double.NaN);
     }
 
     /**
@@ -179,26 +256,28 @@ public final class Benchmark {
     }
 
     /**
-     * The table, one line per case: median ms and IQR on each side, the ratio, our real-time factor
-     * and both GFLOP/s with their share of the machine's peak: the faster of the two measured matmul
-     * rates (one machine; Debian's torch runs {@code torch.mm} on a slow system BLAS, so its own matmul
-     * rate is no ceiling for its convolutions).
+     * The table, one line per case: median ms and IQR on each side, the ratio of the medians and the range
+     * (min-max) of the per-round ratios, our real-time factor and both GFLOP/s with their share of the
+     * machine's peak: the faster of the two measured matmul rates (one machine).
      */
     public static List<String> table(List<Row> rows, double ourPeak, double peerPeak, boolean withPeer) {
         double peak = Double.isFinite(peerPeak) ? Math.max(ourPeak, peerPeak) : ourPeak;
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "%-24s %11s %9s %11s %9s %7s %7s %15s %15s %10s",
-                "case", "ours ms", "IQR", "torch ms", "IQR", "ratio", "RTF", "ours GFLOP/s", "torch GFLOP/s", "max|diff|"));
+        lines.add(String.format(Locale.ROOT, "%-24s %11s %9s %11s %9s %7s %13s %7s %15s %15s %10s",
+                "case", "ours ms", "IQR", "torch ms", "IQR", "ratio", "round ratios", "RTF", "ours GFLOP/s",
+                "torch GFLOP/s", "max|diff|"));
         for (Row r : rows) {
             double rtf = r.ours().median() / 1000 / r.c().audioSeconds();
             String oursRate = rate(r.gflop(), r.ours(), peak);
             if (withPeer && r.peer() != null) {
-                lines.add(String.format(Locale.ROOT, "%-24s %11.1f %9.1f %11.1f %9.1f %6.2fx %7.3f %15s %15s %10.2e",
+                Stats rr = r.roundRatioStats();
+                lines.add(String.format(Locale.ROOT, "%-24s %11.1f %9.1f %11.1f %9.1f %6.2fx %13s %7.3f %15s %15s %10.2e",
                         r.c().name(), r.ours().median(), r.ours().iqr(), r.peer().median(), r.peer().iqr(), r.ratio(),
-                        rtf, oursRate, rate(r.gflop(), r.peer(), peak), r.maxAbsDiff()));
+                        String.format(Locale.ROOT, "%.2f-%.2f", rr.min(), rr.max()), rtf, oursRate,
+                        rate(r.gflop(), r.peer(), peak), r.maxAbsDiff()));
             } else {
-                lines.add(String.format(Locale.ROOT, "%-24s %11.1f %9.1f %11s %9s %7s %7.3f %15s %15s %10s",
-                        r.c().name(), r.ours().median(), r.ours().iqr(), "-", "-", "-", rtf, oursRate, "-", "-"));
+                lines.add(String.format(Locale.ROOT, "%-24s %11.1f %9.1f %11s %9s %7s %13s %7.3f %15s %15s %10s",
+                        r.c().name(), r.ours().median(), r.ours().iqr(), "-", "-", "-", "-", rtf, oursRate, "-", "-"));
             }
         }
         return lines;
@@ -214,8 +293,8 @@ public final class Benchmark {
     }
 
     /**
-     * {@code results.json}: {@code {"<case>": {"ours_ms", "peer_ms", "ratio", ...}, ..., "_machine": {...}}};
-     * without a peer, {@code peer_ms} and {@code ratio} are null.
+     * {@code results.json}: {@code {"<case>": {"ours_ms", "peer_ms", "ratio", "round_ratios", ...}, ...,
+     * "_machine": {...}}}; without a peer, the peer's fields and the ratios are null.
      */
     public static ObjectNode json(List<Row> rows, Map<String, Object> machine) {
         ObjectNode root = Json.object();
@@ -226,11 +305,21 @@ public final class Benchmark {
             o.put("ours_ms", r.ours().median());
             putOrNull(o, "peer_ms", r.peer() == null ? Double.NaN : r.peer().median());
             putOrNull(o, "ratio", r.ratio());
+            Stats rr = r.roundRatioStats();
+            if (rr == null) {
+                o.putNull("round_ratios");
+            } else {
+                Arrays.stream(r.roundRatios()).forEach(o.putArray("round_ratios")::add);
+            }
+            putOrNull(o, "round_ratio_min", rr == null ? Double.NaN : rr.min());
+            putOrNull(o, "round_ratio_max", rr == null ? Double.NaN : rr.max());
+            putOrNull(o, "round_ratio_iqr", rr == null ? Double.NaN : rr.iqr());
             o.put("ours_iqr_ms", r.ours().iqr());
             o.put("ours_min_ms", r.ours().min());
             o.put("ours_max_ms", r.ours().max());
             putOrNull(o, "peer_iqr_ms", r.peer() == null ? Double.NaN : r.peer().iqr());
             o.put("reps", r.ours().n());
+            o.put("rounds", Math.max(1, r.roundRatios().length));
             o.put("audio_seconds", r.c().audioSeconds());
             o.put("rtf", r.ours().median() / 1000 / r.c().audioSeconds());
             putOrNull(o, "gflop", r.gflop() > 0 ? r.gflop() : Double.NaN);

@@ -1,8 +1,10 @@
 package org.lockey.bench;
 
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +27,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The PyTorch side of the benchmark: {@code src/bench/peer/run.py} run by a Python with torch (Debian's
  * {@code python3-torch} at {@code /usr/bin/python3} by default). The protocol ({@code src/bench/peer/README.md}):
  * a case directory holds {@code case.json}, {@code weights.safetensors} (upstream keys) and
- * {@code inputs.safetensors}; the peer writes {@code peer.json} (times) and
- * {@code peer_outputs.safetensors} (the outputs of its first call) into it.
+ * {@code inputs.safetensors}; the peer writes {@code peer_outputs.safetensors} (the outputs of its first
+ * call) into it. {@link #open} starts one persistent peer ({@code run.py --serve}) that loads a case and
+ * runs calls on request, so that the benchmark can alternate its own calls with the peer's
+ * ({@link Benchmark#measure}); {@link #run} is the older batch mode (every case in one go, times in
+ * {@code peer.json}).
  */
 public final class Peer {
     private final Path python;
@@ -91,6 +96,115 @@ public final class Peer {
     }
 
     /**
+     * Starts a persistent peer ({@code run.py --serve}): one process for every case of a run, driven by the
+     * line protocol of {@code src/bench/peer/README.md}. Lines the peer prints besides its replies go to
+     * {@code log}.
+     *
+     * @throws LockeyException when the process cannot start
+     */
+    public Session open(int threads, Consumer<String> log) {
+        try {
+            Process proc = new ProcessBuilder(python.toString(), script.toString(), "--serve", "--threads",
+                    Integer.toString(threads)).redirectErrorStream(true).start();
+            return new Session(proc, log);
+        } catch (IOException e) {
+            throw new LockeyException(python + " " + script + " --serve: cannot start (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * A running {@code run.py --serve}: {@link #load} a case directory, then {@link #untimed} and
+     * {@link #timed} calls of it. Each request is one line; the peer answers with exactly one line
+     * starting {@code @peer ok} or {@code @peer error}.
+     */
+    public static final class Session implements Benchmark.PeerCalls, AutoCloseable {
+        /** The prefix of the peer's reply lines. */
+        static final String REPLY = "@peer ";
+        private final Process proc;
+        private final BufferedWriter requests;
+        private final BufferedReader replies;
+        private final Consumer<String> log;
+
+        Session(Process proc, Consumer<String> log) {
+            this.proc = proc;
+            this.requests = new BufferedWriter(new OutputStreamWriter(proc.getOutputStream(), StandardCharsets.UTF_8));
+            this.replies = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8));
+            this.log = log;
+        }
+
+        /** Builds the case in {@code dir} (untimed); its next call's outputs go to {@code peer_outputs.safetensors}. */
+        public void load(Path dir) {
+            request("load " + dir.toAbsolutePath());
+        }
+
+        @Override
+        public void untimed(int calls) {
+            if (calls > 0) {
+                request("warmup " + calls);
+            }
+        }
+
+        @Override
+        public double[] timed(int calls) {
+            String[] words = request("time " + calls).trim().split("\\s+");
+            if (words.length != calls || words[0].isEmpty()) {
+                throw new LockeyException("the peer returned " + (words[0].isEmpty() ? 0 : words.length) + " times for "
+                        + calls + " calls");
+            }
+            double[] t = new double[calls];
+            for (int i = 0; i < calls; i++) {
+                t[i] = Double.parseDouble(words[i]);
+            }
+            return t;
+        }
+
+        /** Sends one request; returns the words after {@code @peer ok}; a peer error or exit becomes a LockeyException. */
+        private String request(String line) {
+            try {
+                requests.write(line);
+                requests.newLine();
+                requests.flush();
+                String reply;
+                while ((reply = replies.readLine()) != null) {
+                    if (reply.startsWith(REPLY + "ok")) {
+                        return reply.substring((REPLY + "ok").length());
+                    }
+                    if (reply.startsWith(REPLY + "error")) {
+                        throw new LockeyException("the PyTorch peer failed on '" + line + "': "
+                                + reply.substring((REPLY + "error").length()).trim());
+                    }
+                    log.accept(reply);
+                }
+            } catch (IOException e) {
+                throw new LockeyException("the PyTorch peer stopped answering (" + e.getMessage() + ") on '" + line + "'");
+            }
+            throw new LockeyException("the PyTorch peer exited on '" + line + "'; see its lines above");
+        }
+
+        /** Asks the peer to quit, and ends it if it does not within 10 s. */
+        @Override
+        public void close() {
+            try {
+                if (proc.isAlive()) {
+                    requests.write("quit");
+                    requests.newLine();
+                    requests.flush();
+                }
+            } catch (IOException e) {
+                // the peer is gone already; nothing to ask
+            }
+            try {
+                if (!proc.waitFor(10, TimeUnit.SECONDS)) {
+                    proc.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                proc.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
      * Times the cases in {@code dirs} (one Python process), streaming its lines to {@code log}.
      *
      * @throws LockeyException when the peer fails
@@ -119,12 +233,19 @@ public final class Peer {
         }
     }
 
-    /** The peer's matmul peak in GFLOP/s (torch.mm of 2048 x 2048 float32). */
+    /** The peer's matmul peak in GFLOP/s (torch.mm of 2048 x 2048 float32), written to {@code out} too. */
     public double peak(int threads, Path out) {
+        try {
+            Files.createDirectories(out.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new LockeyException(out.getParent() + ": cannot create (" + e.getMessage() + ")");
+        }
+        List<String> lines = new ArrayList<>();
         int rc = exec(List.of(python.toString(), script.toString(), "--peak", "--threads", Integer.toString(threads),
-                out.toString()), line -> { }, 600);
+                out.toString()), lines::add, 600);
         if (rc != 0) {
-            throw new LockeyException(script + " --peak failed (exit " + rc + ")");
+            throw new LockeyException(script + " --peak failed (exit " + rc + ")"
+                    + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1)));
         }
         return readJson(out).path("gflops").asDouble(Double.NaN);
     }
@@ -139,7 +260,16 @@ public final class Peer {
     public record Result(Stats stats, Map<String, Tensor> outputs, String notes) {
     }
 
-    /** Reads what the peer wrote into a case directory. */
+    /** The outputs of the peer's first call of the case in {@code dir}. */
+    public static Map<String, Tensor> firstOutputs(Path dir) {
+        Path f = dir.resolve("peer_outputs.safetensors");
+        if (!Files.isRegularFile(f)) {
+            throw new LockeyException(f + ": the peer wrote no outputs");
+        }
+        return SafeTensors.read(f).tensors();
+    }
+
+    /** Reads what the batch-mode peer ({@link #run}) wrote into a case directory. */
     public static Result read(Path dir) {
         JsonNode j = readJson(dir.resolve("peer.json"));
         JsonNode times = j.path("times_ms");

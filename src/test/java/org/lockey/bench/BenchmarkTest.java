@@ -39,7 +39,7 @@ class BenchmarkTest {
     void runsWarmupPlusRepsAndKeepsTheFirstCallsOutputs() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         Map<String, Tensor> first = new LinkedHashMap<>();
-        Benchmark.Row r = Benchmark.runOurs(counting(calls), new Benchmark.Settings(2, 5, 1, tmp), tmp.resolve("case"), first);
+        Benchmark.Row r = Benchmark.runOurs(counting(calls), new Benchmark.Settings(2, 5, 1, 1, tmp), tmp.resolve("case"), first);
         assertEquals(7, calls.get());
         assertEquals(5, r.ours().n());
         assertEquals(1f, first.get("out").toFloatArray()[0]);
@@ -69,13 +69,117 @@ class BenchmarkTest {
                 return Map.of();
             });
         });
-        Benchmark.AB r = Benchmark.interleaved(c, new Benchmark.Settings(1, 4, 1, tmp), prop, "fast", "slow");
+        Benchmark.AB r = Benchmark.interleaved(c, new Benchmark.Settings(1, 4, 1, 1, tmp), prop, "fast", "slow");
         assertEquals(null, System.getProperty(prop), "property restored");
         assertEquals(List.of("fast", "slow", "fast", "slow", "slow", "fast", "fast", "slow", "slow", "fast"), order);
         assertEquals(4, r.timesA().n());
         assertEquals(4, r.timesB().n());
         assertTrue(r.timesB().median() > r.timesA().median(), r.toString());
         assertTrue(r.ratio() > 1.5, r.toString());
+    }
+
+    /** A peer that logs what it was asked and answers fixed times: 10 ms per call in round 1, 20 in round 2, ... */
+    private static final class ScriptedPeer implements Benchmark.PeerCalls {
+        final List<String> log;
+        int rounds;
+
+        ScriptedPeer(List<String> log) {
+            this.log = log;
+        }
+
+        @Override
+        public void untimed(int calls) {
+            log.add("peer warmup " + calls);
+        }
+
+        @Override
+        public double[] timed(int calls) {
+            rounds++;
+            log.add("peer " + calls);
+            double[] t = new double[calls];
+            java.util.Arrays.fill(t, 10.0 * rounds);
+            return t;
+        }
+    }
+
+    @Test
+    void roundsAlternateOurCallsWithThePeersAndGiveOneRatioPerRound() throws Exception {
+        List<String> log = new java.util.ArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        BenchCase c = new BenchCase("alt", "hifigan.mel", "logs its calls", 1.0, () -> new BenchCase.Prepared(
+                JsonNodeFactory.instance.objectNode(), Map.of(), Map.of(), List.of("out"), 0, () -> {
+                    int n = calls.incrementAndGet();
+                    log.add("ours");
+                    Thread.sleep(n <= 2 ? 0 : 5);   // timed calls take at least 5 ms
+                    return Map.of("out", Tensor.ofFloats("out", new float[] {n}, 1));
+                }));
+        Map<String, Tensor> first = new LinkedHashMap<>();
+        Benchmark.Settings s = new Benchmark.Settings(2, 6, 3, 1, tmp);
+        Benchmark.Row r = Benchmark.measure(c, c.prepare().get(), s, new ScriptedPeer(log), first);
+        assertEquals(List.of("ours", "ours", "peer warmup 2", "ours", "ours", "peer 2", "ours", "ours", "peer 2", "ours",
+                "ours", "peer 2"), log);
+        assertEquals(1f, first.get("out").toFloatArray()[0], "outputs of our first (warm-up) call");
+        assertEquals(6, r.ours().n());
+        assertEquals(6, r.peer().n());
+        assertEquals(20.0, r.peer().median());             // peer times 10, 10, 20, 20, 30, 30
+        double[] rr = r.roundRatios();
+        assertEquals(3, rr.length);
+        // each round's ratio divides by that round's peer time: 10, 20, 30 ms; our calls take >= 5 ms each
+        assertTrue(rr[0] >= 0.5 && rr[1] >= 0.25 && rr[2] >= 5.0 / 30, java.util.Arrays.toString(rr));
+        assertEquals(r.ours().median() / 20.0, r.ratio(), 1e-12);
+    }
+
+    @Test
+    void withoutWarmupTheFirstTimedCallGivesTheOutputsAndNoPeerMeansNoRatios() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        Map<String, Tensor> first = new LinkedHashMap<>();
+        BenchCase c = counting(calls);
+        Benchmark.Row r = Benchmark.measure(c, c.prepare().get(), new Benchmark.Settings(0, 4, 2, 1, tmp), null, first);
+        assertEquals(4, calls.get());
+        assertEquals(1f, first.get("out").toFloatArray()[0]);
+        assertEquals(0, r.roundRatios().length);
+        assertEquals(null, r.roundRatioStats());
+        assertTrue(Double.isNaN(r.ratio()));
+    }
+
+    @Test
+    void roundsMustDivideTheTimedCalls() {
+        LockeyException e = assertThrows(LockeyException.class, () -> new Benchmark.Settings(3, 10, 4, 2, tmp));
+        assertTrue(e.getMessage().contains("--rounds 4"), e.getMessage());
+        assertEquals(2, new Benchmark.Settings(3, 10, 5, 2, tmp).callsPerRound());
+    }
+
+    /** A stand-in for run.py --serve: the line protocol, a log line, and an error reply. */
+    @Test
+    void sessionSpeaksTheLineProtocol() throws Exception {
+        Path python = Peer.defaultPython();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "needs " + python);
+        Path script = tmp.resolve("fake_run.py");
+        Files.writeString(script, String.join("\n",
+                "import sys",
+                "assert sys.argv[1:] == ['--serve', '--threads', '3'], sys.argv",
+                "for line in sys.stdin:",
+                "    w = line.split()",
+                "    if w[0] == 'load':",
+                "        print('building ' + w[1]); print('@peer ok case 1.13 3')",
+                "    elif w[0] == 'warmup':",
+                "        print('@peer error RuntimeError: out of memory' if w[1] == '99' else '@peer ok')",
+                "    elif w[0] == 'time':",
+                "        print('@peer ok ' + ' '.join(str(1.5 * (i + 1)) for i in range(int(w[1]))))",
+                "    elif w[0] == 'quit':",
+                "        print('@peer ok bye'); break",
+                "    else:",
+                "        print('@peer error ValueError: no ' + w[0])",
+                "    sys.stdout.flush()", ""));
+        List<String> logged = new java.util.ArrayList<>();
+        try (Peer.Session session = new Peer(python, script).open(3, logged::add)) {
+            session.load(tmp.resolve("case"));
+            session.untimed(2);
+            assertEquals(List.of(1.5, 3.0, 4.5), java.util.Arrays.stream(session.timed(3)).boxed().toList());
+            assertEquals(List.of("building " + tmp.resolve("case").toAbsolutePath()), logged);
+            LockeyException e = assertThrows(LockeyException.class, () -> session.untimed(99));
+            assertTrue(e.getMessage().endsWith("'warmup 99': RuntimeError: out of memory"), e.getMessage());
+        }
     }
 
     @Test
@@ -107,7 +211,8 @@ class BenchmarkTest {
     void resultsJsonHasOursPeerAndRatioPerCase() {
         AtomicInteger calls = new AtomicInteger();
         BenchCase c = counting(calls);
-        Benchmark.Row alone = new Benchmark.Row(c, 3.0, new Stats(new double[] {10, 30, 20}), null, Double.NaN);
+        Benchmark.Row alone = new Benchmark.Row(c, 3.0, new Stats(new double[] {10, 30, 20}), null,
+                new double[0], Double.NaN);
         JsonNode j = Benchmark.json(List.of(alone), Map.of("processors", 2));
         assertEquals(20.0, j.get("count").get("ours_ms").asDouble());
         assertTrue(j.get("count").get("peer_ms").isNull());
@@ -116,12 +221,18 @@ class BenchmarkTest {
         assertEquals(2.0, j.get("_machine").get("processors").asDouble());
 
         Benchmark.Row both = new Benchmark.Row(c, 3.0, new Stats(new double[] {10, 30, 20}), new Stats(new double[] {4, 5, 6}),
-                1e-6);
+                new double[] {3.5, 4.5, 4.0}, 1e-6);
         j = Benchmark.json(List.of(both), Map.of());
         assertEquals(5.0, j.get("count").get("peer_ms").asDouble());
         assertEquals(4.0, j.get("count").get("ratio").asDouble(), 1e-12);
+        assertEquals(3, j.get("count").get("round_ratios").size());
+        assertEquals(4.5, j.get("count").get("round_ratios").get(1).asDouble());
+        assertEquals(3.5, j.get("count").get("round_ratio_min").asDouble());
+        assertEquals(4.5, j.get("count").get("round_ratio_max").asDouble());
+        assertEquals(0.5, j.get("count").get("round_ratio_iqr").asDouble(), 1e-12);   // q75 4.25 - q25 3.75
         List<String> table = Benchmark.table(List.of(both), 100, 200, true);
         assertTrue(table.get(1).contains("4.00x"), table.get(1));
+        assertTrue(table.get(1).contains("3.50-4.50"), table.get(1));
         // 3 GFLOP in 20 ms = 150 GFLOP/s, 75 % of the machine peak, the faster side's 200 GFLOP/s
         assertTrue(table.get(1).contains("150.0 (75%)"), table.get(1));   // peak = max(100, 200)
         assertTrue(Benchmark.table(List.of(alone), 100, Double.NaN, false).get(1).contains(" - "));
