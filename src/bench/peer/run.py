@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import st  # noqa: E402
 import train_step  # noqa: E402
+import watermark_step  # noqa: E402
 
 BUILDERS = {
     "hifigan.mel": models.LogMel,
@@ -28,7 +29,9 @@ BUILDERS = {
     "silentcipher.decode": models.Decode,
     "silentcipher.embed": models.Embed,
     "lockey.train_step": train_step.TrainStep,
+    "silentcipher.train_step": watermark_step.WatermarkTrainStep,
 }
+TRAINING = {"lockey.train_step", "silentcipher.train_step"}
 
 
 def write_json(path, obj):
@@ -48,8 +51,7 @@ def build_case(d):
     wpath = os.path.join(d, "weights.safetensors")
     weights = st.load(wpath)[0] if os.path.exists(wpath) else {}
     inputs = st.load(os.path.join(d, "inputs.safetensors"))[0]
-    return case, BUILDERS[comp](case["config"], weights), [inputs[n] for n in case["inputs"]], \
-        comp == "lockey.train_step"
+    return case, BUILDERS[comp](case["config"], weights), [inputs[n] for n in case["inputs"]], comp in TRAINING
 
 
 def call(module, args, training):

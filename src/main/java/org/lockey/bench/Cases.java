@@ -63,7 +63,7 @@ public final class Cases {
     public static List<BenchCase> all() {
         return List.of(melFrontend(), hifiGan("hifigan_v1_infer", "V1", HifiGanConfig.v1()),
                 hifiGan("hifigan_v2_infer", "V2", HifiGanConfig.v2()), lockeyTrainStep(), silentCipherEmbed(),
-                silentCipherDetect(), encodecDecode());
+                silentCipherDetect(), encodecDecode(), TrainingCases.watermarkTrainStep());
     }
 
     /** The cases named in {@code names} (comma-separated in the CLI), in table order. */
