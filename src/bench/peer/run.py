@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import st  # noqa: E402
 import train_step  # noqa: E402
+import vocoder_step  # noqa: E402
 import watermark_step  # noqa: E402
 
 BUILDERS = {
@@ -30,8 +31,9 @@ BUILDERS = {
     "silentcipher.embed": models.Embed,
     "lockey.train_step": train_step.TrainStep,
     "silentcipher.train_step": watermark_step.WatermarkTrainStep,
+    "hifigan.train_step": vocoder_step.VocoderTrainStep,
 }
-TRAINING = {"lockey.train_step", "silentcipher.train_step"}
+TRAINING = {"lockey.train_step", "silentcipher.train_step", "hifigan.train_step"}
 
 
 def write_json(path, obj):

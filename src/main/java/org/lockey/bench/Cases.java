@@ -63,7 +63,8 @@ public final class Cases {
     public static List<BenchCase> all() {
         return List.of(melFrontend(), hifiGan("hifigan_v1_infer", "V1", HifiGanConfig.v1()),
                 hifiGan("hifigan_v2_infer", "V2", HifiGanConfig.v2()), lockeyTrainStep(), silentCipherEmbed(),
-                silentCipherDetect(), encodecDecode(), TrainingCases.watermarkTrainStep());
+                silentCipherDetect(), encodecDecode(), TrainingCases.vocoderGanStep(),
+                TrainingCases.watermarkTrainStep());
     }
 
     /** The cases named in {@code names} (comma-separated in the CLI), in table order. */

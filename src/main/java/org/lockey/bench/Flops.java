@@ -28,6 +28,54 @@ public final class Flops {
         return 2.0 * cin * cout * k * lin;
     }
 
+    /** Grouped Conv1d: {@code cin -> cout} in {@code groups} groups, kernel {@code k}, {@code lout} output positions. */
+    public static double groupedConv1d(long cin, long cout, long groups, long k, long lout) {
+        return 2.0 * (cin / groups) * cout * k * lout;
+    }
+
+    /** Output length of a convolution. */
+    private static long outLength(long len, long k, long stride, long pad) {
+        return (len + 2 * pad - k) / stride + 1;
+    }
+
+    /**
+     * HiFi-GAN's MPD (periods 2, 3, 5, 7, 11) and MSD (3 scales, AvgPool1d(4, 2, 2) between them) on one
+     * audio example of {@code length} samples, every hidden width divided by {@code divisor}; the layer tables
+     * of {@code model.hifigan.DiscriminatorP} and {@code DiscriminatorS} (upstream {@code models.py}).
+     */
+    public static double hifiGanDiscriminators(int divisor, long length) {
+        double f = 0;
+        long[] mpdChannels = {1, 32 / divisor, 128 / divisor, 512 / divisor, 1024 / divisor, 1024 / divisor};
+        for (int p : new int[] {2, 3, 5, 7, 11}) {
+            long h = (length + p - 1) / p;                               // rows after the reflect pad to a multiple of p
+            for (int i = 0; i < 5; i++) {
+                long stride = i < 4 ? 3 : 1;
+                long out = outLength(h, 5, stride, 2);
+                f += 2.0 * mpdChannels[i] * mpdChannels[i + 1] * 5 * out * p;
+                h = out;
+            }
+            f += 2.0 * mpdChannels[5] * 3 * h * p;                       // conv_post, k 3, pad 1
+        }
+        // {in, out, kernel, stride, groups, padding} of convs.0-6 at full width
+        long[][] msd = {{1, 128, 15, 1, 1, 7}, {128, 128, 41, 2, 4, 20}, {128, 256, 41, 2, 16, 20},
+            {256, 512, 41, 4, 16, 20}, {512, 1024, 41, 4, 16, 20}, {1024, 1024, 41, 1, 16, 20}, {1024, 1024, 5, 1, 1, 2}};
+        long t = length;
+        for (int s = 0; s < 3; s++) {
+            if (s > 0) {
+                t = outLength(t, 4, 2, 2);
+            }
+            long len = t;
+            for (long[] l : msd) {
+                long in = l[0] == 1 ? 1 : l[0] / divisor;
+                long out = outLength(len, l[2], l[3], l[5]);
+                f += groupedConv1d(in, l[1] / divisor, l[4], l[2], out);
+                len = out;
+            }
+            f += conv1d(1024 / divisor, 1, 3, len);
+        }
+        return f;
+    }
+
     /** An LSTM of {@code layers} layers, {@code hidden} units, input size = hidden, {@code steps} steps. */
     public static double lstm(int layers, long hidden, long steps) {
         return layers * steps * 2.0 * 4 * hidden * (hidden + hidden);

@@ -6,13 +6,17 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
+import org.lockey.audio.MelSpectrogram;
 import org.lockey.io.Tensor;
+import org.lockey.model.hifigan.HifiGan;
+import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.silentcipher.CarrierDecoder;
 import org.lockey.model.silentcipher.CarrierEncoder;
 import org.lockey.model.silentcipher.MsgDecoder;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.train.Adam;
+import org.lockey.train.VocoderTrainer;
 import org.lockey.train.WatermarkGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,12 +31,114 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * same on both sides; what each case leaves out is said in {@code docs/benchmarks.md}):
  *
  * <ul>
+ * <li>{@code vocoder_gan_step}: one HiFi-GAN step of {@code ./lockey train vocoder} as the shipped recipe
+ *     runs it ({@link #vocoderGanStep}).</li>
  * <li>{@code watermark_train_step}: one SilentCipher step of {@code ./lockey train watermark} as the demo
  *     recipe runs it ({@link #watermarkTrainStep}).</li>
  * </ul>
  */
 final class TrainingCases {
     private TrainingCases() {
+    }
+
+    /** {@code --discriminator-channel-divisor} of the shipped vocoder recipe. */
+    static final int VOCODER_DISCRIMINATOR_DIVISOR = 8;
+
+    /**
+     * The shipped vocoder recipe's config, {@code docs/configs/hifigan_v2.json}: HiFi-GAN V2's generator
+     * ({@code upsample_initial_channel} 128) with the demo's training fields (segment 8192, batch 2, AdamW
+     * lr 5e-4, betas 0.8/0.99, decay 0.999, seed 1234). Built here rather than read at run time, so that the
+     * case does not depend on the working directory; a test pins it to the file.
+     */
+    static HifiGanConfig vocoderRecipe() {
+        HifiGanConfig v2 = HifiGanConfig.v2();
+        return new HifiGanConfig(v2.resblock(), v2.upsampleRates(), v2.upsampleKernelSizes(), v2.upsampleInitialChannel(),
+                v2.resblockKernelSizes(), v2.resblockDilationSizes(), v2.numMels(), v2.mel(),
+                new HifiGanConfig.Training(5e-4, 0.8, 0.99, 0.999, 2, 8192, 1234));
+    }
+
+    /**
+     * One step of {@link VocoderTrainer} (upstream {@code train.py}'s loop body) at the shipped recipe's size
+     * ({@link #vocoderRecipe()}, discriminator widths / 8): y_hat = G(mel); the D step (MPD + MSD on y and
+     * y_hat, LSGAN loss, backward, AdamW); the G step with the updated D (adversarial + 2 x feature matching +
+     * 45 x mel L1, backward, AdamW). Ours runs the trainer's two graphs as the trainer does (G's forward twice,
+     * the mirror refresh, the per-step {@code System.gc()} the trainer needs to keep its native memory
+     * bounded); the peer forwards G once, as upstream does, and freezes D during the G step. The batch (crops,
+     * input and loss log-mels) is an input, prepared untimed; the learning rate is the first epoch's.
+     */
+    static BenchCase vocoderGanStep() {
+        HifiGanConfig config = vocoderRecipe();
+        int batch = config.training().batchSize();
+        int segment = config.training().segmentSize();
+        int divisor = VOCODER_DISCRIMINATOR_DIVISOR;
+        double seconds = (double) segment / config.mel().samplingRate();
+        return new BenchCase("vocoder_gan_step", "hifigan.train_step",
+                "HiFi-GAN GAN step, V2 generator, D widths / 8, batch 2 x 8192", batch * seconds, () -> {
+                    VocoderTrainer.checkTrainable(config);
+                    Map<String, Tensor> genWeights = HifiGan.random(config, 11).stateDict();
+                    VocoderTrainer.DiscriminatorGraph disc = new VocoderTrainer.DiscriminatorGraph(config, divisor, null,
+                            "(bench)", 12);
+                    Map<String, Tensor> discWeights = disc.stateDict();
+                    VocoderTrainer.GeneratorGraph gen = new VocoderTrainer.GeneratorGraph(config, genWeights, "(bench)", 13,
+                            disc);
+                    HifiGanConfig.Training t = config.training();
+                    Adam adamG = new Adam(Adam.Config.adamW(t.learningRate(), t.adamB1(), t.adamB2()));
+                    Adam adamD = new Adam(Adam.Config.adamW(t.learningRate(), t.adamB1(), t.adamB2()));
+                    MelSpectrogram inputMel = new MelSpectrogram(config.melConfig());
+                    MelSpectrogram lossMel = new MelSpectrogram(config.lossMelConfig());
+                    int frames = segment / config.mel().hopSize();
+                    int mels = config.numMels();
+                    float[] audio = new float[batch * segment];
+                    float[] mel = new float[batch * mels * frames];
+                    float[] yMel = new float[batch * mels * frames];
+                    for (int b = 0; b < batch; b++) {
+                        float[] crop = Cases.noise(segment, 0.2, 20 + b);
+                        System.arraycopy(crop, 0, audio, b * segment, segment);
+                        flatten(inputMel.apply(crop), mel, b * mels * frames);
+                        flatten(lossMel.apply(crop), yMel, b * mels * frames);
+                    }
+                    VocoderTrainer.Batch bt = new VocoderTrainer.Batch(
+                            Nd4j.create(audio, new long[] {batch, 1, segment}, DataType.FLOAT),
+                            Nd4j.create(mel, new long[] {batch, mels, frames}, DataType.FLOAT),
+                            Nd4j.create(yMel, new long[] {batch, mels, frames}, DataType.FLOAT));
+                    Map<String, Tensor> weights = new TreeMap<>();
+                    genWeights.forEach((k, v) -> weights.put("generator." + k, new Tensor("generator." + k, v.dtype(),
+                            v.shape(), v.data())));
+                    weights.putAll(discWeights);
+                    Map<String, Tensor> inputs = new LinkedHashMap<>();
+                    inputs.put("audio", Tensor.ofFloats("audio", audio, batch, 1, segment));
+                    inputs.put("mel", Tensor.ofFloats("mel", mel, batch, mels, frames));
+                    inputs.put("y_mel", Tensor.ofFloats("y_mel", yMel, batch, mels, frames));
+                    ObjectNode cfg = JsonNodeFactory.instance.objectNode();
+                    cfg.set("generator", config.toJson());
+                    cfg.put("discriminator_channel_divisor", divisor);
+                    cfg.put("lr", t.learningRate());
+                    cfg.putArray("betas").add(t.adamB1()).add(t.adamB2());
+                    cfg.put("weight_decay", Adam.Config.adamW(t.learningRate(), t.adamB1(), t.adamB2()).weightDecay());
+                    // G forward + backward (3 G); D step: D on y and y_hat, forward + backward (6 D); G step: D on y,
+                    // D on y_hat and its backward to the input (3 D). Mel and losses are a few per cent.
+                    double gflop = batch * (3 * Flops.hifiGan(config, frames) + 9 * Flops.hifiGanDiscriminators(divisor,
+                            segment)) / 1e9;
+                    return new BenchCase.Prepared(cfg, weights, inputs, List.of("loss_disc_all", "loss_gen_all"), gflop,
+                            () -> {
+                                INDArray yHat = gen.generate(bt.mel());
+                                double d = disc.step(bt.audio(), yHat, adamD).get("loss_disc_all");
+                                double g = gen.step(bt, adamG, disc).get("loss_gen_all");
+                                System.gc();                                       // as the trainer's loop, every step
+                                return Map.of("loss_disc_all", scalar("loss_disc_all", d),
+                                        "loss_gen_all", scalar("loss_gen_all", g));
+                            });
+                });
+    }
+
+    private static void flatten(float[][] m, float[] dst, int offset) {
+        for (int k = 0; k < m.length; k++) {
+            System.arraycopy(m[k], 0, dst, offset + k * m[k].length, m[k].length);
+        }
+    }
+
+    private static Tensor scalar(String name, double v) {
+        return Tensor.ofFloats(name, new float[] {(float) v}, 1);
     }
 
     /** The shipped recipe's watermark (demo recipe, 22.05 kHz branch): crops per step. */

@@ -654,7 +654,7 @@ public final class VocoderTrainer {
         }
 
         /** Parameters and buffers by upstream key ({@code mpd.*}, {@code msd.*}). */
-        Map<String, Tensor> stateDict() {
+        public Map<String, Tensor> stateDict() {
             Map<String, Tensor> m = new TreeMap<>();
             for (String k : root.build().created().keySet()) {
                 m.put(k, Tensor.of(k, sd.getVariable(k).getArr()));
@@ -756,7 +756,7 @@ public final class VocoderTrainer {
         }
 
         /** G's parameters by upstream key. */
-        Map<String, Tensor> stateDict() {
+        public Map<String, Tensor> stateDict() {
             Map<String, Tensor> m = new TreeMap<>();
             params.forEach(k -> m.put(k, Tensor.of(k, sd.getVariable(k).getArr())));
             return m;
