@@ -19,6 +19,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import st  # noqa: E402
+import codec_step  # noqa: E402
 import train_step  # noqa: E402
 import vocoder_step  # noqa: E402
 import watermark_step  # noqa: E402
@@ -32,8 +33,9 @@ BUILDERS = {
     "lockey.train_step": train_step.TrainStep,
     "silentcipher.train_step": watermark_step.WatermarkTrainStep,
     "hifigan.train_step": vocoder_step.VocoderTrainStep,
+    "encodec.train_step": codec_step.CodecTrainStep,
 }
-TRAINING = {"lockey.train_step", "silentcipher.train_step", "hifigan.train_step"}
+TRAINING = {"lockey.train_step", "silentcipher.train_step", "hifigan.train_step", "encodec.train_step"}
 
 
 def write_json(path, obj):

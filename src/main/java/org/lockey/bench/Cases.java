@@ -64,7 +64,7 @@ public final class Cases {
         return List.of(melFrontend(), hifiGan("hifigan_v1_infer", "V1", HifiGanConfig.v1()),
                 hifiGan("hifigan_v2_infer", "V2", HifiGanConfig.v2()), lockeyTrainStep(), silentCipherEmbed(),
                 silentCipherDetect(), encodecDecode(), TrainingCases.vocoderGanStep(),
-                TrainingCases.watermarkTrainStep());
+                TrainingCases.watermarkTrainStep(), TrainingCases.codecTrainStep());
     }
 
     /** The cases named in {@code names} (comma-separated in the CLI), in table order. */

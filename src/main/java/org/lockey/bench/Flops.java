@@ -100,6 +100,31 @@ public final class Flops {
         return f + conv1d(ch, 1, 7, len);
     }
 
+    /**
+     * The SEANet encoder on {@code samples} audio samples (first conv, residual stages with the ratios reversed,
+     * each ending in a strided conv of kernel 2r, LSTM, last conv to the latent dimension).
+     */
+    public static double seanetEncoder(SeanetConfig c, long samples) {
+        long ch = c.nFilters();
+        long len = samples;
+        double f = conv1d(c.channels(), ch, c.kernelSize(), len);
+        List<Integer> reversed = new java.util.ArrayList<>(c.ratios());
+        java.util.Collections.reverse(reversed);
+        for (int r : reversed) {
+            long hidden = ch / c.compress();
+            for (int j = 0; j < c.nResidualLayers(); j++) {
+                f += conv1d(ch, hidden, c.residualKernelSize(), len) + conv1d(hidden, ch, 1, len);
+                if (!c.trueSkip()) {
+                    f += conv1d(ch, ch, 1, len);
+                }
+            }
+            len = (len + r - 1) / r;
+            f += conv1d(ch, 2 * ch, 2L * r, len);
+            ch *= 2;
+        }
+        return f + lstm(c.lstm(), ch, len) + conv1d(ch, c.dimension(), c.lastKernelSize(), len);
+    }
+
     /** The SEANet decoder on {@code frames} latent frames (first conv, LSTM, upsampling stages, last conv). */
     public static double seanetDecoder(SeanetConfig c, long frames) {
         long ch = (long) c.nFilters() << c.ratios().size();

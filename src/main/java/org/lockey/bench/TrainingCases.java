@@ -1,5 +1,6 @@
 package org.lockey.bench;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,11 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 import org.lockey.audio.MelSpectrogram;
+import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
+import org.lockey.model.encodec.Codebooks;
+import org.lockey.model.encodec.CompressionConfig;
+import org.lockey.model.encodec.RvqConfig;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
 import org.lockey.model.silentcipher.CarrierDecoder;
@@ -16,6 +21,9 @@ import org.lockey.model.silentcipher.MsgDecoder;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.train.Adam;
+import org.lockey.train.CodecDecoderTrainer;
+import org.lockey.train.CodecTrainer;
+import org.lockey.train.LearnedCodebooks;
 import org.lockey.train.VocoderTrainer;
 import org.lockey.train.WatermarkGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,6 +43,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     runs it ({@link #vocoderGanStep}).</li>
  * <li>{@code watermark_train_step}: one SilentCipher step of {@code ./lockey train watermark} as the demo
  *     recipe runs it ({@link #watermarkTrainStep}).</li>
+ * <li>{@code codec_train_step}: one step of {@code ./lockey train codec} at the small preset
+ *     ({@link #codecTrainStep}).</li>
  * </ul>
  */
 final class TrainingCases {
@@ -129,6 +139,112 @@ final class TrainingCases {
                                         "loss_gen_all", scalar("loss_gen_all", g));
                             });
                 });
+    }
+
+    /** {@code ./lockey train codec}'s defaults: batch 4 crops of 1 s. */
+    static final int CODEC_BATCH = 4;
+    static final double CODEC_CROP_SECONDS = 1.0;
+
+    /**
+     * One step of {@link CodecTrainer} ({@code ./lockey train codec}) at the small preset with the command's
+     * defaults (batch 4 crops of 1 s at 32 kHz, Adam lr 1e-3 betas 0.5/0.9, lambda_wav 0.1, lambda_stft 1 over
+     * n_fft 2048 ... 128, commitment weight 1): encoder forward, residual vector quantisation of the latent
+     * (nearest entry per stage, in double precision), decoder forward with the straight-through estimator,
+     * waveform L1 + multi-scale STFT loss + commitment loss, backward, Adam. The codebooks are fixed (seeded
+     * random entries of the latent's scale): their EMA update, dead-code replacement and k-means
+     * initialisation are host-side bookkeeping after the quantisation, left out on both sides. Ours runs the
+     * trainer's two graphs (the encoder forward twice: once for z, once inside its gradient pass); the peer
+     * one forward and one backward. The crops are inputs, prepared untimed.
+     */
+    static BenchCase codecTrainStep() {
+        CompressionConfig model = CodecDecoderTrainer.Preset.SMALL.config();
+        int rate = model.sampleRate();
+        int hop = model.seanet().hopLength();
+        int frames = (int) Math.round(CODEC_CROP_SECONDS * rate / hop);
+        int length = frames * hop;
+        int batch = CODEC_BATCH;
+        return new BenchCase("codec_train_step", "encodec.train_step",
+                "EnCodec small preset step, 32 kHz, batch 4 x 1 s", batch * (double) length / rate, () -> {
+                    CodecTrainer.Config tc = CodecTrainer.Config.defaults(batch, frames, 1000, 1000, 0, 3);
+                    List<float[]> clips = List.of(Cases.noise(2 * rate, 0.1, 30), Cases.noise(2 * rate, 0.1, 31));
+                    AudioDataset data = AudioDataset.of(Path.of("bench"), rate, clips);
+                    CodecTrainer trainer = new CodecTrainer(tc, model, data, data);
+                    Map<String, Tensor> start = CodecTrainer.initialWeights(model, 4);
+                    trainer.start(start, "(bench)");
+                    RvqConfig rvq = model.rvq();
+                    float[][][] books = new float[rvq.nQ()][rvq.bins()][rvq.dimension()];
+                    float[] flatBooks = new float[rvq.nQ() * rvq.bins() * rvq.dimension()];
+                    SplittableRandom r = new SplittableRandom(8);
+                    int at = 0;
+                    for (int k = 0; k < rvq.nQ(); k++) {
+                        for (int j = 0; j < rvq.bins(); j++) {
+                            for (int c = 0; c < rvq.dimension(); c++) {
+                                books[k][j][c] = (float) (CODEBOOK_STD / (k + 1) * r.nextGaussian());
+                                flatBooks[at++] = books[k][j][c];
+                            }
+                        }
+                    }
+                    float[] audio = new float[batch * length];
+                    for (int b = 0; b < batch; b++) {
+                        System.arraycopy(Cases.noise(length, 0.1, 40 + b), 0, audio, b * length, length);
+                    }
+                    INDArray audioNd = Nd4j.create(audio, new long[] {batch, 1, length}, DataType.FLOAT);
+                    Map<String, Tensor> weights = new TreeMap<>(start);
+                    Map<String, Tensor> inputs = new LinkedHashMap<>();
+                    inputs.put("audio", Tensor.ofFloats("audio", audio, batch, 1, length));
+                    inputs.put("codebooks", Tensor.ofFloats("codebooks", flatBooks, rvq.nQ(), rvq.bins(), rvq.dimension()));
+                    ObjectNode cfg = JsonNodeFactory.instance.objectNode();
+                    cfg.set("seanet", model.seanet().toJson());
+                    cfg.put("lr", tc.adam().lr());
+                    cfg.putArray("betas").add(tc.adam().beta1()).add(tc.adam().beta2());
+                    cfg.put("eps", tc.adam().eps());
+                    cfg.put("lambda_wav", tc.lambdaWav());
+                    cfg.put("lambda_stft", tc.lambdaStft());
+                    tc.stftLoss().nFfts().forEach(cfg.putArray("stft_n_fft")::add);
+                    cfg.put("stft_floor", tc.stftLoss().floor());
+                    cfg.put("commitment_weight", tc.commitmentWeight());
+                    // encoder and decoder, forward + backward (3x the forward); the quantiser's search is small beside
+                    double gflop = 3 * batch * (Flops.seanetEncoder(model.seanet(), length)
+                            + Flops.seanetDecoder(model.seanet(), frames)) / 1e9;
+                    return new BenchCase.Prepared(cfg, weights, inputs, List.of("loss"), gflop, () -> {
+                        double loss = trainer.updateOn(audioNd, rows -> fixedRvq(rows, books));
+                        System.gc();                                        // as the trainer's loop, every step
+                        return Map.of("loss", scalar("loss", loss));
+                    });
+                });
+    }
+
+    /** Standard deviation of the first stage's random codebook entries (stage k: / (k + 1)). */
+    static final double CODEBOOK_STD = 0.05;
+
+    /**
+     * Residual vector quantisation with fixed codebooks {@code [n_q][bins][D]}: per stage the nearest entry of the
+     * residual ({@link Codebooks#nearest}, as encoding and training do), the quantised sum and the commitment
+     * targets {@code sum_{j <= k} q_j}; no codebook update.
+     */
+    static LearnedCodebooks.Step fixedRvq(float[][] rows, float[][][] books) {
+        int n = rows.length;
+        int d = rows[0].length;
+        float[][] residual = new float[n][];
+        for (int i = 0; i < n; i++) {
+            residual[i] = rows[i].clone();
+        }
+        float[][] sum = new float[n][d];
+        float[][][] cumulative = new float[books.length][][];
+        int[][] codes = new int[books.length][];
+        for (int k = 0; k < books.length; k++) {
+            codes[k] = Codebooks.nearest(residual, books[k]);
+            cumulative[k] = new float[n][];
+            for (int i = 0; i < n; i++) {
+                float[] q = books[k][codes[k][i]];
+                for (int c = 0; c < d; c++) {
+                    residual[i][c] -= q[c];
+                    sum[i][c] += q[c];
+                }
+                cumulative[k][i] = sum[i].clone();
+            }
+        }
+        return new LearnedCodebooks.Step(sum, cumulative, codes, new int[books.length], new boolean[books.length]);
     }
 
     private static void flatten(float[][] m, float[] dst, int offset) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
@@ -446,23 +447,12 @@ public final class CodecTrainer {
      */
     public Map<String, Double> trainStep() {
         Batch bt = batch(step);
-        INDArray z = encode(bt.audio());                                                              // [B, D, C]
-        float[][] rows = rows(z);                                                                     // [B C][D]
-        LearnedCodebooks.Step qs = codebooks.train(rows, cfg.seed() + KMEANS_SEED,
-                AudioDataset.rng(cfg.seed(), step, STREAM_DEAD_CODES));
-        INDArray q = toBdc(qs.quantized());
-        INDArray targets = toKbdc(qs.cumulative());
-        Map<String, INDArray> grads = gradients(bt, q, targets);
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (String k : encoderParams) {
-            params.put(k, encoderGraph.getVariable(k).getArr());
-        }
-        for (String k : decoderParams) {
-            params.put(k, decoderGraph.getVariable(k).getArr());
-        }
-        adam.step(params, grads);
+        StepParts parts = update(bt, rows -> codebooks.train(rows, cfg.seed() + KMEANS_SEED,
+                AudioDataset.rng(cfg.seed(), step, STREAM_DEAD_CODES)));
         step++;
-
+        float[][] rows = parts.rows();
+        LearnedCodebooks.Step qs = parts.quantised();
+        Map<String, INDArray> grads = parts.gradients();
         double commit = commitment(rows, qs.cumulative());
         double err = 0;
         double energy = 0;
@@ -492,6 +482,46 @@ public final class CodecTrainer {
         f.put("replaced", (double) replaced);
         f.put("used", used / qs.codes().length);
         return f;
+    }
+
+    /**
+     * One update on a given batch with a given quantisation: what {@link #trainStep} does between drawing the batch
+     * and reporting, without the codebooks' own training when {@code quantise} does not do it. Public for
+     * {@code bench.TrainingCases}, which times it with fixed codebooks (their EMA update, dead-code replacement and
+     * k-means initialisation are host-side bookkeeping left out of the benchmark).
+     *
+     * @param audio    the crops [B, 1, L]
+     * @param quantise the latent rows [B C][D] (row b C + t) to their quantisation and commitment targets
+     * @return the loss of the update, L_rec + beta L_commit
+     */
+    public double updateOn(INDArray audio, Function<float[][], LearnedCodebooks.Step> quantise) {
+        StepParts parts = update(new Batch(audio, audio.reshape(cfg.batchSize(), length)), quantise);
+        step++;
+        return parts.gradients().get("outputs.0").getDouble(0)
+                + cfg.commitmentWeight() * commitment(parts.rows(), parts.quantised().cumulative());
+    }
+
+    /** What one update computed: the latent rows, their quantisation, and the gradients with the decoder's outputs. */
+    private record StepParts(float[][] rows, LearnedCodebooks.Step quantised, Map<String, INDArray> gradients) {
+    }
+
+    /** Encoder forward, quantisation, both graphs' gradients and one Adam update of encoder and decoder. */
+    private StepParts update(Batch bt, Function<float[][], LearnedCodebooks.Step> quantise) {
+        INDArray z = encode(bt.audio());                                                              // [B, D, C]
+        float[][] rows = rows(z);                                                                     // [B C][D]
+        LearnedCodebooks.Step qs = quantise.apply(rows);
+        INDArray q = toBdc(qs.quantized());
+        INDArray targets = toKbdc(qs.cumulative());
+        Map<String, INDArray> grads = gradients(bt, q, targets);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String k : encoderParams) {
+            params.put(k, encoderGraph.getVariable(k).getArr());
+        }
+        for (String k : decoderParams) {
+            params.put(k, decoderGraph.getVariable(k).getArr());
+        }
+        adam.step(params, grads);
+        return new StepParts(rows, qs, grads);
     }
 
     /** Upstream's penalty value: the mean over stages of mean((r_k - q_k)^2) = mean((z - sum_{j<=k} q_j)^2). */
