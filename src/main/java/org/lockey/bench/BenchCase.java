@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param name         the key in {@code results.json} (e.g. {@code hifigan_v1_infer})
  * @param component    what the PyTorch peer builds ({@code src/bench/peer/README.md}): a golden component name
- *                     or {@code lockey.train_step}
+ *                     or a training step ({@code lockey.train_step}, {@code hifigan.train_step},
+ *                     {@code silentcipher.train_step}, {@code encodec.train_step})
  * @param description  one line for the table
  * @param audioSeconds seconds of audio one call produces or reads (for the real-time factor)
  * @param prepare      builds the model and inputs (untimed)

@@ -50,6 +50,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <li>{@code silentcipher_embed_22k}, {@code silentcipher_detect_22k}: the 22.05 kHz SilentCipher at
  *     upstream size (carrier width 32, message decoder 128 channels x 3 layers) on 10 s of audio.</li>
  * <li>{@code encodec32k_decode}: the MusicGen 32 kHz SEANet decoder on 500 latent frames (10 s).</li>
+ * <li>{@code vocoder_gan_step}, {@code watermark_train_step}, {@code codec_train_step}: one step of the shipped
+ *     training recipes ({@link TrainingCases}).</li>
  * </ul>
  */
 public final class Cases {
