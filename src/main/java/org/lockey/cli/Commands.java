@@ -42,6 +42,7 @@ public final class Commands {
                     new EvalCommands.KeyCapacityCommand(),
                     new EvalCommands.DetectionCommand(),
                     new EvalCommands.ResynthesisCommand(),
+                    new EvalCommands.QualityCommand(),
                     new EvalCommands.CodecsCommand(),
                     new EvalCommands.SdrCommand())),
             new Section("Models and audio: import, inspect, run the parts", List.of(

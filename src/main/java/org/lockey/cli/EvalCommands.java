@@ -36,6 +36,7 @@ import org.lockey.eval.KeySize;
 import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.Probe;
 import org.lockey.eval.ResultTable;
+import org.lockey.eval.Quality;
 import org.lockey.eval.Resynthesis;
 import org.lockey.eval.Table1;
 import org.lockey.eval.Table2;
@@ -55,7 +56,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code eval sdr}, {@code table1}, {@code table2}, {@code probe}, {@code attack}, {@code key-capacity}, {@code keysize}: the
- * paper's objective results; {@code eval detection}: the watermark's detection threshold.
+ * paper's objective results; {@code eval quality}: objective stand-ins for Table III; {@code eval detection}: the
+ * watermark's detection threshold.
  */
 final class EvalCommands {
     private EvalCommands() {
@@ -838,6 +840,50 @@ final class EvalCommands {
                 System.out.printf(Locale.ROOT, "detect_threshold %.2f written to %s (was %.2f)%n", chosen,
                         wmDir.resolve(WatermarkModel.CONFIG_FILE), wm.detectThreshold());
             }
+            return OK;
+        }
+    }
+
+    /** {@code ./lockey eval quality}: objective stand-ins for Table III's listening test. */
+    static final class QualityCommand implements Command {
+        @Override
+        public String name() {
+            return "eval quality";
+        }
+
+        @Override
+        public String summary() {
+            return "Table III stand-ins: STOI (speech), mel distance and SDR of Real, Watermarked, Teacher, Valid, Invalid";
+        }
+
+        @Override
+        public Options options() {
+            return KeyedInputs.options("key registry")
+                    .addOption(opt("clips", "N", "clips (default all of the split)"))
+                    .addOption(opt("keys", "N", "valid keys (issued first) and as many seeded invalid keys (default 3)"))
+                    .addOption(opt("sdr", "DB", "watermark SDR (default: the watermark model's message_sdr)"))
+                    .addOption(opt("seed", "S", "seed of the invalid keys (default 1)"))
+                    .addOption(opt("out", "DIR", "write quality.md/.csv/.json there (default: print)"));
+        }
+
+        @Override
+        public String details() {
+            return "\nRows, for clip x and key k: Real (x), Watermarked (SilentCipher(x, k)), Teacher (SilentCipher(G0(x), k),"
+                    + " Table II's reference), Valid (G(x, k)), Invalid (G(x, k') for seeded invalid k'). Each is scored"
+                    + " against x with STOI (classic, as pystoi; speech branch only), the mel distance of eval resynthesis"
+                    + " and the SDR; Valid and Invalid also against the teacher as Table II (SDR_valid, SDR_invalid)."
+                    + " The watermark model is the one inside the keyed model directory; the keys are eval table2's.";
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            KeyedInputs in = KeyedInputs.load(cl);
+            Quality.Settings settings = new Quality.Settings(Options2.intValue(cl, "clips", in.data().size()),
+                    Options2.intValue(cl, "keys", 3), in.sdr(cl), Options2.longValue(cl, "seed", 1));
+            Quality.Result r = Quality.run(in.sys(), in.registry(), in.data(), settings);
+            emit(cl, Quality.table("Table III stand-ins: " + in.modelName() + " " + cl.getOptionValue("model") + " on "
+                    + r.clips() + " clips of " + Path.of(cl.getOptionValue("data")).getFileName() + " ("
+                    + cl.getOptionValue("split", "test") + ")", r), "quality");
             return OK;
         }
     }

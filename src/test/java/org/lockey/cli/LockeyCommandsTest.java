@@ -144,6 +144,40 @@ class LockeyCommandsTest {
     }
 
     @Test
+    void qualityWritesTableIIIStandInsAndRejectsBadInput() throws Exception {
+        Path out = dir.resolve("quality");
+        MainTest.Run r = MainTest.run("eval", "quality", "--model", run.toString(), "--base", base.toString(),
+                "--registry", registry.toString(), "--data", "reference-data/speech", "--clips", "1", "--keys", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("quality hifigan"), "progress line: " + r.err());
+        for (String f : List.of("quality.md", "quality.csv", "quality.json")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        var json = new ObjectMapper().readTree(out.resolve("quality.json").toFile());
+        List<String> rows = new java.util.ArrayList<>();
+        json.get("rows").forEach(row -> rows.add(row.get("row").asText()));
+        assertEquals(List.of("Real", "Watermarked", "Teacher", "Valid", "Invalid"), rows);
+        var real = json.get("rows").get(0);
+        assertEquals(1.0, real.get("STOI").asDouble(), 1e-12);
+        assertEquals(0.0, real.get("mel distance").asDouble(), 0.0);
+        assertTrue(real.get("SDR (dB)").isNull(), "+inf is written as null: " + real);
+        var valid = json.get("rows").get(3);
+        assertTrue(Double.isFinite(valid.get("SDR vs teacher (dB)").asDouble()) && valid.get("STOI").asDouble() < 1,
+                valid.toString());
+
+        MainTest.Run help = MainTest.run("eval", "quality", "--help");
+        assertEquals(0, help.code(), help.err());
+        assertTrue(help.out().contains("--keys") && help.out().contains("Watermarked"), help.out());
+
+        MainTest.Run bad = MainTest.run("eval", "quality", "--model", run.toString(), "--base", base.toString(),
+                "--registry", registry.toString(), "--data", "reference-data/speech", "--keys", "0");
+        assertTrue(bad.code() != 0);
+        assertTrue(bad.err().contains("at least one clip and one key"), bad.err());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
+
+    @Test
     void attackWritesTableAndPlotAndRejectsBadStds() throws Exception {
         Path out = dir.resolve("attack");
         MainTest.Run r = MainTest.run("eval", "attack", "--model", run.toString(), "--base", base.toString(),
