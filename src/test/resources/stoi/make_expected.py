@@ -12,7 +12,9 @@ bit for bit in Java (StoiTest), so only the recipe is stored, not the audio:
   lowpass    y = float32(moving average of x over the last `param` samples, zeros before the start)
 Both signals are float32 (as the project's audio is) and handed to pystoi as float64. `rate` is the rate
 given to pystoi: 22050 (the clip's own: resampling to 10 kHz included), 10000 (no resampling: the core
-alone) and 32000 (the same samples declared at 32 kHz: another resampling ratio).
+alone) and 32000 (the same samples declared at 32 kHz: another resampling ratio). `samples` > 0 cuts the clip to
+that many samples first: 256 + 128 m at 10 kHz puts a frame start at exactly length - 256, which pystoi's
+silent-frame removal leaves out (its exclusive range bound).
 """
 import sys
 
@@ -53,18 +55,19 @@ def degrade(x, kind, param, seed):
     raise ValueError(kind)
 
 
-CASES = [  # name, rate given to pystoi, kind, param, seed
-    ("identical", 22050, "identical", 0, 0),
-    ("noise_-5db", 22050, "noise", -5, 11),
-    ("noise_0db", 22050, "noise", 0, 12),
-    ("noise_5db", 22050, "noise", 5, 13),
-    ("noise_10db", 22050, "noise", 10, 14),
-    ("noise_20db", 22050, "noise", 20, 15),
-    ("lowpass_8", 22050, "lowpass", 8, 0),
-    ("lowpass_32", 22050, "lowpass", 32, 0),
-    ("core_noise_0db", 10000, "noise", 0, 21),
-    ("core_lowpass_4", 10000, "lowpass", 4, 0),
-    ("at32k_noise_5db", 32000, "noise", 5, 31),
+CASES = [  # name, rate given to pystoi, kind, param, seed, samples (0: the whole clip)
+    ("identical", 22050, "identical", 0, 0, 0),
+    ("noise_-5db", 22050, "noise", -5, 11, 0),
+    ("noise_0db", 22050, "noise", 0, 12, 0),
+    ("noise_5db", 22050, "noise", 5, 13, 0),
+    ("noise_10db", 22050, "noise", 10, 14, 0),
+    ("noise_20db", 22050, "noise", 20, 15, 0),
+    ("lowpass_8", 22050, "lowpass", 8, 0, 0),
+    ("lowpass_32", 22050, "lowpass", 32, 0, 0),
+    ("core_noise_0db", 10000, "noise", 0, 21, 0),
+    ("core_lowpass_4", 10000, "lowpass", 4, 0, 0),
+    ("at32k_noise_5db", 32000, "noise", 5, 31, 0),
+    ("core_exact_frames", 10000, "noise", 5, 41, 256 + 128 * 300),
 ]
 
 
@@ -72,11 +75,12 @@ def main():
     rate, pcm = scipy.io.wavfile.read(CLIP)
     assert rate == 22050 and pcm.dtype == np.int16
     x = (pcm / 32768.0).astype(np.float32)
-    print("case,clip,rate,kind,param,seed,stoi")
-    for name, fs, kind, param, seed in CASES:
-        y = degrade(x, kind, param, seed)
-        d = pystoi.stoi(x.astype(np.float64), y.astype(np.float64), fs, extended=False)
-        print(f"{name},{CLIP},{fs},{kind},{param},{seed},{float(d)!r}")
+    print("case,clip,rate,kind,param,seed,samples,stoi")
+    for name, fs, kind, param, seed, samples in CASES:
+        xc = x[:samples] if samples > 0 else x
+        y = degrade(xc, kind, param, seed)
+        d = pystoi.stoi(xc.astype(np.float64), y.astype(np.float64), fs, extended=False)
+        print(f"{name},{CLIP},{fs},{kind},{param},{seed},{samples},{float(d)!r}")
         sys.stdout.flush()
 
 
