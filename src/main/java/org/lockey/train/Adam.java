@@ -1,5 +1,7 @@
 package org.lockey.train;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -9,7 +11,7 @@ import org.lockey.io.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * Adam (Kingma &amp; Ba 2015, Algorithm 1) and AdamW (Loshchilov &amp; Hutter 2019: decoupled weight
@@ -20,6 +22,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * The moments are plain arrays owned here, so a checkpoint can save them and a resumed run
  * continues with exactly the same optimiser state ({@link #state()}, {@link #restore}).
+ *
+ * <p>Each parameter is updated in one pass over its four arrays, read and written in place through their
+ * native buffers: about twelve eager ND4J ops per parameter (the earlier form, a few thousand native calls
+ * and two scratch arrays per parameter per step) gave the same float32 values bit for bit and cost 4-6x
+ * more (docs/benchmarks.md, "Levers of the training steps").
  */
 public final class Adam {
     /**
@@ -114,25 +121,85 @@ public final class Adam {
             INDArray p = e.getValue();
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(p.dataType(), p.shape()));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(p.dataType(), p.shape()));
-            INDArray gc = g.dataType() == p.dataType() ? g : g.castTo(p.dataType());
-            // Two scratch arrays per parameter, freed at once: for the 70 M values of HiFi-GAN's
-            // discriminators, waiting for the garbage collector left several GB of native garbage per step.
-            INDArray t = gc.mul(1 - b1);
-            mi.muli(b1).addi(t);
-            t.assign(gc).muli(gc).muli(1 - b2);
-            vi.muli(b2).addi(t);
-            if (config.weightDecay() > 0) {
-                p.muli(1 - config.lr() * config.weightDecay());
+            Coefficients k = new Coefficients(b1, b2, c1, c2, config.eps(), 1 - config.lr() * config.weightDecay(),
+                    config.lr() * lrScale.applyAsDouble(e.getKey()));
+            INDArray gc = dense(g.dataType() == p.dataType() ? g : g.castTo(p.dataType()));
+            INDArray pc = dense(p);
+            if (p.dataType() == DataType.FLOAT) {
+                updateFloats(k, pc.data().asNioFloat(), mi.data().asNioFloat(), vi.data().asNioFloat(),
+                        gc.data().asNioFloat(), (int) p.length());
+            } else if (p.dataType() == DataType.DOUBLE) {
+                updateDoubles(k, pc.data().asNioDouble(), mi.data().asNioDouble(), vi.data().asNioDouble(),
+                        gc.data().asNioDouble(), (int) p.length());
+            } else {
+                throw new LockeyException("Adam: parameter " + e.getKey() + " is " + p.dataType() + ", not FLOAT or DOUBLE");
             }
-            Transforms.sqrt(t.assign(vi).divi(c2), false).addi(config.eps());        // t = sqrt(v / c2) + eps
-            INDArray update = mi.div(c1).divi(t).muli(config.lr() * lrScale.applyAsDouble(e.getKey()));
-            p.subi(update);
-            release(t);
-            release(update);
+            if (pc != p) {
+                p.assign(pc);
+                release(pc);
+            }
             if (gc != g) {
                 release(gc);
             }
         }
+    }
+
+    /**
+     * The scalars of one parameter's update: decays, bias corrections, epsilon, the weight-decay factor
+     * {@code 1 - lr wd} (exactly 1 for Adam, and {@code p * 1} is {@code p}) and the step size {@code lr * lrScale}.
+     */
+    private record Coefficients(double b1, double b2, double c1, double c2, double eps, double decay, double stepSize) {
+    }
+
+    /**
+     * The update of one FLOAT parameter in a single pass over its arrays (in place). Each line is one
+     * float32 operation with float32 scalars in the order the ND4J ops of the earlier eager version took
+     * (scalar op = {@code x op (float) s}; Java's float arithmetic rounds every operation, with no fused
+     * multiply-add), so the result is bit for bit the same as that version's (pinned by {@code AdamTest}),
+     * at one pass instead of about twelve native calls, each with its own scratch array.
+     */
+    private static void updateFloats(Coefficients k, FloatBuffer p, FloatBuffer m, FloatBuffer v, FloatBuffer g, int n) {
+        float b1 = (float) k.b1();
+        float a1 = (float) (1 - k.b1());
+        float b2 = (float) k.b2();
+        float a2 = (float) (1 - k.b2());
+        float c1 = (float) k.c1();
+        float c2 = (float) k.c2();
+        float eps = (float) k.eps();
+        float keep = (float) k.decay();
+        float step = (float) k.stepSize();
+        for (int i = 0; i < n; i++) {
+            float gi = g.get(i);
+            float mi = m.get(i) * b1 + gi * a1;                         // m = b1 m + (1 - b1) g
+            float vi = v.get(i) * b2 + gi * gi * a2;                    // v = b2 v + (1 - b2) g^2
+            m.put(i, mi);
+            v.put(i, vi);
+            float pi = p.get(i) * keep;                                 // AdamW: p *= 1 - lr wd
+            float den = (float) Math.sqrt(vi / c2) + eps;               // sqrt(v / c2) + eps (float sqrt, exact)
+            p.put(i, pi - mi / c1 / den * step);                        // p -= lr (m / c1) / den
+        }
+    }
+
+    /** {@link #updateFloats} for DOUBLE parameters (gradient checks, tests). */
+    private static void updateDoubles(Coefficients k, DoubleBuffer p, DoubleBuffer m, DoubleBuffer v, DoubleBuffer g,
+            int n) {
+        for (int i = 0; i < n; i++) {
+            double gi = g.get(i);
+            double mi = m.get(i) * k.b1() + gi * (1 - k.b1());
+            double vi = v.get(i) * k.b2() + gi * gi * (1 - k.b2());
+            m.put(i, mi);
+            v.put(i, vi);
+            double pi = p.get(i) * k.decay();
+            double den = Math.sqrt(vi / k.c2()) + k.eps();
+            p.put(i, pi - mi / k.c1() / den * k.stepSize());
+        }
+    }
+
+    /** {@code a} itself when its buffer holds exactly its values in C order; otherwise a dense copy. */
+    private static INDArray dense(INDArray a) {
+        boolean exact = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()
+                && Shape.hasDefaultStridesForShape(a);
+        return exact ? a : a.dup('c');
     }
 
     /** Frees an array's native memory now when it owns it. */
@@ -156,9 +223,9 @@ public final class Adam {
         v.clear();
         tensors.forEach((k, t) -> {
             if (k.startsWith("adam.m.")) {
-                m.put(k.substring(7), t.toNd(type));
+                m.put(k.substring(7), dense(t.toNd(type)));
             } else if (k.startsWith("adam.v.")) {
-                v.put(k.substring(7), t.toNd(type));
+                v.put(k.substring(7), dense(t.toNd(type)));
             }
         });
         steps = updates;

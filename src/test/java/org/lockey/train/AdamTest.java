@@ -1,5 +1,6 @@
 package org.lockey.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -13,6 +14,8 @@ import org.lockey.io.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 class AdamTest {
     @TempDir
@@ -107,5 +110,50 @@ class AdamTest {
         assertEquals(p.getDouble(0), q.getDouble(0), 1e-6);
         assertEquals(p.getDouble(1), q.getDouble(1), 1e-6);
         assertThrows(LockeyException.class, () -> Checkpoint.load(dir, "vocoder"));
+    }
+
+    /**
+     * The eager version this class had before issue 20 (about twelve ND4J ops per parameter), kept here as the
+     * reference for the one-pass update: the float32 trajectory must not change by a bit
+     * ({@code assertArrayEquals} on doubles compares exactly).
+     */
+    private static void eagerStep(Adam.Config c, long t, INDArray p, INDArray m, INDArray v, INDArray g, double scale) {
+        double c1 = 1 - Math.pow(c.beta1(), t);
+        double c2 = 1 - Math.pow(c.beta2(), t);
+        INDArray tmp = g.mul(1 - c.beta1());
+        m.muli(c.beta1()).addi(tmp);
+        tmp.assign(g).muli(g).muli(1 - c.beta2());
+        v.muli(c.beta2()).addi(tmp);
+        if (c.weightDecay() > 0) {
+            p.muli(1 - c.lr() * c.weightDecay());
+        }
+        Transforms.sqrt(tmp.assign(v).divi(c2), false).addi(c.eps());
+        p.subi(m.div(c1).divi(tmp).muli(c.lr() * scale));
+    }
+
+    @Test
+    void theOnePassUpdateEqualsTheEagerNd4jOpsBitForBit() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            for (Adam.Config c : new Adam.Config[] {Adam.Config.adam(1e-3), Adam.Config.adamW(5e-4, 0.8, 0.99)}) {
+                Nd4j.getRandom().setSeed(7);
+                INDArray p = Nd4j.randn(type, 37, 11, 5);
+                INDArray q = p.dup();
+                INDArray m = Nd4j.zeros(type, 37, 11, 5);
+                INDArray v = Nd4j.zeros(type, 37, 11, 5);
+                Adam adam = new Adam(c);
+                for (int t = 1; t <= 4; t++) {
+                    INDArray g = Nd4j.randn(type, 37, 11, 5).muli(Math.pow(10, -t));
+                    adam.step(Map.of("w", p), Map.of("w", g), name -> 3.0);
+                    eagerStep(c, t, q, m, v, g, 3.0);
+                    assertArrayEquals(q.data().asDouble(), p.data().asDouble(), type + " " + c + " step " + t);
+                }
+                // a strided view as gradient takes the same path through a dense copy
+                INDArray wide = Nd4j.randn(type, 37, 11, 10);
+                INDArray g = wide.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 10));
+                adam.step(Map.of("w", p), Map.of("w", g), name -> 3.0);
+                eagerStep(c, 5, q, m, v, g, 3.0);
+                assertArrayEquals(q.data().asDouble(), p.data().asDouble(), type + " " + c + " strided gradient");
+            }
+        }
     }
 }
