@@ -695,7 +695,8 @@ final class EvalCommands {
                     + "every threshold of --thresholds: the false-positive rate (any payload reported) with its one-sided "
                     + "95 % upper bound, and the true-positive rate (the embedded payload reported) per distortion; the "
                     + "threshold chosen is the smallest whose false-positive rate is at most --target-fp. Writes "
-                    + "OUT/detection.md, .csv (the sweep) and .json; --write-threshold also stores the chosen threshold "
+                    + "OUT/detection.md (with the calibration from each length on), .csv (the sweep), .json and "
+                    + "detection-readings.csv (every reading); --write-threshold also stores the chosen threshold "
                     + "as detect_threshold in the watermark model's config.json. docs/silentcipher.md, Detection threshold.";
         }
 
@@ -814,12 +815,14 @@ final class EvalCommands {
                     + "(x %d distortions) at %.1f dB", wmDir, m.negatives().size(),
                     m.positives().size() / Math.max(1, names.size() - m.unavailable().size()),
                     names.size() - m.unavailable().size(), s.sdrDb());
-            DetectionReport report = new DetectionReport(title, calibration, current,
+            var fromLength = DetectionCalibration.fromEachLength(m.negatives(), m.positives(), names, grid, target);
+            DetectionReport report = new DetectionReport(title, calibration, fromLength, current,
                     m.negatives(), m.positives(), names, m.unavailable(), settings);
             Path out = Path.of(cl.getOptionValue("out"));
             report.write(out);
             System.out.println(report.summary().markdown());
             System.out.println(report.negativesBySource().markdown());
+            System.out.println(report.fromLengthTable().markdown());
             if (m.negatives().size() < RECOMMENDED_NEGATIVES) {
                 System.out.printf(Locale.ROOT, "note: %d never-watermarked segments (< %d): the upper bound of the "
                         + "false-positive rate stays above 0.1 %% even with none found%n", m.negatives().size(),

@@ -192,6 +192,32 @@ public final class DetectionCalibration {
         return new Result(sweep, targetFpRate, chosen);
     }
 
+    /**
+     * The calibration of the segments at least {@code minSeconds} long: what the threshold, the false-positive rate
+     * and the true-positive rates would be if the detector only ever saw audio of that length or longer.
+     *
+     * @param minSeconds the shortest segment length kept
+     * @param result     the sweep and the choice on those segments
+     */
+    public record FromLength(double minSeconds, Result result) {
+    }
+
+    /**
+     * {@link #calibrate} once per segment length found among the negatives, in increasing order, each time on the
+     * segments (negatives and positives) at least that long: the first row is the calibration of every segment, the
+     * last that of the longest segments alone. Answers which shortest length meets the targets.
+     */
+    public static List<FromLength> fromEachLength(List<Negative> negatives, List<Positive> positives,
+            List<String> distortions, ThresholdGrid grid, double targetFpRate) {
+        List<Double> lengths = negatives.stream().map(Negative::seconds).distinct().sorted().toList();
+        List<FromLength> out = new ArrayList<>();
+        for (double min : lengths) {
+            out.add(new FromLength(min, calibrate(negatives.stream().filter(n -> n.seconds() >= min).toList(),
+                    positives.stream().filter(p -> p.seconds() >= min).toList(), distortions, grid, targetFpRate)));
+        }
+        return out;
+    }
+
     /** The rates at one threshold (e.g. the model's current one). */
     public static Row at(double threshold, List<Negative> negatives, List<Positive> positives,
             List<String> distortions) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import org.lockey.eval.DetectionCalibration.Count;
 import org.lockey.eval.DetectionCalibration.Negative;
+import org.lockey.eval.DetectionCalibration.Payload;
 import org.lockey.eval.DetectionCalibration.Positive;
 import org.lockey.eval.DetectionCalibration.Row;
 import org.lockey.io.AtomicFiles;
@@ -28,12 +29,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <li>negatives: per source and length, the segments, how many the end-token rule alone calls a message, the
  * largest confidence and the false positives at the reported threshold;</li>
  * <li>true positives per source and length at the reported threshold, per distortion;</li>
- * <li>the sweep.</li>
+ * <li>the sweep;</li>
+ * <li>from each length on: the calibration of the segments at least that long (the threshold chosen there, its
+ * false positives and true-positive rates), to tell which shortest length meets the targets.</li>
  * </ol>
+ * {@code detection-readings.csv} holds every reading (one row per segment, and per distortion for the watermarked
+ * ones), so that another analysis needs no new decoding.
  * The reported threshold is the chosen one, or the model's when no threshold of the grid meets the target.
  *
  * @param title          what was measured (model, counts)
  * @param calibration    the sweep and the choice
+ * @param fromLength     the calibration of the segments at least each length long ({@link
+ *                       DetectionCalibration#fromEachLength})
  * @param current        the rates at the model's current threshold
  * @param negatives      every never-watermarked reading
  * @param positives      every watermarked reading
@@ -41,11 +48,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param unavailable    distortions that could not run, with why
  * @param settings       the command's settings, for the JSON
  */
-public record DetectionReport(String title, DetectionCalibration.Result calibration, Row current,
+public record DetectionReport(String title, DetectionCalibration.Result calibration,
+        List<DetectionCalibration.FromLength> fromLength, Row current,
         List<Negative> negatives, List<Positive> positives, List<String> distortions, Map<String, String> unavailable,
         ObjectNode settings) {
     /** File stem of the outputs. */
     public static final String STEM = "detection";
+    /** File name of every reading. */
+    public static final String READINGS_FILE = STEM + "-readings.csv";
+
+    public DetectionReport {
+        fromLength = List.copyOf(fromLength);
+    }
 
     /** The threshold the per-source tables use: the chosen one, else the model's. */
     public double reportedThreshold() {
@@ -150,10 +164,57 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         return table;
     }
 
+    /** Table 5: per shortest length, the calibration of the segments at least that long. */
+    public ResultTable fromLengthTable() {
+        List<String> cols = new ArrayList<>(List.of("min_seconds", "negatives", "chosen_threshold", "false_positives",
+                "fp_rate", "fp_upper95"));
+        distortions.forEach(d -> cols.add("tp_" + d));
+        cols.add("min_tp");
+        cols.add("misreads");
+        ResultTable table = new ResultTable(String.format(Locale.ROOT, "segments at least min_seconds long: the "
+                + "smallest threshold with fp_rate <= %s and its rates", percent(calibration.targetFpRate())), cols, 1);
+        for (DetectionCalibration.FromLength f : fromLength) {
+            List<Object> row = new ArrayList<>(List.of(f.minSeconds(),
+                    f.result().sweep().get(0).falsePositives().trials()));
+            Optional<Row> c = f.result().chosen();
+            if (c.isPresent()) {
+                Row r = c.get();
+                row.addAll(List.of(r.threshold(), r.falsePositives().hits(), r.falsePositives().rate(),
+                        r.fpUpperBound()));
+                distortions.forEach(d -> row.add(r.truePositives().get(d).rate()));
+                row.add(r.minTruePositiveRate());
+                row.add(r.misreads().values().stream().mapToInt(Count::hits).sum());
+            } else {
+                for (int i = 2; i < cols.size(); i++) {
+                    row.add(Double.NaN);
+                }
+            }
+            table.row(row);
+        }
+        table.note("Each row is its own calibration: the threshold is chosen on the segments of that length and "
+                + "longer only (n/a: no threshold of the grid meets the target there).");
+        return table;
+    }
+
+    /** detection-readings.csv: every reading, negatives first. */
+    public String readingsCsv() {
+        StringBuilder b = new StringBuilder("kind,source,seconds,distortion,payload,found,confidence\n");
+        for (Negative n : negatives) {
+            b.append(String.format(Locale.ROOT, "negative,%s,%s,,,%s,%.6f%n", n.source(), n.seconds(), n.found(),
+                    n.confidence()));
+        }
+        for (Positive p : positives) {
+            b.append(String.format(Locale.ROOT, "positive,%s,%s,%s,%s,%s,%.6f%n", p.source(), p.seconds(),
+                    p.distortion(), p.payload().name().toLowerCase(Locale.ROOT), p.payload() != Payload.NONE,
+                    p.confidence()));
+        }
+        return b.toString();
+    }
+
     /** detection.md. */
     public String markdown() {
         return summary().markdown() + "\n" + negativesBySource().markdown() + "\n" + truePositivesByLength().markdown()
-                + "\n" + sweep().markdown();
+                + "\n" + fromLengthTable().markdown() + "\n" + sweep().markdown();
     }
 
     /** detection.json. */
@@ -174,12 +235,14 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         o.set("summary", summary().json());
         o.set("negatives_by_source", negativesBySource().json());
         o.set("true_positives_by_length", truePositivesByLength().json());
+        o.set("from_length", fromLengthTable().json());
         o.set("sweep", sweep().json());
         return o;
     }
 
-    /** Writes detection.md, .csv (the sweep) and .json into {@code dir}, each atomically. */
+    /** Writes detection.md, .csv (the sweep), .json and detection-readings.csv into {@code dir}, each atomically. */
     public void write(Path dir) {
+        AtomicFiles.writeString(dir.resolve(READINGS_FILE), readingsCsv());
         AtomicFiles.writeString(dir.resolve(STEM + ".md"), markdown());
         AtomicFiles.writeString(dir.resolve(STEM + ".csv"), sweep().csv());
         Json.writePrettyWithNewline(dir.resolve(STEM + ".json"), json());

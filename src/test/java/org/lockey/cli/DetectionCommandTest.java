@@ -35,7 +35,7 @@ class DetectionCommandTest {
                 "--lengths", "1,2", "--segments", "2", "--noise-segments", "1", "--keyed-segments", "0",
                 "--positives", "1", "--distortions", "orig,gaus", "--target-fp", "0.5", "--write-threshold");
         assertEquals(Command.OK, r.code(), r.out() + r.err());
-        for (String f : List.of("detection.md", "detection.csv", "detection.json")) {
+        for (String f : List.of("detection.md", "detection.csv", "detection.json", "detection-readings.csv")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
         JsonNode j = new ObjectMapper().readTree(out.resolve("detection.json").toFile());
@@ -59,6 +59,12 @@ class DetectionCommandTest {
                 break;
             }
         }
+        // every reading: a header, 18 negatives, 8 positives; the from-length table has one row per length
+        List<String> readings = Files.readAllLines(out.resolve("detection-readings.csv"));
+        assertEquals("kind,source,seconds,distortion,payload,found,confidence", readings.get(0));
+        assertEquals(1 + 18 + 8, readings.size());
+        assertEquals(18, readings.stream().filter(l -> l.startsWith("negative,")).count());
+        assertEquals(2, j.get("from_length").get("rows").size());
         List<String> csv = Files.readAllLines(out.resolve("detection.csv"));
         assertEquals("threshold,false_positives,fp_rate,fp_upper95,tp_orig,tp_gaus,min_tp", csv.get(0));
         assertEquals(67, csv.size());

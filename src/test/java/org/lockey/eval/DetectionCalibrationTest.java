@@ -127,6 +127,36 @@ class DetectionCalibrationTest {
     }
 
     @Test
+    void eachShortestLengthIsCalibratedOnTheSegmentsAtLeastThatLong() {
+        // negatives(): lengths 1 (997, no message), 2 (no message at 0.99), 3 (message at 0.62), 5 (message at 0.70)
+        List<DetectionCalibration.FromLength> f = DetectionCalibration.fromEachLength(negatives(), positives(),
+                DISTORTIONS, new ThresholdGrid(0.60, 0.75, 0.05), 0.001);
+        assertEquals(List.of(1.0, 2.0, 3.0, 5.0), f.stream().map(DetectionCalibration.FromLength::minSeconds).toList());
+        // from 1 s: every segment, as calibrate(): 0.65 with 1 of 1000
+        Row all = f.get(0).result().chosen().orElseThrow();
+        assertEquals(0.65, all.threshold());
+        assertEquals(1000, all.falsePositives().trials());
+        assertEquals(1, all.falsePositives().hits());
+        // every positive is 1 s long: they count from 1 s only
+        assertEquals(4, all.truePositives().get("orig").trials());
+        // from 2 s: 3 negatives (0.99 without message, 0.62, 0.70): 1 of 3 > 0.1 % up to 0.70, none at 0.75
+        Row from2 = f.get(1).result().chosen().orElseThrow();
+        assertEquals(0.75, from2.threshold());
+        assertEquals(3, from2.falsePositives().trials());
+        assertEquals(0, from2.truePositives().get("orig").trials());
+        // from 3 s: 0.62 and 0.70 -> 0.75; from 5 s: 0.70 alone -> 0.75
+        assertEquals(0.75, f.get(2).result().chosen().orElseThrow().threshold());
+        assertEquals(2, f.get(2).result().chosen().orElseThrow().falsePositives().trials());
+        assertEquals(1, f.get(3).result().sweep().get(0).falsePositives().trials());
+        // with a grid ending at 0.65 nothing is chosen from 3 s on (0.70 always reported), though from 1 s it is
+        List<DetectionCalibration.FromLength> gridTo065 = DetectionCalibration.fromEachLength(negatives(), positives(),
+                DISTORTIONS, new ThresholdGrid(0.60, 0.65, 0.05), 0.001);
+        assertTrue(gridTo065.get(0).result().chosen().isPresent());
+        assertFalse(gridTo065.get(2).result().chosen().isPresent());
+        assertFalse(gridTo065.get(3).result().chosen().isPresent());
+    }
+
+    @Test
     void noNegativesIsAnError() {
         assertThrows(LockeyException.class, () -> DetectionCalibration.calibrate(List.of(), positives(), DISTORTIONS,
                 ThresholdGrid.DEFAULT, 0.001));
