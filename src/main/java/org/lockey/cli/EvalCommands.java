@@ -6,8 +6,10 @@ import static org.lockey.cli.Options2.required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import org.apache.commons.cli.CommandLine;
@@ -723,6 +725,9 @@ final class EvalCommands {
                     .addOption(opt("thresholds", "FROM:TO:STEP", "thresholds swept (default 0.30:0.95:0.01)"))
                     .addOption(opt("target-fp", "RATE", "largest false-positive rate accepted (default 0.001)"))
                     .addOption(opt("seed", "S", "seed (default 1)"))
+                    .addOption(Option.builder().longOpt("readings").hasArgs().argName("CSV")
+                            .desc("calibrate on the detection-readings.csv of earlier runs, pooled, instead of decoding "
+                                    + "(the source options are then ignored)").build())
                     .addOption(opt("write-threshold", null, "store the chosen threshold as detect_threshold in the "
                             + "watermark model's config.json"));
         }
@@ -754,25 +759,9 @@ final class EvalCommands {
             return n;
         }
 
-        @Override
-        public int run(CommandLine cl) {
-            Path wmDir = Path.of(cl.getOptionValue("watermark"));
-            WatermarkModel wm = WatermarkModel.load(wmDir);
-            wm.requireMessageDecoder("calibrate detection");
-            List<Double> lengths = lengths(cl);
-            DetectionCalibration.ThresholdGrid grid = cl.hasOption("thresholds")
-                    ? DetectionCalibration.ThresholdGrid.parse(cl.getOptionValue("thresholds"))
-                    : DetectionCalibration.ThresholdGrid.DEFAULT;
-            double target = Options2.doubleValue(cl, "target-fp", DetectionCalibration.DEFAULT_TARGET_FP_RATE);
-            if (!(target >= 0 && target < 1)) {
-                throw new LockeyException("--target-fp must be in [0, 1), not " + cl.getOptionValue("target-fp"));
-            }
-            List<Distortion> ds = distortions(cl);
-            DetectionEval.Settings s = new DetectionEval.Settings(lengths,
-                    count(cl, "segments", 100), count(cl, "noise-segments", 10), count(cl, "keyed-segments", 20),
-                    count(cl, "positives", 10), ds,
-                    Options2.doubleValue(cl, "sdr", wm.config().messageSdr()),
-                    Options2.longValue(cl, "seed", 1));
+        /** Decodes the segments of {@code s} (the sources from the command line) and records the settings. */
+        private static DetectionEval.Measurement measure(CommandLine cl, WatermarkModel wm, DetectionEval.Settings s,
+                ObjectNode settings) {
             Path speech = Path.of(cl.getOptionValue("data", "reference-data/speech"));
             Path music = Path.of(cl.getOptionValue("music", "reference-data/music"));
             String[] keyedDirs = cl.hasOption("keyed") ? cl.getOptionValues("keyed") : new String[0];
@@ -790,31 +779,69 @@ final class EvalCommands {
                         : Optional.of(KeyRegistry.load(Path.of(registries[i])));
                 keyed.add(DetectionEval.KeyedModel.load(Path.of(keyedDirs[i]), registry, speech, music));
             }
-            long t0 = System.nanoTime();
-            DetectionEval.Measurement m = DetectionEval.run(wm, clean, keyed, s);
-            List<String> names = ds.stream().map(Distortion::name).toList();
-            var calibration = DetectionCalibration.calibrate(m.negatives(), m.positives(), names, grid,
-                    target);
-            var current = DetectionCalibration.at(wm.detectThreshold(), m.negatives(), m.positives(),
-                    names);
-            ObjectNode settings = Json.object();
-            settings.put("watermark", wmDir.toString());
             settings.put("speech", speech.toString());
             settings.put("music", music.toString());
             settings.put("keyed", String.join(",", keyedDirs));
             settings.put("registry", String.join(",", registries));
-            settings.put("lengths", lengths.toString());
+            settings.put("lengths", s.lengths().toString());
             settings.put("segments", s.cleanPerLength());
             settings.put("noise_segments", s.noisePerLength());
             settings.put("keyed_segments", s.keyedPerLength());
             settings.put("positives", s.positivesPerLength());
             settings.put("sdr_db", s.sdrDb());
-            settings.put("thresholds", grid.from() + ":" + grid.to() + ":" + grid.step());
             settings.put("seed", s.seed());
+            return DetectionEval.run(wm, clean, keyed, s);
+        }
+
+        @Override
+        public int run(CommandLine cl) {
+            Path wmDir = Path.of(cl.getOptionValue("watermark"));
+            WatermarkModel wm = WatermarkModel.load(wmDir);
+            wm.requireMessageDecoder("calibrate detection");
+            List<Double> lengths = lengths(cl);
+            DetectionCalibration.ThresholdGrid grid = cl.hasOption("thresholds")
+                    ? DetectionCalibration.ThresholdGrid.parse(cl.getOptionValue("thresholds"))
+                    : DetectionCalibration.ThresholdGrid.DEFAULT;
+            double target = Options2.doubleValue(cl, "target-fp", DetectionCalibration.DEFAULT_TARGET_FP_RATE);
+            if (!(target >= 0 && target < 1)) {
+                throw new LockeyException("--target-fp must be in [0, 1), not " + cl.getOptionValue("target-fp"));
+            }
+            long t0 = System.nanoTime();
+            ObjectNode settings = Json.object();
+            settings.put("watermark", wmDir.toString());
+            DetectionEval.Measurement m;
+            List<String> names;
+            String what;
+            if (cl.hasOption("readings")) {
+                List<Path> files = Arrays.stream(cl.getOptionValues("readings")).map(Path::of).toList();
+                DetectionReport.Readings r = DetectionReport.readReadings(files);
+                if (r.negatives().isEmpty()) {
+                    throw new LockeyException("--readings: no never-watermarked reading in " + files);
+                }
+                m = new DetectionEval.Measurement(r.negatives(), r.positives(), Map.of());
+                names = r.distortions();
+                settings.put("readings", String.join(",", cl.getOptionValues("readings")));
+                what = "readings of " + files.size() + " file(s)";
+            } else {
+                List<Distortion> ds = distortions(cl);
+                DetectionEval.Settings s = new DetectionEval.Settings(lengths,
+                        count(cl, "segments", 100), count(cl, "noise-segments", 10), count(cl, "keyed-segments", 20),
+                        count(cl, "positives", 10), ds,
+                        Options2.doubleValue(cl, "sdr", wm.config().messageSdr()),
+                        Options2.longValue(cl, "seed", 1));
+                m = measure(cl, wm, s, settings);
+                names = ds.stream().map(Distortion::name).toList();
+                what = String.format(Locale.ROOT, "at %.1f dB", s.sdrDb());
+            }
+            settings.put("thresholds", grid.from() + ":" + grid.to() + ":" + grid.step());
+            var calibration = DetectionCalibration.calibrate(m.negatives(), m.positives(), names, grid,
+                    target);
+            var current = DetectionCalibration.at(wm.detectThreshold(), m.negatives(), m.positives(),
+                    names);
+            int distortionsRun = names.size() - m.unavailable().size();
             String title = String.format(Locale.ROOT, "detection of %s: %d never-watermarked segments, %d watermarked "
-                    + "(x %d distortions) at %.1f dB", wmDir, m.negatives().size(),
-                    m.positives().size() / Math.max(1, names.size() - m.unavailable().size()),
-                    names.size() - m.unavailable().size(), s.sdrDb());
+                    + "(x %d distortions), %s", wmDir, m.negatives().size(),
+                    m.positives().size() / Math.max(1, distortionsRun), distortionsRun, what);
             var fromLength = DetectionCalibration.fromEachLength(m.negatives(), m.positives(), names, grid, target);
             DetectionReport report = new DetectionReport(title, calibration, fromLength, current,
                     m.negatives(), m.positives(), names, m.unavailable(), settings);

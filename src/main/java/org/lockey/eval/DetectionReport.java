@@ -1,13 +1,18 @@
 package org.lockey.eval;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
+import org.lockey.LockeyException;
 import org.lockey.eval.DetectionCalibration.Count;
 import org.lockey.eval.DetectionCalibration.Negative;
 import org.lockey.eval.DetectionCalibration.Payload;
@@ -56,6 +61,8 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
     public static final String STEM = "detection";
     /** File name of every reading. */
     public static final String READINGS_FILE = STEM + "-readings.csv";
+    /** The first line of {@link #READINGS_FILE}. */
+    public static final String READINGS_HEADER = "kind,source,seconds,distortion,payload,found,confidence";
 
     public DetectionReport {
         fromLength = List.copyOf(fromLength);
@@ -198,7 +205,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
 
     /** detection-readings.csv: every reading, negatives first. */
     public String readingsCsv() {
-        StringBuilder b = new StringBuilder("kind,source,seconds,distortion,payload,found,confidence\n");
+        StringBuilder b = new StringBuilder(READINGS_HEADER + "\n");
         for (Negative n : negatives) {
             b.append(String.format(Locale.ROOT, "negative,%s,%s,,,%s,%.6f%n", n.source(), n.seconds(), n.found(),
                     n.confidence()));
@@ -209,6 +216,71 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
                     p.confidence()));
         }
         return b.toString();
+    }
+
+    /**
+     * Readings read back from {@code detection-readings.csv} files.
+     *
+     * @param negatives   the never-watermarked readings, in file order
+     * @param positives   the watermarked readings, in file order
+     * @param distortions the distortions of the positives in order of first appearance
+     */
+    public record Readings(List<Negative> negatives, List<Positive> positives, List<String> distortions) {
+        public Readings {
+            negatives = List.copyOf(negatives);
+            positives = List.copyOf(positives);
+            distortions = List.copyOf(distortions);
+        }
+    }
+
+    /**
+     * The readings of one or more {@link #READINGS_FILE} files (as {@link #readingsCsv} writes them), pooled in the
+     * order given: a calibration again without decoding, or of several runs together.
+     *
+     * @throws LockeyException naming the file and line of anything that is not a reading
+     */
+    public static Readings readReadings(List<Path> files) {
+        List<Negative> negatives = new ArrayList<>();
+        List<Positive> positives = new ArrayList<>();
+        Set<String> distortions = new LinkedHashSet<>();
+        for (Path f : files) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(f);
+            } catch (IOException e) {
+                throw new LockeyException(f + ": cannot read (" + e.getMessage() + ")");
+            }
+            if (lines.isEmpty() || !lines.get(0).equals(READINGS_HEADER)) {
+                throw new LockeyException(f + ": not a " + READINGS_FILE + " (its first line is not '" + READINGS_HEADER
+                        + "')");
+            }
+            for (int i = 1; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                String[] c = lines.get(i).split(",", -1);
+                try {
+                    if (c.length != 7) {
+                        throw new IllegalArgumentException(c.length + " fields, not 7");
+                    }
+                    double seconds = Double.parseDouble(c[2]);
+                    double confidence = Double.parseDouble(c[6]);
+                    switch (c[0]) {
+                        case "negative" -> negatives.add(new Negative(c[1], seconds, Boolean.parseBoolean(c[5]),
+                                confidence));
+                        case "positive" -> {
+                            positives.add(new Positive(c[1], seconds, c[3],
+                                    Payload.valueOf(c[4].toUpperCase(Locale.ROOT)), confidence));
+                            distortions.add(c[3]);
+                        }
+                        default -> throw new IllegalArgumentException("kind '" + c[0] + "'");
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new LockeyException(f + ":" + (i + 1) + ": not a reading (" + e.getMessage() + ")");
+                }
+            }
+        }
+        return new Readings(negatives, positives, new ArrayList<>(distortions));
     }
 
     /** detection.md. */

@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lockey.eval.DetectionReport;
 import org.lockey.model.silentcipher.WatermarkModel;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,6 +66,24 @@ class DetectionCommandTest {
         assertEquals(1 + 18 + 8, readings.size());
         assertEquals(18, readings.stream().filter(l -> l.startsWith("negative,")).count());
         assertEquals(2, j.get("from_length").get("rows").size());
+        // the same readings twice, pooled, without decoding: every count doubles, every rate and the choice stay
+        Path again = dir.resolve("again");
+        Path readingsFile = out.resolve("detection-readings.csv");
+        MainTest.Run pooled = MainTest.run("eval", "detection", "--watermark", model.toString(), "--out",
+                again.toString(), "--readings", readingsFile.toString(), readingsFile.toString(), "--target-fp", "0.5");
+        assertEquals(Command.OK, pooled.code(), pooled.out() + pooled.err());
+        JsonNode p = new ObjectMapper().readTree(again.resolve("detection.json").toFile());
+        assertEquals(36, p.get("negatives").asInt());
+        assertEquals(16, p.get("positives").asInt());
+        assertEquals(chosen, p.get("chosen_threshold").asDouble(), 0);
+        for (int i = 0; i < sweep.size(); i++) {
+            JsonNode a = sweep.get(i);
+            JsonNode b = p.get("sweep").get("rows").get(i);
+            assertEquals(2 * a.get("false_positives").asInt(), b.get("false_positives").asInt());
+            for (String c : List.of("fp_rate", "tp_orig", "tp_gaus")) {
+                assertEquals(a.get(c).asDouble(), b.get(c).asDouble(), 1e-12, c);
+            }
+        }
         List<String> csv = Files.readAllLines(out.resolve("detection.csv"));
         assertEquals("threshold,false_positives,fp_rate,fp_upper95,tp_orig,tp_gaus,min_tp", csv.get(0));
         assertEquals(67, csv.size());
@@ -81,7 +100,7 @@ class DetectionCommandTest {
     }
 
     @Test
-    void badInputGetsOneLine() {
+    void badInputGetsOneLine() throws Exception {
         MainTest.Run lengths = MainTest.run("eval", "detection", "--watermark", SHIPPED.toString(), "--out",
                 dir.resolve("o").toString(), "--lengths", "1,0");
         assertEquals(Command.USAGE, lengths.code());
@@ -95,6 +114,13 @@ class DetectionCommandTest {
                 dir.resolve("o").toString());
         assertEquals(Command.USAGE, notAModel.code());
         assertTrue(notAModel.err().contains(dir + ": not a model directory"), notAModel.err());
+        Path notReadings = dir.resolve("x.csv");
+        Files.writeString(notReadings, DetectionReport.READINGS_HEADER + "\nnegative,a,1,,,true\n");
+        MainTest.Run badReadings = MainTest.run("eval", "detection", "--watermark", SHIPPED.toString(), "--out",
+                dir.resolve("o").toString(), "--readings", notReadings.toString());
+        assertEquals(Command.USAGE, badReadings.code());
+        assertTrue(badReadings.err().contains(notReadings + ":2: not a reading (6 fields, not 7)"), badReadings.err());
+        assertEquals(1, badReadings.err().strip().lines().count(), badReadings.err());
         assertFalse(Files.exists(dir.resolve("o")), "nothing written on bad input");
     }
 }
