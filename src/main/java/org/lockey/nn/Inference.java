@@ -19,8 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * detection: the SilentCipher graph on 1, 2, 3, 5 and 10-s segments, the keyed generators) keeps arrays of every
  * length it has seen; measured on 50 embeddings and decodings per cycle of the five lengths under a 3 GB
  * {@code maxBytes}, resident memory reached 1.9 GB after the first cycle and 3.3 GB after the fourth, against
- * 0.85 and 1.0 GB with the cache off (docs/results.md, "Detection threshold"). The cache gave no measurable
- * speed there.
+ * 0.85 and 1.0 GB with the cache off (commit d9fa2d0; measured again in docs/results.md, "Detection calibration
+ * (issue 18, part 3)"). The cache gave no measurable speed there.
  *
  * <p>{@link #uncached} turns the cache off for one graph on the calling thread (the manager's own switch, as
  * the global system property {@code org.nd4j.autodiff.samediff=false} does for every session, see {@code
