@@ -230,9 +230,9 @@ public final class DetectionEval {
             progress.update(++done[0], Map.of());
             if (done[0] % GC_EVERY == 0) {
                 // ND4J frees native arrays when their Java objects are collected; decodings allocate native arrays
-                // while using little heap, so without a collection now and then the process grows past its bound
-                // (measured: 3.8 GB resident and out of memory under a 4 GB bound after 1500 decodings; as
-                // VocoderTrainer)
+                // while using little heap, so a collection now and then returns them (as VocoderTrainer). The growth
+                // that once stopped runs out of memory was SameDiff's session array cache, off since nn.Inference
+                // (docs/results.md, "Detection calibration (issue 18, part 3)")
                 System.gc();
             }
         };
