@@ -265,8 +265,9 @@ public final class Resampler {
         return 2 * fc * sinc * besselI0(beta * Math.sqrt(1 - r * r)) / i0Beta;
     }
 
-    /** Modified Bessel function of the first kind, order 0 (power series; converges for all x). */
-    static double besselI0(double x) {
+    /** Modified Bessel function of the first kind, order 0 (power series; converges for all x); Kaiser windows here and in
+     * {@code metric.Stoi}. */
+    public static double besselI0(double x) {
         double sum = 1;
         double term = 1;
         double q = x * x / 4;

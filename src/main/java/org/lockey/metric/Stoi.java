@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import org.jtransforms.fft.DoubleFFT_1D;
 import org.lockey.LockeyException;
+import org.lockey.audio.Resampler;
 
 /**
  * Short-Time Objective Intelligibility, the classic (not extended) measure of C. H. Taal, R. C. Hendriks,
@@ -133,12 +134,12 @@ public final class Stoi {
         int half = (int) Math.ceil((rejectionDb - 8) / (28.714 * (fc / 10)));
         double beta = 0.1102 * (rejectionDb - 8.7);
         double[] h = new double[2 * half + 1];
-        double i0Beta = besselI0(beta);
+        double i0Beta = Resampler.besselI0(beta);
         double total = 0;
         for (int k = 0; k < h.length; k++) {
             int t = k - half;
             double r = (k - half) / (double) half; // numpy.kaiser: (n - alpha) / alpha, alpha = (M - 1) / 2
-            double kaiser = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
+            double kaiser = Resampler.besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
             h[k] = kaiser * 2 * p * fc * sinc(2 * fc * t);
             total += h[k];
         }
@@ -311,21 +312,6 @@ public final class Stoi {
 
     private static double sinc(double x) {
         return x == 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-    }
-
-    /** The modified Bessel function of the first kind, order 0, by its power series (converges for all x). */
-    static double besselI0(double x) {
-        double sum = 1;
-        double term = 1;
-        double q = x * x / 4;
-        for (int k = 1; k < 500; k++) {
-            term *= q / ((double) k * k);
-            sum += term;
-            if (term < sum * 1e-17) {
-                break;
-            }
-        }
-        return sum;
     }
 
     private static int gcd(int a, int b) {
