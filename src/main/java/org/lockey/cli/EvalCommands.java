@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToIntFunction;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -49,6 +50,7 @@ import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.lockey.KeyConfig;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedModelDir;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.WatermarkModel;
 import org.lockey.train.KeyWarmup;
 import org.lockey.train.LockeyTrainer;
@@ -699,7 +701,10 @@ final class EvalCommands {
                     + "threshold chosen is the smallest whose false-positive rate is at most --target-fp. Writes "
                     + "OUT/detection.md (with the calibration from each length on), .csv (the sweep), .json and "
                     + "detection-readings.csv (every reading); --write-threshold also stores the chosen threshold "
-                    + "as detect_threshold in the watermark model's config.json. docs/silentcipher.md, Detection threshold.";
+                    + "in the watermark model's config.json: with --rule by-length (the default) a threshold per number of "
+                    + "message periods, each length's own smallest threshold meeting --target-fp (detect_thresholds), "
+                    + "with --rule uniform the one threshold chosen on every length pooled (detect_threshold). "
+                    + "docs/silentcipher.md, Detection threshold.";
         }
 
         @Override
@@ -728,8 +733,9 @@ final class EvalCommands {
                     .addOption(Option.builder().longOpt("readings").hasArgs().argName("CSV")
                             .desc("calibrate on the detection-readings.csv of earlier runs, pooled, instead of decoding "
                                     + "(the source options are then ignored)").build())
-                    .addOption(opt("write-threshold", null, "store the chosen threshold as detect_threshold in the "
-                            + "watermark model's config.json"));
+                    .addOption(opt("rule", "by-length|uniform", "what --write-threshold stores: a threshold per "
+                            + "number of message periods (default) or one for every length"))
+                    .addOption(opt("write-threshold", null, "store the chosen rule in the watermark model's config.json"));
         }
 
         /** {@code --lengths}: positive seconds, comma separated. */
@@ -803,6 +809,11 @@ final class EvalCommands {
                     ? DetectionCalibration.ThresholdGrid.parse(cl.getOptionValue("thresholds"))
                     : DetectionCalibration.ThresholdGrid.DEFAULT;
             double target = Options2.doubleValue(cl, "target-fp", DetectionCalibration.DEFAULT_TARGET_FP_RATE);
+            String ruleName = cl.getOptionValue("rule", "by-length");
+            if (!List.of("by-length", "uniform").contains(ruleName)) {
+                throw new LockeyException("--rule must be by-length or uniform, not '" + ruleName + "'");
+            }
+            boolean perLength = ruleName.equals("by-length");
             if (!(target >= 0 && target < 1)) {
                 throw new LockeyException("--target-fp must be in [0, 1), not " + cl.getOptionValue("target-fp"));
             }
@@ -836,20 +847,24 @@ final class EvalCommands {
             settings.put("thresholds", grid.from() + ":" + grid.to() + ":" + grid.step());
             var calibration = DetectionCalibration.calibrate(m.negatives(), m.positives(), names, grid,
                     target);
-            var current = DetectionCalibration.at(wm.detectThreshold(), m.negatives(), m.positives(),
+            ToIntFunction<Double> periodsOf = sec -> wm.config().frames((int) Math.round(sec * wm.sampleRate()))
+                    / wm.config().messageLen();
+            var current = DetectionCalibration.at(wm.detectThreshold(), periodsOf, m.negatives(), m.positives(),
                     names);
+            var byLength = DetectionCalibration.byLength(m.negatives(), m.positives(), names, grid, target, periodsOf);
             int distortionsRun = names.size() - m.unavailable().size();
             String title = String.format(Locale.ROOT, "detection of %s: %d never-watermarked segments, %d watermarked "
                     + "(x %d distortions), %s", wmDir, m.negatives().size(),
                     m.positives().size() / Math.max(1, distortionsRun), distortionsRun, what);
             var fromLength = DetectionCalibration.fromEachLength(m.negatives(), m.positives(), names, grid, target);
-            DetectionReport report = new DetectionReport(title, calibration, fromLength, current,
+            DetectionReport report = new DetectionReport(title, calibration, fromLength, current, byLength,
                     m.negatives(), m.positives(), names, m.unavailable(), settings);
             Path out = Path.of(cl.getOptionValue("out"));
             report.write(out);
             System.out.println(report.summary().markdown());
             System.out.println(report.negativesBySource().markdown());
             System.out.println(report.fromLengthTable().markdown());
+            System.out.println(report.byLengthTable().markdown());
             if (m.negatives().size() < RECOMMENDED_NEGATIVES) {
                 System.out.printf(Locale.ROOT, "note: %d never-watermarked segments (< %d): the upper bound of the "
                         + "false-positive rate stays above 0.1 %% even with none found%n", m.negatives().size(),
@@ -857,18 +872,20 @@ final class EvalCommands {
             }
             System.out.printf(Locale.ROOT, "written to %s (.csv, .json) in %.1f min%n",
                     out.resolve(DetectionReport.STEM + ".md"), (System.nanoTime() - t0) / 60e9);
-            if (calibration.chosen().isEmpty()) {
-                System.out.printf(Locale.ROOT, "no threshold of %s:%s:%s keeps false positives at or below %s%s%n",
-                        grid.from(), grid.to(), grid.step(), target,
+            Optional<DetectThreshold> chosen = perLength ? byLength.rule()
+                    : calibration.chosen().map(r -> DetectThreshold.uniform(r.threshold()));
+            if (chosen.isEmpty()) {
+                System.out.printf(Locale.ROOT, "no threshold of %s:%s:%s keeps false positives at or below %s%s%s%n",
+                        grid.from(), grid.to(), grid.step(), target, perLength ? " at every length" : "",
                         cl.hasOption("write-threshold") ? "; " + wmDir.resolve(WatermarkModel.CONFIG_FILE) + " not changed" : "");
                 return NEGATIVE;
             }
-            double chosen = calibration.chosen().get().threshold();
-            System.out.printf(Locale.ROOT, "chosen threshold %.2f (the model's: %.2f)%n", chosen, wm.detectThreshold());
+            System.out.printf(Locale.ROOT, "chosen threshold %s (the model's: %s)%n", chosen.get().describe(),
+                    wm.detectThreshold().describe());
             if (cl.hasOption("write-threshold")) {
-                WatermarkModel.writeDetectThreshold(wmDir, chosen);
-                System.out.printf(Locale.ROOT, "detect_threshold %.2f written to %s (was %.2f)%n", chosen,
-                        wmDir.resolve(WatermarkModel.CONFIG_FILE), wm.detectThreshold());
+                WatermarkModel.writeDetectThreshold(wmDir, chosen.get());
+                System.out.printf(Locale.ROOT, "detection threshold %s written to %s (was %s)%n", chosen.get().describe(),
+                        wmDir.resolve(WatermarkModel.CONFIG_FILE), wm.detectThreshold().describe());
             }
             return OK;
         }

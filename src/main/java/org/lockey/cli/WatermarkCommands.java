@@ -25,6 +25,7 @@ import org.lockey.distortion.Distortion;
 import org.lockey.eval.ResultTable;
 import org.lockey.metric.Sdr;
 import org.lockey.metric.WatermarkEval;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
@@ -338,7 +339,7 @@ final class WatermarkCommands {
             }
             if (!WatermarkDetector.reports(d, model.detectThreshold())) {
                 return Optional.of(String.format(Locale.ROOT, "confidence %.3f < threshold %.3f", d.confidence(),
-                        model.detectThreshold()));
+                        model.detectThreshold().at(d.periods())));
             }
             long read = PayloadCodec.valueOf(d.bits());
             return read == payload ? Optional.empty()
@@ -424,9 +425,13 @@ final class WatermarkCommands {
         public int run(CommandLine cl) {
             WatermarkModel model = WatermarkModel.load(Path.of(cl.getOptionValue("model")));
             model.requireMessageDecoder("detect");
-            double threshold = Options2.doubleValue(cl, "threshold", model.detectThreshold());
-            if (!(threshold >= 0 && threshold <= 1)) {
-                throw new LockeyException("--threshold must be in [0, 1]");
+            DetectThreshold threshold = model.detectThreshold();
+            if (cl.hasOption("threshold")) {
+                double t = Options2.doubleValue(cl, "threshold", threshold.first());
+                if (!(t >= 0 && t <= 1)) {
+                    throw new LockeyException("--threshold must be in [0, 1]");
+                }
+                threshold = DetectThreshold.uniform(t);
             }
             Path in = Path.of(cl.getOptionValue("in"));
             float[] x = InputAudio.monoAt(in, model.sampleRate(), need(model));
@@ -446,8 +451,8 @@ final class WatermarkCommands {
                 return NEGATIVE;
             }
             if (!WatermarkDetector.reports(d, threshold)) {
-                System.out.printf(Locale.ROOT, "no watermark found (confidence %.3f < threshold %.3f)%n", d.confidence(),
-                        threshold);
+                System.out.printf(Locale.ROOT, "no watermark found (confidence %.3f < threshold %.3f for %d periods)%n",
+                        d.confidence(), threshold.at(d.periods()), d.periods());
                 return NEGATIVE;
             }
             System.out.printf(Locale.ROOT, "payload %s confidence %.3f%n", hex(PayloadCodec.valueOf(d.bits()),
@@ -544,16 +549,16 @@ final class WatermarkCommands {
                         "%.4f", a));
             }
             if (cl.hasOption("detection")) {
-                double t = model.detectThreshold();
+                DetectThreshold t = model.detectThreshold();
                 WatermarkEval.Detection marked = WatermarkEval.detection(model, data, true, seed, maxSeconds,
                         progressLine("detection, watermarked"));
                 WatermarkEval.Detection plain = WatermarkEval.detection(model, data, false, seed, maxSeconds,
                         progressLine("detection, unwatermarked"));
-                String markedLine = String.format(Locale.ROOT, "detection (threshold %.3f): watermarked clips: message "
-                        + "found in %d of %d, right payload in %d, detected %d, confidences %s", t, marked.found(),
+                String markedLine = String.format(Locale.ROOT, "detection (threshold %s): watermarked clips: message "
+                        + "found in %d of %d, right payload in %d, detected %d, confidences %s", t.describe(), marked.found(),
                         marked.clips(), marked.correct(), marked.detected(t), Arrays.toString(marked.confidences()));
-                String plainLine = String.format(Locale.ROOT, "detection (threshold %.3f): unwatermarked clips: message "
-                        + "found in %d of %d, detected %d, confidences where found %s", t, plain.found(), plain.clips(),
+                String plainLine = String.format(Locale.ROOT, "detection (threshold %s): unwatermarked clips: message "
+                        + "found in %d of %d, detected %d, confidences where found %s", t.describe(), plain.found(), plain.clips(),
                         plain.detected(t), Arrays.toString(plain.foundConfidences()));
                 System.out.println(markedLine);
                 System.out.println(plainLine);

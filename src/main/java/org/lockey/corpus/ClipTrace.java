@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkDetector;
 
@@ -48,15 +49,16 @@ public record ClipTrace(String file, Verdict verdict, Optional<KeyRegistry.Issue
 
     /**
      * The answer for a clip read as {@code reading}: a user only when {@link WatermarkDetector#reports} a
-     * watermark at {@code threshold} (so audio that never carried one is never traced once the threshold keeps
+     * watermark by {@code threshold} (so audio that never carried one is never traced once the threshold keeps
      * false positives out: {@code eval detection}) and its payload is within {@code maxDistance} bits of an
      * issued key. Nothing of the answer shows a key: the user id, the distance and the confidence only.
      */
-    public static ClipTrace judge(String file, PayloadCodec.Decoded reading, double threshold, KeyRegistry registry,
+    public static ClipTrace judge(String file, PayloadCodec.Decoded reading, DetectThreshold threshold, KeyRegistry registry,
             int maxDistance) {
         if (!WatermarkDetector.reports(reading, threshold)) {
             String why = !reading.found() ? reading.problem()
-                    : String.format(Locale.ROOT, "confidence %.3f < threshold %.3f", reading.confidence(), threshold);
+                    : String.format(Locale.ROOT, "confidence %.3f < threshold %.3f", reading.confidence(),
+                            threshold.at(reading.periods()));
             return new ClipTrace(file, Verdict.NO_WATERMARK, Optional.empty(), -1, reading.confidence(),
                     "no watermark found: " + why);
         }

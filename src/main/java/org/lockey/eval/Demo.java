@@ -21,6 +21,7 @@ import org.lockey.metric.Sdr;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
 import org.lockey.model.lockey.KeyedModelDir;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkDetector;
 
@@ -288,7 +289,7 @@ public final class Demo {
     private record Trace(String user, int hamming, double confidence) {
     }
 
-    private static Trace trace(float[] y, WatermarkDetector detector, double threshold, KeyRegistry registry,
+    private static Trace trace(float[] y, WatermarkDetector detector, DetectThreshold threshold, KeyRegistry registry,
             int maxDistance) {
         PayloadCodec.Decoded d = detector.read(y);
         if (!WatermarkDetector.reports(d, threshold)) {

@@ -6,8 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.ToIntFunction;
 
 import org.lockey.LockeyException;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.WatermarkDetector;
 
 /**
@@ -139,7 +143,7 @@ public final class DetectionCalibration {
     /**
      * The rates at one threshold.
      *
-     * @param threshold       the confidence threshold
+     * @param threshold       the confidence threshold (NaN for a rule by periods)
      * @param falsePositives  never-watermarked segments reported as watermarked, of all of them
      * @param fpUpperBound    the one-sided {@value #CONFIDENCE_LEVEL} upper bound of the false-positive rate
      * @param truePositives   per distortion (in the order given), watermarked segments reported with their payload
@@ -218,23 +222,102 @@ public final class DetectionCalibration {
         return out;
     }
 
+    /**
+     * The calibration of one segment length alone: the threshold that length's segments would need.
+     *
+     * @param seconds the segment length
+     * @param periods the whole message periods a segment of that length is read over
+     * @param result  the sweep and the choice on the segments of exactly that length
+     */
+    public record AtLength(double seconds, int periods, Result result) {
+    }
+
+    /**
+     * The detection rule chosen length by length ({@link DetectThreshold}): every length's own smallest threshold
+     * with a false-positive rate at most the target, as a step from that length's number of periods on.
+     *
+     * @param lengths one calibration per segment length of the negatives, increasing
+     * @param rule    the rule, empty when some length has no threshold that meets the target
+     * @param pooled  the rule's rates over every segment (each read with the threshold for its periods), when there
+     *                is a rule; its {@link Row#threshold} is NaN
+     */
+    public record ByLength(List<AtLength> lengths, Optional<DetectThreshold> rule, Optional<Row> pooled) {
+        public ByLength {
+            lengths = List.copyOf(lengths);
+        }
+    }
+
+    /**
+     * Chooses a threshold per segment length ({@link #calibrate} on the segments of exactly that length) and makes
+     * them the steps of a rule by periods; lengths read over the same number of periods share one step, the larger
+     * threshold; lengths of fewer than {@link WatermarkDetector#MIN_PERIODS} periods, which the detector never reads,
+     * make no step. The rule's pooled rates apply to every segment the threshold for its own periods (so a positive
+     * whose length no negative has is read with the step below it, or not reported below the first step).
+     *
+     * @param periodsOf the whole message periods a segment of the given seconds is read over
+     */
+    public static ByLength byLength(List<Negative> negatives, List<Positive> positives, List<String> distortions,
+            ThresholdGrid grid, double targetFpRate, ToIntFunction<Double> periodsOf) {
+        List<Double> seconds = negatives.stream().map(Negative::seconds).distinct().sorted().toList();
+        List<AtLength> lengths = new ArrayList<>();
+        TreeMap<Integer, Double> steps = new TreeMap<>();
+        boolean complete = true;
+        for (double l : seconds) {
+            Result r = calibrate(negatives.stream().filter(n -> n.seconds() == l).toList(),
+                    positives.stream().filter(p -> p.seconds() == l).toList(), distortions, grid, targetFpRate);
+            int periods = periodsOf.applyAsInt(l);
+            lengths.add(new AtLength(l, periods, r));
+            if (periods < WatermarkDetector.MIN_PERIODS) {
+                continue;                       // never read (WatermarkDetector#read): no step, nothing to choose
+            }
+            if (r.chosen().isEmpty()) {
+                complete = false;
+            } else {
+                steps.merge(periods, r.chosen().get().threshold(), Math::max);
+            }
+        }
+        if (!complete) {
+            return new ByLength(lengths, Optional.empty(), Optional.empty());
+        }
+        List<DetectThreshold.Step> list = new ArrayList<>();
+        steps.forEach((p, t) -> list.add(new DetectThreshold.Step(p, t)));
+        DetectThreshold rule = new DetectThreshold(list);
+        Row pooled = rowAt(Double.NaN, sec -> rule.at(periodsOf.applyAsInt(sec)), negatives, positives, distortions);
+        return new ByLength(lengths, Optional.of(rule), Optional.of(pooled));
+    }
+
     /** The rates at one threshold (e.g. the model's current one). */
     public static Row at(double threshold, List<Negative> negatives, List<Positive> positives,
             List<String> distortions) {
-        int fp = (int) negatives.stream().filter(n -> n.detectedAt(threshold)).count();
+        return rowAt(threshold, sec -> threshold, negatives, positives, distortions);
+    }
+
+    /** The rates of a rule by periods (e.g. the model's current one), each segment read at its length's threshold. */
+    public static Row at(DetectThreshold rule, ToIntFunction<Double> periodsOf, List<Negative> negatives,
+            List<Positive> positives, List<String> distortions) {
+        return rowAt(rule.isUniform() ? rule.first() : Double.NaN, sec -> rule.at(periodsOf.applyAsInt(sec)),
+                negatives, positives, distortions);
+    }
+
+    /** The rates when a segment of s seconds is read at {@code thresholdOf(s)}; {@code label} is the row's threshold. */
+    private static Row rowAt(double label, DoubleUnaryOperator thresholdOf, List<Negative> negatives,
+            List<Positive> positives, List<String> distortions) {
+        int fp = (int) negatives.stream().filter(n -> n.detectedAt(thresholdOf.applyAsDouble(n.seconds()))).count();
         Map<String, Count> tp = new LinkedHashMap<>();
         Map<String, Count> wrong = new LinkedHashMap<>();
         for (String d : distortions) {
             List<Positive> ps = positives.stream().filter(p -> p.distortion().equals(d)).toList();
-            tp.put(d, new Count((int) ps.stream().filter(p -> p.trueAt(threshold)).count(), ps.size()));
-            wrong.put(d, new Count((int) ps.stream().filter(p -> p.misreadAt(threshold)).count(), ps.size()));
+            tp.put(d, new Count((int) ps.stream().filter(p -> p.trueAt(thresholdOf.applyAsDouble(p.seconds())))
+                    .count(), ps.size()));
+            wrong.put(d, new Count((int) ps.stream().filter(p -> p.misreadAt(thresholdOf.applyAsDouble(p.seconds())))
+                    .count(), ps.size()));
         }
         for (Positive p : positives) {
             if (!tp.containsKey(p.distortion())) {
                 throw new IllegalArgumentException("distortion '" + p.distortion() + "' is not among " + distortions);
             }
         }
-        return new Row(threshold, new Count(fp, negatives.size()), upperBound(fp, negatives.size(), CONFIDENCE_LEVEL),
+        return new Row(label, new Count(fp, negatives.size()), upperBound(fp, negatives.size(), CONFIDENCE_LEVEL),
                 tp, wrong);
     }
 

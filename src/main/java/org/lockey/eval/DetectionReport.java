@@ -20,6 +20,7 @@ import org.lockey.eval.DetectionCalibration.Positive;
 import org.lockey.eval.DetectionCalibration.Row;
 import org.lockey.io.AtomicFiles;
 import org.lockey.io.Json;
+import org.lockey.model.silentcipher.DetectThreshold;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -46,7 +47,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param calibration    the sweep and the choice
  * @param fromLength     the calibration of the segments at least each length long ({@link
  *                       DetectionCalibration#fromEachLength})
- * @param current        the rates at the model's current threshold
+ * @param current        the rates at the model's current threshold (rule)
+ * @param byLength       the calibration of each length alone and the rule by periods made of them ({@link
+ *                       DetectionCalibration#byLength})
  * @param negatives      every never-watermarked reading
  * @param positives      every watermarked reading
  * @param distortions    the distortion columns in order
@@ -54,7 +57,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param settings       the command's settings, for the JSON
  */
 public record DetectionReport(String title, DetectionCalibration.Result calibration,
-        List<DetectionCalibration.FromLength> fromLength, Row current,
+        List<DetectionCalibration.FromLength> fromLength, Row current, DetectionCalibration.ByLength byLength,
         List<Negative> negatives, List<Positive> positives, List<String> distortions, Map<String, String> unavailable,
         ObjectNode settings) {
     /** File stem of the outputs. */
@@ -83,6 +86,8 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         ResultTable t = new ResultTable(title, cols, 1);
         calibration.chosen().ifPresent(r -> t.row(summaryRow(String.format(Locale.ROOT,
                 "chosen (smallest with fp_rate <= %s)", percent(calibration.targetFpRate())), r)));
+        byLength.pooled().ifPresent(r -> t.row(summaryRow("chosen by length (" + byLength.rule().get().describe()
+                + ")", r)));
         t.row(summaryRow("the model's current detect_threshold", current));
         if (calibration.chosen().isEmpty()) {
             t.note(String.format(Locale.ROOT, "No threshold of the grid keeps the false-positive rate at or below %s "
@@ -203,6 +208,44 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         return table;
     }
 
+    /** Table 6: each length calibrated alone, and the rule by periods made of the thresholds chosen. */
+    public ResultTable byLengthTable() {
+        List<String> cols = new ArrayList<>(List.of("seconds", "periods", "negatives", "max_confidence",
+                "chosen_threshold", "false_positives", "fp_upper95"));
+        distortions.forEach(d -> cols.add("tp_" + d));
+        cols.add("min_tp");
+        cols.add("misreads");
+        ResultTable table = new ResultTable(String.format(Locale.ROOT, "each length alone: the smallest threshold "
+                + "with fp_rate <= %s on the segments of exactly that length", percent(calibration.targetFpRate())),
+                cols, 0);
+        for (DetectionCalibration.AtLength a : byLength.lengths()) {
+            List<Object> row = new ArrayList<>(List.of(a.seconds(), a.periods(),
+                    a.result().sweep().get(0).falsePositives().trials(), negatives.stream()
+                            .filter(n -> n.seconds() == a.seconds()).mapToDouble(Negative::confidence).max()
+                            .orElse(Double.NaN)));
+            Optional<Row> c = a.result().chosen();
+            if (c.isPresent()) {
+                Row r = c.get();
+                row.addAll(List.of(r.threshold(), r.falsePositives().hits(), r.fpUpperBound()));
+                distortions.forEach(d -> row.add(r.truePositives().get(d).rate()));
+                row.add(r.minTruePositiveRate());
+                row.add(r.misreads().values().stream().mapToInt(Count::hits).sum());
+            } else {
+                for (int i = 4; i < cols.size(); i++) {
+                    row.add(Double.NaN);
+                }
+            }
+            table.row(row);
+        }
+        if (byLength.rule().isPresent()) {
+            table.note("The rule: " + byLength.rule().get().describe() + " (a clip read over p whole message periods "
+                    + "takes the threshold of the last step at or below p; below the first step nothing is reported).");
+        } else {
+            table.note("No rule by length: n/a marks a length where no threshold of the grid meets the target.");
+        }
+        return table;
+    }
+
     /** detection-readings.csv: every reading, negatives first. */
     public String readingsCsv() {
         StringBuilder b = new StringBuilder(READINGS_HEADER + "\n");
@@ -286,7 +329,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
     /** detection.md. */
     public String markdown() {
         return summary().markdown() + "\n" + negativesBySource().markdown() + "\n" + truePositivesByLength().markdown()
-                + "\n" + fromLengthTable().markdown() + "\n" + sweep().markdown();
+                + "\n" + fromLengthTable().markdown() + "\n" + byLengthTable().markdown() + "\n" + sweep().markdown();
     }
 
     /** detection.json. */
@@ -300,6 +343,14 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
             o.putNull("chosen_threshold");
         }
         o.put("current_threshold", current.threshold());
+        if (byLength.rule().isPresent()) {
+            var steps = o.putArray("chosen_by_length");
+            for (DetectThreshold.Step s : byLength.rule().get().steps()) {
+                steps.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
+            }
+        } else {
+            o.putNull("chosen_by_length");
+        }
         o.put("target_fp_rate", calibration.targetFpRate());
         o.put("negatives", negatives.size());
         o.put("positives", positives.size());
@@ -308,6 +359,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         o.set("negatives_by_source", negativesBySource().json());
         o.set("true_positives_by_length", truePositivesByLength().json());
         o.set("from_length", fromLengthTable().json());
+        o.set("by_length", byLengthTable().json());
         o.set("sweep", sweep().json());
         return o;
     }

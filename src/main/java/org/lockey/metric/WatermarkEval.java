@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.lockey.data.AudioDataset;
 import org.lockey.distortion.Distortion;
 import org.lockey.distortion.DistortionUnavailableException;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.WatermarkModel;
@@ -89,11 +90,23 @@ public final class WatermarkEval {
      * @param confidences      the confidence of every clip, ascending
      * @param foundConfidences the confidence of the clips whose per-position modes hold exactly one end
      *                         token (a message was found), ascending
+     * @param foundPeriods     the whole message periods each of those was voted over, in the same order
      */
-    public record Detection(int clips, int correct, double[] confidences, double[] foundConfidences) {
+    public record Detection(int clips, int correct, double[] confidences, double[] foundConfidences,
+            int[] foundPeriods) {
         public Detection {
             confidences = confidences.clone();
             foundConfidences = foundConfidences.clone();
+            foundPeriods = foundPeriods.clone();
+            if (foundPeriods.length != foundConfidences.length) {
+                throw new IllegalArgumentException(foundPeriods.length + " periods for " + foundConfidences.length
+                        + " found confidences");
+            }
+        }
+
+        @Override
+        public int[] foundPeriods() {
+            return foundPeriods.clone();
         }
 
         @Override
@@ -111,9 +124,13 @@ public final class WatermarkEval {
             return foundConfidences.length;
         }
 
-        /** Clips {@code watermark detect} reports as watermarked at {@code threshold}. */
-        public int detected(double threshold) {
-            return (int) Arrays.stream(foundConfidences).filter(c -> c >= threshold).count();
+        /** Clips {@code watermark detect} reports as watermarked by {@code threshold}. */
+        public int detected(DetectThreshold threshold) {
+            int n = 0;
+            for (int i = 0; i < foundConfidences.length; i++) {
+                n += foundConfidences[i] >= threshold.at(foundPeriods[i]) ? 1 : 0;
+            }
+            return n;
         }
     }
 
@@ -132,7 +149,7 @@ public final class WatermarkEval {
         SilentCipher sc = model.silentCipher();
         PayloadCodec codec = model.codec();
         List<Double> conf = new ArrayList<>();
-        List<Double> foundConf = new ArrayList<>();
+        List<double[]> found = new ArrayList<>();                  // {confidence, periods}
         int correct = 0;
         for (int c = 0; c < data.size(); c++) {
             float[] x = cut(data.clip(c), model, maxSeconds);
@@ -145,13 +162,14 @@ public final class WatermarkEval {
             PayloadCodec.Decoded d = codec.decode(sc.decode(y).frameClasses());
             conf.add(d.confidence());
             if (d.found()) {
-                foundConf.add(d.confidence());
+                found.add(new double[] {d.confidence(), d.periods()});
                 correct += watermarked && Arrays.equals(d.bits(), bits) ? 1 : 0;
             }
             listener.unitsDone(c + 1, data.size());
         }
+        found.sort((a, b) -> Double.compare(a[0], b[0]));
         return new Detection(conf.size(), correct, conf.stream().mapToDouble(Double::doubleValue).sorted().toArray(),
-                foundConf.stream().mapToDouble(Double::doubleValue).sorted().toArray());
+                found.stream().mapToDouble(f -> f[0]).toArray(), found.stream().mapToInt(f -> (int) f[1]).toArray());
     }
 
     private static float[] cut(float[] clip, WatermarkModel model, double maxSeconds) {

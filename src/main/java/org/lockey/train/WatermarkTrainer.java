@@ -29,6 +29,7 @@ import org.lockey.io.Json;
 import org.lockey.io.Tensor;
 import org.lockey.metric.BitAccuracy;
 import org.lockey.metric.WatermarkEval;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
@@ -617,7 +618,7 @@ public final class WatermarkTrainer {
         training.put("step", state.step);
         training.put("distortions_used", String.join(",", categories));
         return new WatermarkModel(settings.config(), settings.payloadBits(), settings.inferenceBnMode(),
-                WatermarkModel.DEFAULT_DETECT_THRESHOLD, weights(state), training);
+                DetectThreshold.uniform(WatermarkModel.DEFAULT_DETECT_THRESHOLD), weights(state), training);
     }
 
     private void save(Path runDir, State state) {

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lockey.eval.DetectionReport;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.WatermarkModel;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,8 @@ class DetectionCommandTest {
         Path out = dir.resolve("out");
         MainTest.Run r = MainTest.run("eval", "detection", "--watermark", model.toString(), "--out", out.toString(),
                 "--lengths", "1,2", "--segments", "2", "--noise-segments", "1", "--keyed-segments", "0",
-                "--positives", "1", "--distortions", "orig,gaus", "--target-fp", "0.5", "--write-threshold");
+                "--positives", "1", "--distortions", "orig,gaus", "--target-fp", "0.5", "--rule", "uniform",
+                "--write-threshold");
         assertEquals(Command.OK, r.code(), r.out() + r.err());
         for (String f : List.of("detection.md", "detection.csv", "detection.json", "detection-readings.csv")) {
             assertTrue(Files.exists(out.resolve(f)), f);
@@ -92,11 +94,41 @@ class DetectionCommandTest {
         // --write-threshold changed only detect_threshold, in the copy; the shipped model is untouched
         JsonNode cfg = new ObjectMapper().readTree(model.resolve(WatermarkModel.CONFIG_FILE).toFile());
         assertEquals(chosen, cfg.get("detect_threshold").asDouble(), 0);
-        assertEquals(chosen, WatermarkModel.load(model).detectThreshold(), 0);
+        assertEquals(DetectThreshold.uniform(chosen), WatermarkModel.load(model).detectThreshold());
         JsonNode before = new ObjectMapper().readTree(shippedConfig);
         ((com.fasterxml.jackson.databind.node.ObjectNode) before).put("detect_threshold", chosen);
         assertEquals(before, cfg);
         assertEquals(shippedConfig, Files.readString(SHIPPED.resolve(WatermarkModel.CONFIG_FILE)));
+
+        // the rule by length (the default) on the same readings: each length's threshold worked out here from the
+        // readings file alone, the smallest of the grid at which at most half of that length's negatives report
+        MainTest.Run byLength = MainTest.run("eval", "detection", "--watermark", model.toString(), "--out",
+                dir.resolve("by-length").toString(), "--readings", readingsFile.toString(), "--target-fp", "0.5",
+                "--write-threshold");
+        assertEquals(Command.OK, byLength.code(), byLength.out() + byLength.err());
+        var steps = WatermarkModel.load(model).detectThreshold().steps();
+        // 22,050 Hz, hop 1024, period 9: 1 s pads to 22,528 samples = 23 frames = 2 periods; 2 s: 45 frames = 5
+        assertEquals(List.of(2, 5), steps.stream().map(DetectThreshold.Step::minPeriods).toList());
+        assertEquals(smallestWithHalfOrFewer(readings, "1.0"), steps.get(0).threshold(), 1e-9);
+        assertEquals(smallestWithHalfOrFewer(readings, "2.0"), steps.get(1).threshold(), 1e-9);
+        JsonNode written = new ObjectMapper().readTree(model.resolve(WatermarkModel.CONFIG_FILE).toFile());
+        assertEquals(steps.get(0).threshold(), written.get("detect_threshold").asDouble(), 0);
+        assertEquals(2, written.get("detect_thresholds").size());
+    }
+
+    /** The smallest threshold of 0.30, 0.31, ..., 0.95 at which at most half of the negatives of one length report. */
+    private static double smallestWithHalfOrFewer(List<String> readings, String seconds) {
+        List<String[]> negatives = readings.stream().skip(1).map(l -> l.split(",", -1))
+                .filter(c -> c[0].equals("negative") && c[2].equals(seconds)).toList();
+        for (int i = 30; i <= 95; i++) {
+            double t = i / 100.0;
+            long reported = negatives.stream()
+                    .filter(c -> Boolean.parseBoolean(c[5]) && Double.parseDouble(c[6]) >= t).count();
+            if (reported <= negatives.size() / 2.0) {
+                return t;
+            }
+        }
+        return Double.NaN;
     }
 
     @Test

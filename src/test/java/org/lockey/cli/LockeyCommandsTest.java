@@ -15,6 +15,7 @@ import org.lockey.audio.Audio;
 import org.lockey.audio.Wav;
 import org.lockey.model.hifigan.HifiGan;
 import org.lockey.model.hifigan.HifiGanConfig;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.lockey.model.silentcipher.WatermarkModel;
@@ -38,7 +39,8 @@ class LockeyCommandsTest {
                 List.of(16, 16, 4, 4), 16, List.of(3), List.of(List.of(1, 2)));
         HifiGan.random(gen, 1).save(dir.resolve("base"));
         SilentCipherConfig sc = SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2);
-        new WatermarkModel(sc, 16, BatchNorm2d.Mode.BATCH_STATISTICS, 0.6, SilentCipher.initialised(sc, 2).weights(),
+        new WatermarkModel(sc, 16, BatchNorm2d.Mode.BATCH_STATISTICS, DetectThreshold.uniform(0.6),
+                SilentCipher.initialised(sc, 2).weights(),
                 new ObjectMapper().createObjectNode()).save(dir.resolve("wm"));
     }
 

@@ -16,6 +16,7 @@ import org.lockey.audio.Wav;
 import org.lockey.corpus.ClipTrace;
 import org.lockey.model.lockey.Key;
 import org.lockey.model.lockey.KeyRegistry;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.WatermarkDetector;
 
@@ -40,18 +41,18 @@ class TraceCleanAudioTest {
         boolean[] bits = PayloadCodec.bitsOf(alice.value(), 16);
         int[] symbols = new PayloadCodec(16).symbols(bits);
         // a chance decode of clean audio: exactly user0's key, but at confidence 0.55 < 0.6
-        PayloadCodec.Decoded chance = new PayloadCodec.Decoded(true, symbols, bits, 0.55, "");
-        ClipTrace r = ClipTrace.judge("clean.wav", chance, 0.6, registry, 2);
+        PayloadCodec.Decoded chance = new PayloadCodec.Decoded(true, symbols, bits, 0.55, 4, "");
+        ClipTrace r = ClipTrace.judge("clean.wav", chance, DetectThreshold.uniform(0.6), registry, 2);
         assertEquals(ClipTrace.Verdict.NO_WATERMARK, r.verdict());
         assertFalse(r.found());
         assertEquals("no watermark found: confidence 0.550 < threshold 0.600", r.note());
         // digital silence: no message at all
-        PayloadCodec.Decoded silent = new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0,
+        PayloadCodec.Decoded silent = new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, 0,
                 WatermarkDetector.SILENT);
-        assertEquals(ClipTrace.Verdict.NO_WATERMARK, ClipTrace.judge("silent.wav", silent, 0.6, registry, 2).verdict());
+        assertEquals(ClipTrace.Verdict.NO_WATERMARK, ClipTrace.judge("silent.wav", silent, DetectThreshold.uniform(0.6), registry, 2).verdict());
         // the control: the same payload at the threshold names the user
-        PayloadCodec.Decoded marked = new PayloadCodec.Decoded(true, symbols, bits, 0.6, "");
-        ClipTrace named = ClipTrace.judge("marked.wav", marked, 0.6, registry, 2);
+        PayloadCodec.Decoded marked = new PayloadCodec.Decoded(true, symbols, bits, 0.6, 4, "");
+        ClipTrace named = ClipTrace.judge("marked.wav", marked, DetectThreshold.uniform(0.6), registry, 2);
         assertEquals(ClipTrace.Verdict.USER, named.verdict());
         assertEquals("user0", named.user());
     }

@@ -161,4 +161,59 @@ class DetectionCalibrationTest {
         assertThrows(LockeyException.class, () -> DetectionCalibration.calibrate(List.of(), positives(), DISTORTIONS,
                 ThresholdGrid.DEFAULT, 0.001));
     }
+
+    /**
+     * Two lengths, each needing its own threshold: at 1 s (2 periods) chance messages reach 0.88, at 4 s (8 periods)
+     * only 0.61; the watermarks stay at 0.75-0.80 at both lengths.
+     */
+    @Test
+    void byLengthChoosesEachLengthsOwnThresholdAndAppliesItByPeriods() {
+        List<Negative> neg = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            neg.add(new Negative("speech", 1, true, 0.50 + 0.04 * i));  // 0.50 ... 0.86
+            neg.add(new Negative("speech", 4, true, 0.40 + 0.02 * i));  // 0.40 ... 0.58
+        }
+        neg.add(new Negative("music", 1, true, 0.88));
+        neg.add(new Negative("speech", 0.5, false, 0.0));               // 1 period: never read, no step
+        neg.add(new Negative("music", 4, true, 0.61));
+        List<Positive> pos = List.of(new Positive("speech", 1, "orig", Payload.RIGHT, 0.80),
+                new Positive("speech", 1, "orig", Payload.RIGHT, 0.75),
+                new Positive("speech", 4, "orig", Payload.RIGHT, 0.80),
+                new Positive("speech", 4, "orig", Payload.RIGHT, 0.75),
+                new Positive("speech", 3, "orig", Payload.RIGHT, 0.70));      // no negative has 3 s
+        var by = DetectionCalibration.byLength(neg, pos, List.of("orig"), new ThresholdGrid(0.30, 0.95, 0.01), 0.0,
+                sec -> (int) (2 * sec));                                        // 1 s: 2 periods, 3 s: 6, 4 s: 8
+        // 1 s: the largest chance confidence is 0.88, so 0.89 is the first with none; 4 s: 0.61 -> 0.62
+        assertEquals(3, by.lengths().size());
+        assertEquals(1, by.lengths().get(0).periods());
+        assertEquals(0.89, by.lengths().get(1).result().chosen().get().threshold(), 1e-12);
+        assertEquals(0.62, by.lengths().get(2).result().chosen().get().threshold(), 1e-12);
+        var rule = by.rule().get();
+        assertEquals(List.of(new org.lockey.model.silentcipher.DetectThreshold.Step(2, 0.89),
+                new org.lockey.model.silentcipher.DetectThreshold.Step(8, 0.62)), rule.steps());
+        // pooled: no false positive; orig: the 1-s watermarks (0.80, 0.75 < 0.89) are missed, the 4-s ones (>= 0.62)
+        // found, the 3-s one (6 periods -> the 2-period step, 0.89) missed: 2 of 5
+        Row pooled = by.pooled().get();
+        assertEquals(0, pooled.falsePositives().hits());
+        assertEquals(23, pooled.falsePositives().trials());
+        assertEquals(2, pooled.truePositives().get("orig").hits());
+        assertEquals(5, pooled.truePositives().get("orig").trials());
+        assertTrue(Double.isNaN(pooled.threshold()));
+        // one threshold for both lengths would be 0.89 and find none of the five
+        Result uniform = DetectionCalibration.calibrate(neg, pos, List.of("orig"), new ThresholdGrid(0.30, 0.95, 0.01),
+                0.0);
+        assertEquals(0.89, uniform.chosen().get().threshold(), 1e-12);
+        assertEquals(0, uniform.chosen().get().truePositives().get("orig").hits());
+    }
+
+    @Test
+    void noRuleByLengthWhenOneLengthHasNoThreshold() {
+        List<Negative> neg = List.of(new Negative("speech", 1, true, 0.99), new Negative("speech", 2, true, 0.5));
+        var by = DetectionCalibration.byLength(neg, List.of(), List.of("orig"), new ThresholdGrid(0.30, 0.95, 0.01), 0.0,
+                sec -> (int) (2 * sec));
+        assertTrue(by.rule().isEmpty());
+        assertTrue(by.pooled().isEmpty());
+        assertTrue(by.lengths().get(0).result().chosen().isEmpty());
+        assertEquals(0.51, by.lengths().get(1).result().chosen().get().threshold(), 1e-12);
+    }
 }

@@ -21,6 +21,7 @@ import org.lockey.distortion.Distortion;
 import org.lockey.distortion.Ffmpeg;
 import org.lockey.distortion.GaussianNoise;
 import org.lockey.distortion.Identity;
+import org.lockey.model.silentcipher.DetectThreshold;
 import org.lockey.model.silentcipher.PayloadCodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.WatermarkModel;
@@ -109,7 +110,7 @@ class WatermarkEvalTest {
         assertArrayEquals(conf, d.confidences(), 1e-12);
         assertEquals(found, d.found());
         assertEquals(correct, d.correct());
-        assertEquals(d.found(), d.detected(0));
+        assertEquals(d.found(), d.detected(DetectThreshold.uniform(0)));
         assertEquals(0, WatermarkEval.detection(m, ds, false, SEED, MAX_SECONDS).correct(),
                 "unwatermarked clips are never counted correct");
     }

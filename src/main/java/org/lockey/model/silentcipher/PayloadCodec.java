@@ -152,7 +152,7 @@ public final class PayloadCodec {
         if (!d.found()) {
             return d;
         }
-        return new Decoded(true, d.symbols(), bits(d.symbols()), d.confidence(), "");
+        return new Decoded(true, d.symbols(), bits(d.symbols()), d.confidence(), d.periods(), "");
     }
 
     /**
@@ -194,14 +194,14 @@ public final class PayloadCodec {
             }
         }
         if (ends != 1) {
-            return new Decoded(false, new int[0], new boolean[0], confidence,
+            return new Decoded(false, new int[0], new boolean[0], confidence, reps,
                     ends == 0 ? "no end token among the per-position modes" : ends + " end tokens among the per-position modes");
         }
         int[] symbols = new int[period - 1];
         for (int i = 0; i < period - 1; i++) {
             symbols[i] = mode[(end + 1 + i) % period] - 1;
         }
-        return new Decoded(true, symbols, new boolean[0], confidence, "");
+        return new Decoded(true, symbols, new boolean[0], confidence, reps, "");
     }
 
     /** The most frequent value; the smallest of the most frequent on a tie (scipy.stats.mode). */
@@ -255,9 +255,12 @@ public final class PayloadCodec {
      * @param symbols    the message symbols (class - 1) in order, empty when not found
      * @param bits       the payload bits, empty when not found or when decoded without a codec
      * @param confidence the share of kept frames that agree with their position's mode
+     * @param periods    the whole message periods the vote was taken over (0 when nothing was read); the
+     *                   detection threshold may depend on it ({@link DetectThreshold})
      * @param problem    why nothing was found, else empty
      */
-    public record Decoded(boolean found, int[] symbols, boolean[] bits, double confidence, String problem) {
+    public record Decoded(boolean found, int[] symbols, boolean[] bits, double confidence, int periods,
+            String problem) {
         public Decoded {
             symbols = symbols.clone();
             bits = bits.clone();

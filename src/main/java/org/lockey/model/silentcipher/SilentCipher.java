@@ -544,7 +544,7 @@ public final class SilentCipher {
             classes[t] = best;
         }
         PayloadCodec.Decoded message = frames < config.messageLen()
-                ? new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0,
+                ? new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, 0,
                         frames + " frames are fewer than one message period of " + config.messageLen())
                 : PayloadCodec.decodePeriodic(classes, config.messageLen());
         return new Decoding(carrier, out, classes, message);

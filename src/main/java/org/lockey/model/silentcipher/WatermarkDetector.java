@@ -61,11 +61,11 @@ public final class WatermarkDetector {
      */
     public PayloadCodec.Decoded read(float[] audio) {
         if (isSilent(audio)) {
-            return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, SILENT);
+            return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, 0, SILENT);
         }
         int frames = config.frames(audio.length);
         if (frames < MIN_PERIODS * config.messageLen()) {
-            return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, String.format(java.util.Locale.ROOT,
+            return new PayloadCodec.Decoded(false, new int[0], new boolean[0], 0, 0, String.format(java.util.Locale.ROOT,
                     "%d frames hold fewer than %d message periods of %d frames: too short to tell a watermark from"
                             + " chance", frames, MIN_PERIODS, config.messageLen()));
         }
@@ -98,9 +98,9 @@ public final class WatermarkDetector {
         return classes;
     }
 
-    /** Whether a reading is reported as a watermark at {@code threshold}: found and confidence >= threshold. */
-    public static boolean reports(PayloadCodec.Decoded reading, double threshold) {
-        return reports(reading.found(), reading.confidence(), threshold);
+    /** Whether a reading is reported as a watermark by {@code threshold}: found and confident enough for its periods. */
+    public static boolean reports(PayloadCodec.Decoded reading, DetectThreshold threshold) {
+        return threshold.reports(reading);
     }
 
     /**

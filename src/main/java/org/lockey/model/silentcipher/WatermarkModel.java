@@ -3,7 +3,9 @@ package org.lockey.model.silentcipher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -30,7 +32,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code kind = watermark}, {@code format}, {@code config} (the JSON below);</li>
  * <li>{@value #CONFIG_FILE}: {@code {"kind": "watermark", "format": "lockey.silentcipher/1",
  * "payload_bits": 16, "bn_mode": "batch_statistics" | "running_statistics", "detect_threshold": t,
- * "silentcipher": {SilentCipherConfig#toJson}, "training": {...}}}.</li>
+ * ["detect_thresholds": [{"min_periods": n, "threshold": t}, ...],]
+ * "silentcipher": {SilentCipherConfig#toJson}, "training": {...}}}: {@code detect_thresholds}, when present, is the
+ * rule by message periods ({@link DetectThreshold}) and {@code detect_threshold} its first step's threshold;
+ * without it {@code detect_threshold} serves every length.</li>
  * </ul>
  * Each file is written atomically; {@link #load} refuses a directory of another kind (e.g. a HiFi-GAN
  * model) with a one-line error.
@@ -38,13 +43,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param config          the SilentCipher hyper-parameters (message decoder size included)
  * @param payloadBits     bits of the payload the model carries ({@link PayloadCodec})
  * @param bnMode          the BatchNorm statistics used at inference
- * @param detectThreshold the confidence below which {@code watermark detect} reports no watermark
+ * @param detectThreshold the confidence below which {@code watermark detect} reports no watermark, by periods read
  * @param weights         the state dict
  * @param training        what trained it (free-form, for provenance), may be empty
  * @param source          where the weights come from, named by errors: the weights file's path when loaded
  */
 public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNorm2d.Mode bnMode,
-        double detectThreshold, Map<String, Tensor> weights, ObjectNode training, String source) {
+        DetectThreshold detectThreshold, Map<String, Tensor> weights, ObjectNode training, String source) {
     /** The {@code kind} of a watermark model. */
     public static final String KIND = "watermark";
     /** The format tag. */
@@ -67,17 +72,15 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
                     + " and message_len " + new PayloadCodec(payloadBits).period() + ", the config has "
                     + config.messageDim() + " and " + config.messageLen());
         }
-        if (!(detectThreshold >= 0 && detectThreshold <= 1)) {
-            throw new LockeyException("detect threshold " + detectThreshold + " is not in [0, 1]");
-        }
+        Objects.requireNonNull(detectThreshold, "detectThreshold");
         weights = Map.copyOf(weights);
         training = training == null ? Json.object() : training.deepCopy();
         Objects.requireNonNull(source, "source");
     }
 
     /** A model whose weights are not (yet) read from a file: errors name {@value #MODEL_FILE}. */
-    public WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNorm2d.Mode bnMode, double detectThreshold,
-            Map<String, Tensor> weights, ObjectNode training) {
+    public WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNorm2d.Mode bnMode,
+            DetectThreshold detectThreshold, Map<String, Tensor> weights, ObjectNode training) {
         this(config, payloadBits, bnMode, detectThreshold, weights, training, MODEL_FILE);
     }
 
@@ -120,7 +123,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         n.put("format", FORMAT);
         n.put("payload_bits", payloadBits);
         n.put("bn_mode", bnMode.name().toLowerCase(Locale.ROOT));
-        n.put("detect_threshold", detectThreshold);
+        putDetectThreshold(n, detectThreshold);
         n.set("silentcipher", config.toJson());
         n.set("training", training);
         return n;
@@ -167,7 +170,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         } catch (IllegalArgumentException e) {
             throw new LockeyException(cfg + ": 'bn_mode' must be batch_statistics or running_statistics");
         }
-        double threshold = n.path("detect_threshold").asDouble(DEFAULT_DETECT_THRESHOLD);
+        DetectThreshold threshold = detectThreshold(n, cfg);
         SilentCipherConfig config = SilentCipherConfig.fromJson(n.get("silentcipher"));
         Path model = dir.resolve(MODEL_FILE);
         if (!Files.exists(model)) {
@@ -184,17 +187,14 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
     }
 
     /**
-     * Sets {@code detect_threshold} in {@code dir}'s {@value #CONFIG_FILE} to {@code threshold} (the value
-     * {@code eval detection --write-threshold} chose), leaving every other field as it is; the file is replaced
-     * atomically. The weights and their metadata (a copy of the config at training time) are not touched.
+     * Sets the detection rule in {@code dir}'s {@value #CONFIG_FILE} to {@code threshold} (what {@code eval detection
+     * --write-threshold} chose): {@code detect_threshold}, and {@code detect_thresholds} for a rule by periods
+     * (removed for a uniform one), leaving every other field as it is; the file is replaced atomically. The weights
+     * and their metadata (a copy of the config at training time) are not touched.
      *
-     * @throws LockeyException one line naming the file when it is missing, not a watermark model's config, or the
-     *                         threshold is not in [0, 1]
+     * @throws LockeyException one line naming the file when it is missing or not a watermark model's config
      */
-    public static void writeDetectThreshold(Path dir, double threshold) {
-        if (!(threshold >= 0 && threshold <= 1)) {
-            throw new LockeyException("detect threshold " + threshold + " is not in [0, 1]");
-        }
+    public static void writeDetectThreshold(Path dir, DetectThreshold threshold) {
         Path cfg = dir.resolve(CONFIG_FILE);
         JsonNode n;
         try {
@@ -206,8 +206,55 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
             throw new LockeyException(cfg + ": not a watermark model's config (kind '" + n.path("kind").asText("")
                     + "')");
         }
-        o.put("detect_threshold", threshold);
+        putDetectThreshold(o, threshold);
         Json.writePrettyWithNewline(cfg, o);
+    }
+
+    /** Writes {@code detect_threshold} (the first step's) and, for a rule by periods, {@code detect_thresholds}. */
+    private static void putDetectThreshold(ObjectNode n, DetectThreshold threshold) {
+        n.put("detect_threshold", threshold.first());
+        n.remove("detect_thresholds");
+        if (!threshold.isUniform()) {
+            var steps = n.putArray("detect_thresholds");
+            for (DetectThreshold.Step s : threshold.steps()) {
+                steps.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
+            }
+        }
+    }
+
+    /** The rule of a config: {@code detect_thresholds} when present, else {@code detect_threshold} (default 0.6). */
+    static DetectThreshold detectThreshold(JsonNode n, Path cfg) {
+        JsonNode one = n.path("detect_threshold");
+        if (!one.isMissingNode() && !one.isNumber()) {
+            throw new LockeyException(cfg + ": 'detect_threshold' is not a number");
+        }
+        JsonNode steps = n.path("detect_thresholds");
+        if (steps.isMissingNode()) {
+            return DetectThreshold.uniform(one.isMissingNode() ? DEFAULT_DETECT_THRESHOLD : one.doubleValue());
+        }
+        if (!steps.isArray() || steps.isEmpty()) {
+            throw new LockeyException(cfg + ": 'detect_thresholds' must be a non-empty list of "
+                    + "{\"min_periods\": N, \"threshold\": T}");
+        }
+        List<DetectThreshold.Step> out = new ArrayList<>();
+        for (JsonNode s : steps) {
+            if (!s.path("min_periods").canConvertToExactIntegral() || !s.path("threshold").isNumber()) {
+                throw new LockeyException(cfg + ": every entry of 'detect_thresholds' needs a whole 'min_periods' and a "
+                        + "numeric 'threshold', not " + s);
+            }
+            out.add(new DetectThreshold.Step(s.get("min_periods").intValue(), s.get("threshold").doubleValue()));
+        }
+        DetectThreshold rule;
+        try {
+            rule = new DetectThreshold(out);
+        } catch (LockeyException e) {
+            throw new LockeyException(cfg + ": " + e.getMessage());
+        }
+        if (!one.isMissingNode() && one.doubleValue() != rule.first()) {
+            throw new LockeyException(cfg + ": 'detect_threshold' " + one.doubleValue() + " differs from the first of "
+                    + "'detect_thresholds' (" + rule.first() + "); 'detect_threshold' must be that first threshold");
+        }
+        return rule;
     }
 
     /**
@@ -256,7 +303,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         ObjectNode training = Json.object();
         training.put("imported_from", hparams + ", " + files);
         WatermarkModel model = new WatermarkModel(config, bits, BatchNorm2d.Mode.BATCH_STATISTICS,
-                DEFAULT_DETECT_THRESHOLD, weights, training, outDir.resolve(MODEL_FILE).toString());
+                DetectThreshold.uniform(DEFAULT_DETECT_THRESHOLD), weights, training, outDir.resolve(MODEL_FILE).toString());
         model.save(outDir);
         return model;
     }
