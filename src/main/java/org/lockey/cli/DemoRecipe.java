@@ -79,10 +79,10 @@ final class DemoRecipe {
                             "--seed", "1"),
                     "watermark-22k", "watermark-22k"),
             new Step("keyed HiFi-GAN, phase 1 (key warm-up, payload clock, watermark-heavy weights, 550 steps)",
-                    finetune(SPEECH, "550", "0.3", "10", "0.01", "0.1", false),
+                    finetune(SPEECH, "550", new LossWeights("0.3", "10", "0.01", "0.1"), Phase.FROM_BASE),
                     null, "lockey-hifigan"),
             new Step("keyed HiFi-GAN, phase 2 (fresh Adam, fidelity and invalid-key weights, to step 1000)",
-                    finetune(SPEECH, "1000", "0.05", "1", "0.001", "0.01", true),
+                    finetune(SPEECH, "1000", new LossWeights("0.05", "1", "0.001", "0.01"), Phase.RESUMED_WITH_FRESH_ADAM),
                     "lockey-hifigan/model", "lockey-hifigan"));
 
     /**
@@ -136,8 +136,21 @@ final class DemoRecipe {
     /** Every step, HiFi-GAN branch first. */
     static final List<Step> ALL = java.util.stream.Stream.concat(HIFIGAN.stream(), ENCODEC.stream()).toList();
 
+    /** Where a fine-tuning phase starts. */
+    private enum Phase {
+        /** From the base generator, after a 1000-step key warm-up. */
+        FROM_BASE,
+        /** From the previous phase's checkpoint, with a fresh Adam state. */
+        RESUMED_WITH_FRESH_ADAM
+    }
+
+    /** The lambdas of one phase, as typed: {@code --lambda-wm}, {@code --lambda-p}, {@code --lambda-s}, {@code --lambda-v}. */
+    private record LossWeights(String watermark, String waveform, String spectral, String verification) {
+    }
+
     /** The fine-tune of one branch up to {@code steps}, with the loss weights of one phase (both branches alike). */
-    private static List<String> finetune(Branch b, String steps, String wm, String p, String s, String v, boolean resume) {
+    private static List<String> finetune(Branch b, String steps, LossWeights w, Phase phase) {
+        boolean resume = phase == Phase.RESUMED_WITH_FRESH_ADAM;
         List<String> a = new ArrayList<>(List.of("train", "lockey", "--base", MODELS + "/" + b.base(), "--watermark",
                 MODELS + "/" + b.watermark(), "--registry", MODELS + "/" + b.registry(), "--data",
                 b.data(), "--out", RUNS + "/" + b.run(), "--batch-size", "2", "--crop-frames", b.cropFrames(),
@@ -145,8 +158,9 @@ final class DemoRecipe {
         if (!resume) {
             a.addAll(List.of("--key-warmup", "1000"));
         }
-        a.addAll(List.of("--steps", steps, "--validate-every", resume ? "50" : "100", "--checkpoint-every", "50", "--lambda-wm", wm,
-                "--lambda-p", p, "--lambda-s", s, "--lambda-v", v, "--tau-period", "200", "--seed", "1"));
+        a.addAll(List.of("--steps", steps, "--validate-every", resume ? "50" : "100", "--checkpoint-every", "50", "--lambda-wm",
+                w.watermark(), "--lambda-p", w.waveform(), "--lambda-s", w.spectral(), "--lambda-v", w.verification(),
+                "--tau-period", "200", "--seed", "1"));
         if (resume) {
             a.addAll(List.of("--resume", "--reset-optimizer"));
         }
