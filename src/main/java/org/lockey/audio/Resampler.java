@@ -281,7 +281,8 @@ public final class Resampler {
         return sum;
     }
 
-    private static int gcd(int a, int b) {
+    /** The greatest common divisor of two non-negative ints (Euclid). */
+    public static int gcd(int a, int b) {
         while (b != 0) {
             int t = a % b;
             a = b;

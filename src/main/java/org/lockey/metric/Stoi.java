@@ -126,7 +126,7 @@ public final class Stoi {
         if (rate == RATE) {
             return x.clone();
         }
-        int g = gcd(RATE, rate);
+        int g = Resampler.gcd(RATE, rate);
         int p = RATE / g;
         int q = rate / g;
         double fc = 1.0 / (2 * Math.max(p, q));
@@ -312,10 +312,6 @@ public final class Stoi {
 
     private static double sinc(double x) {
         return x == 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-    }
-
-    private static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
     }
 
     private static double[] toDouble(float[] x) {
