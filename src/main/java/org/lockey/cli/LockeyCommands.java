@@ -155,6 +155,9 @@ final class LockeyCommands {
                             + ")"))
                     .addOption(opt("balance-ema", "D", "--balance gradient: decay per step of the gradient norms' moving "
                             + "average (default " + LockeyTrainer.LossBalance.DEFAULT.emaDecay() + ")"))
+                    .addOption(opt("watermark-forcing", "N", "--balance gradient: the loss terms read the student's audio "
+                            + "plus alpha times the teacher's watermark residual, alpha falling from 1 to 0 over N steps "
+                            + "(teacher forcing of the watermark, ours; default 0 = off)"))
                     .addOption(opt("pooling", "P", "E_k's last layer: flat (a conv over all bits; default) or mean "
                             + "(3-tap conv and the mean over bits, the golden case's form)"))
                     .addOption(opt("injection-form", "I", "how the key term enters the generator: gated (a per-channel "
@@ -318,7 +321,8 @@ final class LockeyCommands {
                     new LockeyTrainer.LossBalance(
                             Options2.enumValue(cl, "balance", LockeyTrainer.LossBalance.Mode.class, d.balance().mode()),
                             Options2.doubleValue(cl, "invalid-share", d.balance().invalidShare()),
-                            Options2.doubleValue(cl, "balance-ema", d.balance().emaDecay())),
+                            Options2.doubleValue(cl, "balance-ema", d.balance().emaDecay()),
+                            Options2.intValue(cl, "watermark-forcing", d.balance().watermarkForcing())),
                     Options2.enumValue(cl, "clock-form", KeyConfig.ClockForm.class, d.clockForm()));
         }
     }

@@ -301,6 +301,9 @@ public final class LockeyTrainer {
                     .put("invalid_push", keyTraining.invalidPush().name().toLowerCase(Locale.ROOT));
             o.put("balance", balance.mode().name().toLowerCase(Locale.ROOT)).put("invalid_share", balance.invalidShare())
                     .put("balance_ema", balance.emaDecay());
+            if (balance.watermarkForcing() > 0) {
+                o.put("watermark_forcing", balance.watermarkForcing());
+            }
         }
     }
 
@@ -313,8 +316,11 @@ public final class LockeyTrainer {
      *                     lambda_v still multiplies the verification CE, which does not reach the audio)
      * @param invalidShare the invalid-key term's share (balanced mode; 1 in the sum)
      * @param emaDecay     the balancer's moving-average decay per step
+     * @param watermarkForcing steps over which the teacher's watermark residual, added to the student's audio where the
+     *                     loss terms read it, fades from all of it at step 0 to none ({@link #forcing}; balanced mode;
+     *                     0 = off)
      */
-    public record LossBalance(Mode mode, double invalidShare, double emaDecay) {
+    public record LossBalance(Mode mode, double invalidShare, double emaDecay, int watermarkForcing) {
         /** The two ways. */
         public enum Mode {
             /** Eq. 4 as printed. */
@@ -324,20 +330,42 @@ public final class LockeyTrainer {
         }
 
         /** Eq. 4. */
-        public static final LossBalance SUM = new LossBalance(Mode.SUM, 1, 0.99);
+        public static final LossBalance SUM = new LossBalance(Mode.SUM, 1, 0.99, 0);
         /** Ours: gradient shares, the invalid-key term as heavy as the three valid-key terms together. */
-        public static final LossBalance DEFAULT = new LossBalance(Mode.GRADIENT, 1, 0.99);
+        public static final LossBalance DEFAULT = new LossBalance(Mode.GRADIENT, 1, 0.99, 0);
+
+        /** Gradient shares without watermark forcing. */
+        public LossBalance(Mode mode, double invalidShare, double emaDecay) {
+            this(mode, invalidShare, emaDecay, 0);
+        }
 
         public LossBalance {
             Objects.requireNonNull(mode, "mode");
             if (mode == Mode.SUM && invalidShare != 1) {
                 throw new LockeyException("invalid fine-tuning settings: --invalid-share belongs to --balance gradient");
             }
+            if (watermarkForcing < 0 || (mode == Mode.SUM && watermarkForcing > 0)) {
+                throw new LockeyException("invalid fine-tuning settings: --watermark-forcing takes a number of steps >= 0 "
+                        + "and belongs to --balance gradient");
+            }
             if (!(invalidShare >= 0) || !(emaDecay >= 0 && emaDecay < 1)) {
                 throw new LockeyException("invalid fine-tuning settings: the invalid share must be >= 0 and the "
                         + "balancer's EMA decay in [0, 1)");
             }
         }
+    }
+
+    /**
+     * The share alpha of the teacher's watermark residual {@code r = y_t - G0(x)} (valid keys; 0 for invalid ones) that
+     * the loss terms of step {@code step} read on top of the student's audio: {@code y' = G(x, k) + alpha r},
+     * {@code alpha = max(0, 1 - step / N)} for {@code N = watermarkForcing > 0}, else 0. At step 0 a student that is
+     * still its base generator then reads as the watermarked teacher, and the watermark the decoder reads is taken
+     * over by the student as alpha falls (teacher forcing of the watermark, ours). The gradients at y' are those at
+     * the student's audio, and the model never sees r: from step N on, and in every validation, the student is alone.
+     */
+    static double forcing(LossBalance balance, long step) {
+        int n = balance.watermarkForcing();
+        return n <= 0 ? 0 : Math.max(0, 1 - step / (double) n);
     }
 
     /**
@@ -786,8 +814,15 @@ public final class LockeyTrainer {
      * @param valid   whether each key is valid
      * @param teacher y_t [B, 1, L]
      * @param symbols the watermark class of every frame [B, T_w] (valid examples; 0 for invalid ones)
+     * @param watermarkResidual y_t - G0(x) [B, 1, L] (0 for invalid keys), what watermark forcing adds; may be null
+     *                when the run does not force
      */
-    public record Batch(INDArray input, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
+    public record Batch(INDArray input, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols,
+            INDArray watermarkResidual) {
+        /** A batch without the residual (runs without watermark forcing). */
+        public Batch(INDArray input, Key[] keys, boolean[] valid, INDArray teacher, INDArray symbols) {
+            this(input, keys, valid, teacher, symbols, null);
+        }
     }
 
     /** The batch of step {@code s} (a function of the seed and {@code s}). */
@@ -811,7 +846,8 @@ public final class LockeyTrainer {
                     : registry.randomInvalid(r);
         }
         INDArray input = branch.inputs(crops);
-        INDArray teacher = teachers(input, keys, isValid);
+        INDArray y0 = branch.teacher(input);
+        INDArray teacher = watermarked(y0, keys, isValid);
         INDArray symbols = Nd4j.create(DataType.INT64, b, wmFrames);
         for (int i = 0; i < b; i++) {
             if (isValid[i]) {
@@ -821,12 +857,16 @@ public final class LockeyTrainer {
                 }
             }
         }
-        return new Batch(input, keys, isValid, teacher, symbols);
+        return new Batch(input, keys, isValid, teacher, symbols, teacher.sub(y0));
     }
 
     /** y_t: G0(x), watermarked with the key for valid keys; [B, 1, L]. */
     INDArray teachers(INDArray input, Key[] keys, boolean[] isValid) {
-        INDArray y0 = branch.teacher(input);                                                     // [B, 1, L]
+        return watermarked(branch.teacher(input), keys, isValid);
+    }
+
+    /** {@code y0} [B, 1, L] with each valid key's watermark embedded (a copy). */
+    private INDArray watermarked(INDArray y0, Key[] keys, boolean[] isValid) {
         INDArray out = y0.dup();
         for (int i = 0; i < keys.length; i++) {
             if (isValid[i]) {
@@ -866,7 +906,11 @@ public final class LockeyTrainer {
         feed.put("tau", Nd4j.createFromArray(new float[] {(float) tau}));
         feed.putAll(clock);
         if (balanced()) {
-            return balancedStep(feed, validFlags, tau);
+            double alpha = forcing(cfg.design().balance(), step);
+            if (alpha > 0 && bt.watermarkResidual() == null) {
+                throw new IllegalArgumentException("watermark forcing needs the batch's watermark residual");
+            }
+            return balancedStep(feed, validFlags, tau, alpha > 0 ? bt.watermarkResidual().mul(alpha) : null, alpha);
         }
         List<String> outs = List.of(terms.total().name(), terms.ceWm().name(), terms.mse().name(),
                 terms.mseLogmag().name(), terms.ceVerify().name());
@@ -886,14 +930,16 @@ public final class LockeyTrainer {
      * The balanced step: the student's audio; each term's gradient at the audio (the loss graph); their balanced
      * sum G ({@link LossBalancer}); the student's gradients of {@code <audio, G>} plus the verification CE; Adam.
      */
-    private Map<String, Double> balancedStep(Map<String, INDArray> feed, long[] validFlags, double tau) {
+    private Map<String, Double> balancedStep(Map<String, INDArray> feed, long[] validFlags, double tau,
+            INDArray forced, double alpha) {
         Map<String, INDArray> studentFeed = new LinkedHashMap<>(clock);
         studentFeed.put("input", feed.get("input"));
         studentFeed.put("key_bits", feed.get("key_bits"));
         String audioName = outputs.audio().name();
         INDArray audio = sd.output(studentFeed, audioName).get(audioName);
+        INDArray read = forced == null ? audio : audio.add(forced);       // what the loss terms read (forcing)
         for (SDVariable copy : separate.audios()) {
-            copy.getArr().assign(audio);
+            copy.getArr().assign(read);
         }
         Map<String, INDArray> lossFeed = new LinkedHashMap<>();
         for (String k : List.of("teacher", "symbols", "valid", "tau")) {
@@ -934,6 +980,9 @@ public final class LockeyTrainer {
         figures.put("inv", o.get(separate.inv().name()).getDouble(0));
         figures.put("ce_v", ceV);
         figures.put("tau", tau);
+        if (cfg.design().balance().watermarkForcing() > 0) {
+            figures.put("forcing", alpha);
+        }
         return figures;
     }
 

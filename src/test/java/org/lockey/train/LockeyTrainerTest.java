@@ -2,6 +2,7 @@ package org.lockey.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lockey.LockeyException;
 import org.lockey.data.AudioDataset;
 import org.lockey.io.Tensor;
 import org.lockey.model.encodec.CompressionConfig;
@@ -28,6 +30,7 @@ import org.lockey.model.lockey.KeyedEncodec;
 import org.lockey.model.silentcipher.SilentCipher;
 import org.lockey.model.silentcipher.SilentCipherConfig;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The LOCKEY fine-tuning loop on a tiny generator and watermark model. */
 class LockeyTrainerTest {
@@ -412,6 +415,58 @@ class LockeyTrainerTest {
         LockeyTrainer fromCopy = oursWith(new LockeyTrainer.KeyTraining(10, 1, LockeyTrainer.Pairing.PAIRED), 2, 20);
         fromCopy.resume(Checkpoint.load(other, LockeyTrainer.KIND).orElseThrow());
         assertSameValues(warmed, fromCopy.weights(), 0, "the warm-up's copy");
+    }
+
+    @Test
+    void watermarkForcingLetsTheLossReadTheTeachersWatermarkOnTheStudentAndFadesOverItsSteps() {
+        // The gated injection is the base generator at step 0, so with forcing the audio the loss reads is
+        // G0(x) + 1 * (y_t - G0(x)) = y_t: the waveform MSE to y_t is 0 up to float rounding, while without forcing
+        // it is the watermark's own energy, |y_t - G0(x)|^2 / L.
+        LockeyTrainer.LossBalance plain = new LockeyTrainer.LossBalance(LockeyTrainer.LossBalance.Mode.GRADIENT, 1, 0.99);
+        LockeyTrainer.LossBalance forced = new LockeyTrainer.LossBalance(LockeyTrainer.LossBalance.Mode.GRADIENT, 1, 0.99,
+                10);
+        LockeyTrainer without = gatedWith(plain);
+        LockeyTrainer with = gatedWith(forced);
+        without.start();
+        with.start();
+        LockeyTrainer.Batch b = with.batch(0);
+        boolean[] allValid = {true, true};
+        LockeyTrainer.Batch valid = new LockeyTrainer.Batch(b.input(), b.keys(), allValid,
+                with.teachers(b.input(), b.keys(), allValid), b.symbols(), null);
+        INDArray y0 = new HifiGanBranch(HifiGan.random(gen, 3), 48, 0).teacher(b.input());
+        LockeyTrainer.Batch validWithResidual = new LockeyTrainer.Batch(valid.input(), valid.keys(), allValid,
+                valid.teacher(), valid.symbols(), valid.teacher().sub(y0));
+        double energy = valid.teacher().sub(y0).norm2Number().doubleValue();
+        energy = energy * energy / valid.teacher().length();
+        assertTrue(energy > 0, "the teacher carries a watermark");
+        Map<String, Double> a = without.trainStep(valid);
+        Map<String, Double> f = with.trainStep(validWithResidual);
+        assertEquals(energy, a.get("mse"), 1e-3 * energy, "unforced: the watermark's energy");
+        assertTrue(f.get("mse") < 1e-6 * energy, "forced: " + f.get("mse") + " against " + energy);
+        assertEquals(1.0, f.get("forcing"), 0);
+        assertFalse(a.containsKey("forcing"));
+        // alpha = 1 - step / N, then 0
+        assertEquals(0.7, LockeyTrainer.forcing(forced, 3), 1e-12);
+        assertEquals(0.0, LockeyTrainer.forcing(forced, 10), 0);
+        assertEquals(0.0, LockeyTrainer.forcing(forced, 11), 0);
+        assertEquals(0.0, LockeyTrainer.forcing(plain, 0), 0);
+        // forcing needs the residual, and belongs to the balanced mode
+        LockeyTrainer noResidual = gatedWith(forced);
+        noResidual.start();
+        assertThrows(IllegalArgumentException.class, () -> noResidual.trainStep(valid));
+        assertThrows(LockeyException.class, () -> new LockeyTrainer.LossBalance(LockeyTrainer.LossBalance.Mode.SUM, 1,
+                0.99, 10));
+    }
+
+    private LockeyTrainer gatedWith(LockeyTrainer.LossBalance balance) {
+        HifiGan base = HifiGan.random(gen, 3);
+        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
+        KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
+        LockeyTrainer.Config c = new LockeyTrainer.Config(new LockeyTrainer.Run(2, 4, 2, 0, 5, 1e-3),
+                new Curriculum(0.005, 2, 1.0), new LockeyLoss.Lambdas(1, 1, 1, 0.1), 30,
+                new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, 0), new LockeyTrainer.ValidationSet(1, 2),
+                LockeyTrainer.Design.DEFAULT.with(KeyConfig.Injection.GATED).with(balance));
+        return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
     }
 
     private LockeyTrainer withObjective(LockeyLoss.Lambdas lambdas, LockeyTrainer.LossBalance balance, long steps) {
