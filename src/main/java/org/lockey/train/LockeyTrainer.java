@@ -1063,8 +1063,26 @@ public final class LockeyTrainer {
         };
         RunLoop.Schedule schedule = new RunLoop.Schedule(cfg.steps(), cfg.checkpointEvery(), cfg.validateEvery(),
                 RunLoop.Baseline.VALIDATE_UNTRAINED);
-        new RunLoop("finetune", runDir, schedule).run(solver);
+        new RunLoop("finetune", runDir, schedule)
+                .withMetrics(new RunLoop.MetricsTable(runDir.resolve(METRICS_FILE), String.join("\t", METRICS_COLUMNS),
+                        LockeyTrainer::metricsRow))
+                .run(solver);
         return history;
+    }
+
+    /** The per-step table of a run: the step's loss terms (batch means) and its wall time. */
+    public static final String METRICS_FILE = "metrics.tsv";
+    /** Its columns: the step, then {@link #trainStep}'s figures (empty where a mode has none), then the seconds. */
+    static final List<String> METRICS_COLUMNS = List.of("step", "loss", "ce_wm", "mse", "mse_inv", "inv", "ce_v", "tau",
+            "forcing", "seconds");
+
+    private static String metricsRow(long step, Map<String, Double> figures, double seconds) {
+        StringBuilder b = new StringBuilder(Long.toString(step));
+        for (String c : METRICS_COLUMNS.subList(1, METRICS_COLUMNS.size() - 1)) {
+            Double v = figures.get(c);
+            b.append('\t').append(v == null ? "" : String.format(Locale.ROOT, "%.6g", v));
+        }
+        return b.append('\t').append(String.format(Locale.ROOT, "%.3f", seconds)).toString();
     }
 
     /**

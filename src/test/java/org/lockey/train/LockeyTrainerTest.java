@@ -252,6 +252,19 @@ class LockeyTrainerTest {
         assertEquals(2, second.step());
         second.run(dir.resolve("b"), s -> { }, () -> { });
         assertSameValues(straight.weights(), second.weights(), 1e-6, "resumed");
+        // metrics.tsv: the header and one row per step, steps 1..4 once each across the interruption
+        List<String> rows = readLines(dir.resolve("b").resolve(LockeyTrainer.METRICS_FILE));
+        assertEquals("step\tloss\tce_wm\tmse\tmse_inv\tinv\tce_v\ttau\tforcing\tseconds", rows.get(0));
+        assertEquals(List.of("1", "2", "3", "4"), rows.subList(1, rows.size()).stream().map(r -> r.split("\t")[0]).toList());
+        assertEquals(10, rows.get(1).split("\t", -1).length);
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
