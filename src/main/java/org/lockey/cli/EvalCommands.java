@@ -24,6 +24,7 @@ import org.lockey.corpus.CorpusJob;
 import org.lockey.corpus.Engine;
 import org.lockey.corpus.EvalItem;
 import org.lockey.corpus.ProbeJob;
+import org.lockey.corpus.SystemFiles;
 import org.lockey.corpus.Table2Job;
 import org.lockey.data.AudioDataset;
 import org.lockey.distortion.CodecBackend;
@@ -227,8 +228,8 @@ final class EvalCommands {
             long seed = Options2.longValue(cl, "seed", 1);
             CodecBackend backend = cl.hasOption("codec-backend") ? CodecBackend.parse(cl.getOptionValue("codec-backend"))
                     : CodecBackend.configured();
-            Table2Job job = new Table2Job(in.model().toString(), in.base().toString(), in.registryFile().toString(),
-                    String.join(",", ds.stream().map(Distortion::name).toList()), backend.id(), keys, in.sdr(cl), seed);
+            Table2Job job = new Table2Job(in.systemFiles(), String.join(",", ds.stream().map(Distortion::name).toList()),
+                    backend.id(), keys, in.sdr(cl), seed);
             int n = Math.min(Options2.intValue(cl, "clips", in.files().size()), in.files().size());
             int k = Table2.keys(in.registry(), keys, seed).valid().size();
             List<EvalItem> items = new ArrayList<>();
@@ -383,6 +384,11 @@ final class EvalCommands {
             return sdrOf(cl, sys);
         }
 
+        /** The three files the engine's workers open. */
+        SystemFiles systemFiles() {
+            return new SystemFiles(model.toString(), base.toString(), registryFile.toString());
+        }
+
         /** The branch's name in tables. */
         String modelName() {
             return modelNameOf(sys);
@@ -439,7 +445,7 @@ final class EvalCommands {
                     Options2.intValue(cl, "max-valid", Integer.MAX_VALUE), Options2.intValue(cl, "invalid", 100),
                     Options2.doubleValue(cl, "seconds", Double.POSITIVE_INFINITY), in.sdr(cl),
                     Options2.longValue(cl, "seed", 1));
-            ProbeJob job = new ProbeJob(in.model().toString(), in.base().toString(), in.registryFile().toString(), plan);
+            ProbeJob job = new ProbeJob(in.systemFiles(), plan);
             Probe.Keys keys = Probe.keys(in.registry(), plan.maxValid(), plan.invalidKeys(), plan.seed());
             int n = Math.min(plan.clips(), in.files().size());
             int k = keys.all().size();

@@ -4,22 +4,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.Probe;
 import org.lockey.model.lockey.Key;
-import org.lockey.model.lockey.KeyRegistry;
 
 /**
  * {@code eval probe} over a corpus: one item per (clip, key) pair, its SDR ({@link Probe#sdr}); the caller puts them
  * in place and combines them ({@link Probe#combine}). Workers derive the keys from the shipped registry and the seed
  * ({@link Probe#keys}).
  *
- * @param model    the keyed model directory
- * @param base     the base generator (the teacher)
- * @param registry the key registry
- * @param plan     what to probe (keys, excerpt, SDR, seed; its clip count is the caller's)
+ * @param files the keyed model, its base generator and the key registry
+ * @param plan  what to probe (keys, excerpt, SDR, seed; its clip count is the caller's)
  */
-public record ProbeJob(String model, String base, String registry, Probe.Plan plan)
+public record ProbeJob(SystemFiles files, Probe.Plan plan)
         implements CorpusJob<ProbeJob.Worker, EvalItem, Double> {
     private static final long serialVersionUID = 1L;
 
@@ -38,14 +34,13 @@ public record ProbeJob(String model, String base, String registry, Probe.Plan pl
 
     @Override
     public Map<String, Path> inputs() {
-        return Map.of("model", Path.of(model), "base", Path.of(base), "registry", Path.of(registry));
+        return files.inputs();
     }
 
     @Override
     public Worker open(Map<String, Path> local) {
-        KeyedSystem system = KeyedSystem.load(local.get("model"), local.get("base"));
-        return new Worker(new EvalWorker(system, plan.seconds()), Probe.keys(KeyRegistry.load(local.get("registry")),
-                plan.maxValid(), plan.invalidKeys(), plan.seed()));
+        return new Worker(new EvalWorker(SystemFiles.system(local), plan.seconds()),
+                Probe.keys(SystemFiles.registry(local), plan.maxValid(), plan.invalidKeys(), plan.seed()));
     }
 
     @Override

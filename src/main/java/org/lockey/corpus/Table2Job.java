@@ -8,9 +8,7 @@ import org.lockey.distortion.CodecBackend;
 import org.lockey.distortion.Codecs;
 import org.lockey.distortion.Distortion;
 import org.lockey.distortion.Distortions;
-import org.lockey.eval.KeyedSystem;
 import org.lockey.eval.Table2;
-import org.lockey.model.lockey.KeyRegistry;
 
 /**
  * {@code eval table2} over a corpus: one item per (clip, key) pair, its {@link Table2.Pair} figures
@@ -18,17 +16,14 @@ import org.lockey.model.lockey.KeyRegistry;
  * serial command's table. Workers derive the keys from the shipped registry and the seed ({@link Table2#keys}) and
  * the distortions from their names and codec backend.
  *
- * @param model       the keyed model directory
- * @param base        the base generator (the teacher)
- * @param registry    the key registry
+ * @param files       the keyed model, its base generator and the key registry
  * @param distortions the columns, comma separated
  * @param codecs      the codec backend's id
  * @param keys        valid keys (and as many invalid ones)
  * @param sdrDb       the teacher's watermark SDR
  * @param seed        the seed of the invalid keys and the distortions
  */
-public record Table2Job(String model, String base, String registry, String distortions, String codecs, int keys,
-        double sdrDb, long seed) implements CorpusJob<Table2Job.Worker, EvalItem, Table2.Pair> {
+public record Table2Job(SystemFiles files, String distortions, String codecs, int keys, double sdrDb, long seed) implements CorpusJob<Table2Job.Worker, EvalItem, Table2.Pair> {
     private static final long serialVersionUID = 1L;
 
     /** A worker: the system, the keys, the distortions. */
@@ -53,13 +48,12 @@ public record Table2Job(String model, String base, String registry, String disto
 
     @Override
     public Map<String, Path> inputs() {
-        return Map.of("model", Path.of(model), "base", Path.of(base), "registry", Path.of(registry));
+        return files.inputs();
     }
 
     @Override
     public Worker open(Map<String, Path> local) {
-        KeyedSystem system = KeyedSystem.load(local.get("model"), local.get("base"));
-        return new Worker(new EvalWorker(system), Table2.keys(KeyRegistry.load(local.get("registry")), keys, seed),
+        return new Worker(new EvalWorker(SystemFiles.system(local)), Table2.keys(SystemFiles.registry(local), keys, seed),
                 distortionList());
     }
 
