@@ -863,8 +863,8 @@ final class EvalCommands {
                     + "(x %d distortions), %s", wmDir, m.negatives().size(),
                     m.positives().size() / Math.max(1, distortionsRun), distortionsRun, what);
             var fromLength = DetectionCalibration.fromEachLength(m.negatives(), m.positives(), names, grid, target);
-            DetectionReport report = new DetectionReport(title, calibration, fromLength, current, byLength,
-                    m.negatives(), m.positives(), names, m.unavailable(), settings);
+            DetectionReport report = new DetectionReport(title, calibration, fromLength, current, wm.detectThreshold(),
+                    byLength, m.negatives(), m.positives(), names, m.unavailable(), settings);
             Path out = Path.of(cl.getOptionValue("out"));
             report.write(out);
             System.out.println(report.summary().markdown());

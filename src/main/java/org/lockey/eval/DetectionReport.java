@@ -41,13 +41,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * </ol>
  * {@code detection-readings.csv} holds every reading (one row per segment, and per distortion for the watermarked
  * ones), so that another analysis needs no new decoding.
- * The reported threshold is the chosen one, or the model's when no threshold of the grid meets the target.
+ * The reported threshold is the chosen one, or the model's (its first step for a rule) when no threshold of the grid
+ * meets the target.
  *
  * @param title          what was measured (model, counts)
  * @param calibration    the sweep and the choice
  * @param fromLength     the calibration of the segments at least each length long ({@link
  *                       DetectionCalibration#fromEachLength})
  * @param current        the rates at the model's current threshold (rule)
+ * @param currentRule    that threshold (rule)
  * @param byLength       the calibration of each length alone and the rule by periods made of them ({@link
  *                       DetectionCalibration#byLength})
  * @param negatives      every never-watermarked reading
@@ -57,7 +59,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param settings       the command's settings, for the JSON
  */
 public record DetectionReport(String title, DetectionCalibration.Result calibration,
-        List<DetectionCalibration.FromLength> fromLength, Row current, DetectionCalibration.ByLength byLength,
+        List<DetectionCalibration.FromLength> fromLength, Row current, DetectThreshold currentRule,
+        DetectionCalibration.ByLength byLength,
         List<Negative> negatives, List<Positive> positives, List<String> distortions, Map<String, String> unavailable,
         ObjectNode settings) {
     /** File stem of the outputs. */
@@ -73,7 +76,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
 
     /** The threshold the per-source tables use: the chosen one, else the model's. */
     public double reportedThreshold() {
-        return calibration.chosen().map(Row::threshold).orElse(current.threshold());
+        return calibration.chosen().map(Row::threshold).orElse(currentRule.first());
     }
 
     /** Table 1: the chosen threshold and the model's current one. */
@@ -88,7 +91,8 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
                 "chosen (smallest with fp_rate <= %s)", percent(calibration.targetFpRate())), r)));
         byLength.pooled().ifPresent(r -> t.row(summaryRow("chosen by length (" + byLength.rule().get().describe()
                 + ")", r)));
-        t.row(summaryRow("the model's current detect_threshold", current));
+        t.row(summaryRow(currentRule.isUniform() ? "the model's current detect_threshold"
+                : "the model's current rule (" + currentRule.describe() + ")", current));
         if (calibration.chosen().isEmpty()) {
             t.note(String.format(Locale.ROOT, "No threshold of the grid keeps the false-positive rate at or below %s "
                     + "(at the largest, %s: %d of %d).", percent(calibration.targetFpRate()),
@@ -188,19 +192,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         for (DetectionCalibration.FromLength f : fromLength) {
             List<Object> row = new ArrayList<>(List.of(f.minSeconds(),
                     f.result().sweep().get(0).falsePositives().trials()));
-            Optional<Row> c = f.result().chosen();
-            if (c.isPresent()) {
-                Row r = c.get();
-                row.addAll(List.of(r.threshold(), r.falsePositives().hits(), r.falsePositives().rate(),
-                        r.fpUpperBound()));
-                distortions.forEach(d -> row.add(r.truePositives().get(d).rate()));
-                row.add(r.minTruePositiveRate());
-                row.add(r.misreads().values().stream().mapToInt(Count::hits).sum());
-            } else {
-                for (int i = 2; i < cols.size(); i++) {
-                    row.add(Double.NaN);
-                }
-            }
+            row.addAll(chosenCells(f.result().chosen(), cols.size() - row.size()));
             table.row(row);
         }
         table.note("Each row is its own calibration: the threshold is chosen on the segments of that length and "
@@ -208,10 +200,31 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         return table;
     }
 
+    /**
+     * The cells of a chosen threshold's row in tables 5 and 6: threshold, false positives (count, rate, bound), the
+     * true-positive rate per distortion, the lowest of them and the misreads; {@code width} n/a cells when none was
+     * chosen.
+     */
+    private List<Object> chosenCells(Optional<Row> chosen, int width) {
+        List<Object> cells = new ArrayList<>();
+        if (chosen.isEmpty()) {
+            for (int i = 0; i < width; i++) {
+                cells.add(Double.NaN);
+            }
+            return cells;
+        }
+        Row r = chosen.get();
+        cells.addAll(List.of(r.threshold(), r.falsePositives().hits(), r.falsePositives().rate(), r.fpUpperBound()));
+        distortions.forEach(d -> cells.add(r.truePositives().get(d).rate()));
+        cells.add(r.minTruePositiveRate());
+        cells.add(r.misreads().values().stream().mapToInt(Count::hits).sum());
+        return cells;
+    }
+
     /** Table 6: each length calibrated alone, and the rule by periods made of the thresholds chosen. */
     public ResultTable byLengthTable() {
         List<String> cols = new ArrayList<>(List.of("seconds", "periods", "negatives", "max_confidence",
-                "chosen_threshold", "false_positives", "fp_upper95"));
+                "chosen_threshold", "false_positives", "fp_rate", "fp_upper95"));
         distortions.forEach(d -> cols.add("tp_" + d));
         cols.add("min_tp");
         cols.add("misreads");
@@ -223,18 +236,7 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
                     a.result().sweep().get(0).falsePositives().trials(), negatives.stream()
                             .filter(n -> n.seconds() == a.seconds()).mapToDouble(Negative::confidence).max()
                             .orElse(Double.NaN)));
-            Optional<Row> c = a.result().chosen();
-            if (c.isPresent()) {
-                Row r = c.get();
-                row.addAll(List.of(r.threshold(), r.falsePositives().hits(), r.fpUpperBound()));
-                distortions.forEach(d -> row.add(r.truePositives().get(d).rate()));
-                row.add(r.minTruePositiveRate());
-                row.add(r.misreads().values().stream().mapToInt(Count::hits).sum());
-            } else {
-                for (int i = 4; i < cols.size(); i++) {
-                    row.add(Double.NaN);
-                }
-            }
+            row.addAll(chosenCells(a.result().chosen(), cols.size() - row.size()));
             table.row(row);
         }
         if (byLength.rule().isPresent()) {
@@ -342,7 +344,13 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         } else {
             o.putNull("chosen_threshold");
         }
-        o.put("current_threshold", current.threshold());
+        o.put("current_threshold", currentRule.first());
+        if (!currentRule.isUniform()) {
+            var steps = o.putArray("current_by_length");
+            for (DetectThreshold.Step s : currentRule.steps()) {
+                steps.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
+            }
+        }
         if (byLength.rule().isPresent()) {
             var steps = o.putArray("chosen_by_length");
             for (DetectThreshold.Step s : byLength.rule().get().steps()) {
