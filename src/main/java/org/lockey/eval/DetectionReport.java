@@ -346,16 +346,10 @@ public record DetectionReport(String title, DetectionCalibration.Result calibrat
         }
         o.put("current_threshold", currentRule.first());
         if (!currentRule.isUniform()) {
-            var steps = o.putArray("current_by_length");
-            for (DetectThreshold.Step s : currentRule.steps()) {
-                steps.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
-            }
+            o.set("current_by_length", currentRule.stepsJson());
         }
         if (byLength.rule().isPresent()) {
-            var steps = o.putArray("chosen_by_length");
-            for (DetectThreshold.Step s : byLength.rule().get().steps()) {
-                steps.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
-            }
+            o.set("chosen_by_length", byLength.rule().get().stepsJson());
         } else {
             o.putNull("chosen_by_length");
         }

@@ -128,7 +128,7 @@ public final class WatermarkEval {
         public int detected(DetectThreshold threshold) {
             int n = 0;
             for (int i = 0; i < foundConfidences.length; i++) {
-                n += foundConfidences[i] >= threshold.at(foundPeriods[i]) ? 1 : 0;
+                n += threshold.reports(true, foundConfidences[i], foundPeriods[i]) ? 1 : 0;
             }
             return n;
         }
@@ -149,7 +149,9 @@ public final class WatermarkEval {
         SilentCipher sc = model.silentCipher();
         PayloadCodec codec = model.codec();
         List<Double> conf = new ArrayList<>();
-        List<double[]> found = new ArrayList<>();                  // {confidence, periods}
+        record Found(double confidence, int periods) {
+        }
+        List<Found> found = new ArrayList<>();
         int correct = 0;
         for (int c = 0; c < data.size(); c++) {
             float[] x = cut(data.clip(c), model, maxSeconds);
@@ -162,14 +164,14 @@ public final class WatermarkEval {
             PayloadCodec.Decoded d = codec.decode(sc.decode(y).frameClasses());
             conf.add(d.confidence());
             if (d.found()) {
-                found.add(new double[] {d.confidence(), d.periods()});
+                found.add(new Found(d.confidence(), d.periods()));
                 correct += watermarked && Arrays.equals(d.bits(), bits) ? 1 : 0;
             }
             listener.unitsDone(c + 1, data.size());
         }
-        found.sort((a, b) -> Double.compare(a[0], b[0]));
+        found.sort(java.util.Comparator.comparingDouble(Found::confidence));
         return new Detection(conf.size(), correct, conf.stream().mapToDouble(Double::doubleValue).sorted().toArray(),
-                found.stream().mapToDouble(f -> f[0]).toArray(), found.stream().mapToInt(f -> (int) f[1]).toArray());
+                found.stream().mapToDouble(Found::confidence).toArray(), found.stream().mapToInt(Found::periods).toArray());
     }
 
     private static float[] cut(float[] clip, WatermarkModel model, double maxSeconds) {

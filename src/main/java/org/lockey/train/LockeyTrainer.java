@@ -857,7 +857,8 @@ public final class LockeyTrainer {
                 }
             }
         }
-        return new Batch(input, keys, isValid, teacher, symbols, teacher.sub(y0));
+        return new Batch(input, keys, isValid, teacher, symbols,
+                cfg.design().balance().watermarkForcing() > 0 ? teacher.sub(y0) : null);
     }
 
     /** y_t: G0(x), watermarked with the key for valid keys; [B, 1, L]. */
@@ -910,7 +911,7 @@ public final class LockeyTrainer {
             if (alpha > 0 && bt.watermarkResidual() == null) {
                 throw new IllegalArgumentException("watermark forcing needs the batch's watermark residual");
             }
-            return balancedStep(feed, validFlags, tau, alpha > 0 ? bt.watermarkResidual().mul(alpha) : null, alpha);
+            return balancedStep(feed, validFlags, tau, alpha, bt.watermarkResidual());
         }
         List<String> outs = List.of(terms.total().name(), terms.ceWm().name(), terms.mse().name(),
                 terms.mseLogmag().name(), terms.ceVerify().name());
@@ -930,14 +931,14 @@ public final class LockeyTrainer {
      * The balanced step: the student's audio; each term's gradient at the audio (the loss graph); their balanced
      * sum G ({@link LossBalancer}); the student's gradients of {@code <audio, G>} plus the verification CE; Adam.
      */
-    private Map<String, Double> balancedStep(Map<String, INDArray> feed, long[] validFlags, double tau,
-            INDArray forced, double alpha) {
+    private Map<String, Double> balancedStep(Map<String, INDArray> feed, long[] validFlags, double tau, double alpha,
+            INDArray residual) {
         Map<String, INDArray> studentFeed = new LinkedHashMap<>(clock);
         studentFeed.put("input", feed.get("input"));
         studentFeed.put("key_bits", feed.get("key_bits"));
         String audioName = outputs.audio().name();
         INDArray audio = sd.output(studentFeed, audioName).get(audioName);
-        INDArray read = forced == null ? audio : audio.add(forced);       // what the loss terms read (forcing)
+        INDArray read = alpha > 0 ? audio.add(residual.mul(alpha)) : audio;     // what the loss terms read (forcing)
         for (SDVariable copy : separate.audios()) {
             copy.getArr().assign(read);
         }

@@ -471,25 +471,26 @@ class LockeyTrainerTest {
                 0.99, 10));
     }
 
+    /** Ours with the gated injection (the base generator at step 0), the given balance, 4 steps. */
     private LockeyTrainer gatedWith(LockeyTrainer.LossBalance balance) {
-        HifiGan base = HifiGan.random(gen, 3);
-        SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
-        KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
-        LockeyTrainer.Config c = new LockeyTrainer.Config(new LockeyTrainer.Run(2, 4, 2, 0, 5, 1e-3),
-                new Curriculum(0.005, 2, 1.0), new LockeyLoss.Lambdas(1, 1, 1, 0.1), 30,
-                new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, 0), new LockeyTrainer.ValidationSet(1, 2),
+        return onSmallVocoder(new LockeyLoss.Lambdas(1, 1, 1, 0.1), 4,
                 LockeyTrainer.Design.DEFAULT.with(KeyConfig.Injection.GATED).with(balance));
-        return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
     }
 
+    /** The paper's key training and injection with the given objective. */
     private LockeyTrainer withObjective(LockeyLoss.Lambdas lambdas, LockeyTrainer.LossBalance balance, long steps) {
+        return onSmallVocoder(lambdas, steps, LockeyTrainer.Design.DEFAULT.with(LockeyTrainer.KeyTraining.PAPER)
+                .with(KeyConfig.Injection.ADDED).with(balance));
+    }
+
+    /** A trainer on a random small vocoder (seed 3) and a random 22.05 kHz watermark, batch 2, 48-frame crops. */
+    private LockeyTrainer onSmallVocoder(LockeyLoss.Lambdas lambdas, long steps, LockeyTrainer.Design design) {
         HifiGan base = HifiGan.random(gen, 3);
         SilentCipher wm = SilentCipher.initialised(SilentCipherConfig.sc22k(16).withMsgDecoder(4, 2), 4);
         KeyRegistry registry = KeyRegistry.create("t", 16, 12, 1);
         LockeyTrainer.Config c = new LockeyTrainer.Config(new LockeyTrainer.Run(2, steps, 2, 0, 5, 1e-3),
                 new Curriculum(0.005, 2, 1.0), lambdas, 30, new LockeyTrainer.KeyPath(8, 16, LockeyTrainer.PayloadClock.OFF, 0),
-                new LockeyTrainer.ValidationSet(1, 2), LockeyTrainer.Design.DEFAULT.with(LockeyTrainer.KeyTraining.PAPER)
-                        .with(KeyConfig.Injection.ADDED).with(balance));
+                new LockeyTrainer.ValidationSet(1, 2), design);
         return new LockeyTrainer(c, new HifiGanBranch(base, 48, 0), wm, registry, train, valid);
     }
 

@@ -6,6 +6,9 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 import org.lockey.LockeyException;
+import org.lockey.io.Json;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
 
 /**
  * The confidence a reading must reach to be reported as a watermark, as a function of how many whole message
@@ -86,7 +89,21 @@ public record DetectThreshold(List<Step> steps) {
 
     /** Whether {@code reading} is reported: a message found and its confidence at least {@link #at} its periods. */
     public boolean reports(PayloadCodec.Decoded reading) {
-        return reading.found() && reading.confidence() >= at(reading.periods());
+        return reports(reading.found(), reading.confidence(), reading.periods());
+    }
+
+    /** The decision on its three inputs: a message {@code found} and a {@code confidence} of at least {@link #at}. */
+    public boolean reports(boolean found, double confidence, int periods) {
+        return found && confidence >= at(periods);
+    }
+
+    /** The steps as config.json's {@code detect_thresholds}: {@code [{"min_periods": n, "threshold": t}, ...]}. */
+    public ArrayNode stepsJson() {
+        ArrayNode a = Json.array();
+        for (Step s : steps) {
+            a.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
+        }
+        return a;
     }
 
     /** E.g. {@code 0.60} or {@code 0.89 from 2 periods, 0.78 from 4, 0.60 from 23}. */

@@ -215,10 +215,7 @@ public record WatermarkModel(SilentCipherConfig config, int payloadBits, BatchNo
         n.put("detect_threshold", threshold.first());
         n.remove("detect_thresholds");
         if (!threshold.isUniform()) {
-            var steps = n.putArray("detect_thresholds");
-            for (DetectThreshold.Step s : threshold.steps()) {
-                steps.addObject().put("min_periods", s.minPeriods()).put("threshold", s.threshold());
-            }
+            n.set("detect_thresholds", threshold.stepsJson());
         }
     }
 
